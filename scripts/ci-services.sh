@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Makes sure the machine services the tests use are up (they are started before a session,
+# but may have stopped), and installs Debian packages the suites need.
+set -uo pipefail
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  echo "PostgreSQL not answering: starting it"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+fi
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  echo "Redis not answering: starting it"
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp || true
+fi
+exit 0

@@ -1,0 +1,28 @@
+import { KeywardError } from '../core/errors.js';
+import { KEY_PREFIX } from '../core/key-format.js';
+import type { Principal } from '../core/permissions.js';
+import { keyPrincipal, sessionPrincipal } from '../core/rights.js';
+import type { Ctx } from '../service/context.js';
+import { verifyKey } from '../service/verify.js';
+import { findUser } from '../store/repos/users.js';
+import { SESSION_PREFIX, sessionUser } from './session.js';
+
+/**
+ * Management API credentials: a dashboard session token, or an access key that carries
+ * management scopes (`keyward:…`). Every failure is the same 401 so a caller learns
+ * nothing about which tokens exist.
+ */
+export async function authenticate(ctx: Ctx, token: string | undefined): Promise<Principal> {
+  if (!token) throw new KeywardError('UNAUTHORIZED', 'Send Authorization: Bearer <session token or access key>.');
+  if (token.startsWith(SESSION_PREFIX)) {
+    const user = await sessionUser(ctx, token);
+    if (user) return sessionPrincipal(user, ctx.catalogue);
+  } else if (token.startsWith(KEY_PREFIX)) {
+    const result = await verifyKey(ctx, token);
+    if (result.valid && result.keyId && result.createdBy) {
+      const creator = await findUser(ctx.store.db, result.createdBy);
+      if (creator && creator.deletedAt === null) return keyPrincipal(creator, result.keyId, result.scopes, ctx.catalogue);
+    }
+  }
+  throw new KeywardError('UNAUTHORIZED', 'The token is invalid, expired or revoked.');
+}

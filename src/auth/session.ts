@@ -1,0 +1,41 @@
+import { KeywardError } from '../core/errors.js';
+import { newId, randomBase62 } from '../core/ids.js';
+import { hashSecret } from '../core/key-format.js';
+import type { User } from '../core/model.js';
+import { DUMMY_PASSWORD_HASH, verifyPassword } from '../core/password.js';
+import type { Ctx } from '../service/context.js';
+import { deleteSession, findSession, insertSession } from '../store/repos/sessions.js';
+import { findLiveUserByEmail, findUser } from '../store/repos/users.js';
+
+/** Dashboard session tokens: `kws_` + 40 base62 characters, stored only as SHA-256. */
+export const SESSION_PREFIX = 'kws_';
+
+export async function login(ctx: Ctx, email: string, password: string): Promise<{ token: string; expiresAt: number; user: User }> {
+  const found = await findLiveUserByEmail(ctx.store.db, email.toLowerCase());
+  // Hash even for unknown emails so response time does not reveal which emails exist.
+  const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  if (!found || !ok) throw new KeywardError('INVALID_CREDENTIALS');
+  const token = SESSION_PREFIX + randomBase62(40);
+  const now = ctx.now();
+  const expiresAt = now + ctx.config.sessionTtlMs;
+  await insertSession(ctx.store.db, {
+    id: newId('session'),
+    tokenHash: hashSecret(token),
+    userId: found.user.id,
+    createdAt: now,
+    expiresAt,
+  });
+  return { token, expiresAt, user: found.user };
+}
+
+export async function logout(ctx: Ctx, token: string): Promise<void> {
+  await deleteSession(ctx.store.db, hashSecret(token));
+}
+
+/** The live user behind a session token, or undefined when the token is unknown, expired or its user deleted. */
+export async function sessionUser(ctx: Ctx, token: string): Promise<User | undefined> {
+  const session = await findSession(ctx.store.db, hashSecret(token));
+  if (!session || session.expires_at <= ctx.now()) return undefined;
+  const user = await findUser(ctx.store.db, session.user_id);
+  return user && user.deletedAt === null ? user : undefined;
+}

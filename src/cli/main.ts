@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config.js';
+import { isKeywardError } from '../core/errors.js';
+import { createKeyward } from '../server.js';
+import { createAccount } from '../service/accounts.js';
+import { createApplication } from '../service/applications.js';
+import { createApplicationKey } from '../service/keys.js';
+import { createUser } from '../service/users.js';
+import { openStore } from '../store/store.js';
+import { actAs, withKeyward } from './act-as.js';
+
+const program = new Command();
+program.name('keyward').description('Keyward: API access service').showHelpAfterError();
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
+  return n;
+}
+
+program
+  .command('serve')
+  .description('Start the HTTP server (migrates the store first)')
+  .option('--host <host>', 'address to listen on (KEYWARD_HOST)')
+  .option('--port <port>', 'port to listen on (KEYWARD_PORT)', port)
+  .action(async (opts: { host?: string; port?: number }) => {
+    const config = loadConfig(process.env, {
+      ...(opts.host !== undefined && { host: opts.host }),
+      ...(opts.port !== undefined && { port: opts.port }),
+    });
+    const kw = await createKeyward(config, {
+      logger: { level: config.logLevel },
+      onBootstrap: (email, password) => {
+        process.stdout.write(
+          password
+            ? `\nOperator created: ${email}\nGenerated password (shown once, store it now): ${password}\n\n`
+            : `\nOperator created: ${email} (password from KEYWARD_BOOTSTRAP_PASSWORD)\n\n`,
+        );
+      },
+    });
+    const address = await kw.app.listen({ host: config.host, port: config.port });
+    process.stdout.write(`Keyward listening on ${address} (store: ${kw.ctx.store.dialectName})\n`);
+    const stop = async () => {
+      await kw.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations and exit')
+  .action(async () => {
+    const store = openStore(loadConfig().databaseUrl);
+    try {
+      const applied = await store.migrate();
+      process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date.\n');
+    } finally {
+      await store.close();
+    }
+  });
+
+const account = program.command('account').description('Manage customer accounts (as the operator)');
+account
+  .command('create')
+  .requiredOption('--name <name>', 'account name')
+  .requiredOption('--admin-email <email>', "first admin's email")
+  .requiredOption('--admin-password <password>', "first admin's password (10+ characters)")
+  .option('--admin-name <name>', "first admin's name", 'Admin')
+  .option('--customer-id <id>', 'public customer ID (generated if omitted)')
+  .action(async (o) =>
+    withKeyward(async (ctx) => {
+      const actor = await actAs(ctx, null);
+      const { account: a, admin } = await createAccount(ctx, actor, {
+        name: o.name,
+        customerId: o.customerId,
+        admin: { email: o.adminEmail, name: o.adminName, password: o.adminPassword },
+      });
+      return { accountId: a.id, customerId: a.customerId, adminUserId: admin.id };
+    }),
+  );
+
+program
+  .command('user')
+  .description('Manage users')
+  .command('create')
+  .requiredOption('--account <accountId>')
+  .requiredOption('--as <email>', 'an admin of the account')
+  .requiredOption('--email <email>')
+  .requiredOption('--password <password>')
+  .option('--name <name>', 'display name', 'User')
+  .option('--admin', 'make the user an account admin', false)
+  .option('--permissions <list>', 'comma-separated management permissions', list, [])
+  .option('--scopes <list>', 'comma-separated API scopes or roles', list, [])
+  .action(async (o) =>
+    withKeyward(async (ctx) => {
+      const user = await createUser(ctx, await actAs(ctx, o.as), o.account, {
+        email: o.email,
+        name: o.name,
+        password: o.password,
+        isAdmin: o.admin,
+        permissions: o.permissions,
+        apiScopes: o.scopes,
+      });
+      return { userId: user.id };
+    }),
+  );
+
+program
+  .command('app')
+  .description('Manage applications')
+  .command('create')
+  .requiredOption('--account <accountId>')
+  .requiredOption('--as <email>', 'the user who will own the application')
+  .requiredOption('--name <name>')
+  .option('--description <text>', '', '')
+  .action(async (o) =>
+    withKeyward(async (ctx) => {
+      const app = await createApplication(ctx, await actAs(ctx, o.as), o.account, { name: o.name, description: o.description });
+      return { applicationId: app.id };
+    }),
+  );
+
+program
+  .command('key')
+  .description('Manage access keys')
+  .command('create')
+  .requiredOption('--account <accountId>')
+  .requiredOption('--application <applicationId>')
+  .requiredOption('--as <email>', 'the user who will own the key')
+  .requiredOption('--name <name>')
+  .option('--scopes <list>', 'comma-separated scopes or roles', list, [])
+  .option('--expires-in-days <days>', 'expire the key after this many days', Number)
+  .action(async (o) =>
+    withKeyward(async (ctx) => {
+      const { key, secret } = await createApplicationKey(ctx, await actAs(ctx, o.as), o.account, o.application, {
+        name: o.name,
+        scopes: o.scopes,
+        expiresAt: o.expiresInDays ? ctx.now() + o.expiresInDays * 86_400_000 : null,
+      });
+      return { keyId: key.id, key: secret, note: 'Shown once: store it now.' };
+    }),
+  );
+
+program.parseAsync().catch((e: unknown) => {
+  if (isKeywardError(e)) process.stderr.write(`error ${e.code}: ${e.message}\n`);
+  else process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

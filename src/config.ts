@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { type Catalogue, DEFAULT_CATALOGUE } from './core/catalogue.js';
+
+export interface Config {
+  databaseUrl: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  defaultMaxApplications: number;
+  defaultMaxKeysPerApplication: number;
+  sessionTtlMs: number;
+  catalogue: Catalogue;
+  bootstrapEmail: string | undefined;
+  bootstrapPassword: string | undefined;
+  logLevel: string;
+  /** Serve the built dashboard from this folder when it exists. */
+  dashboardDir: string;
+}
+
+/** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
+export function projectRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const dataDir = env.KEYWARD_DATA_DIR ?? './data';
+  return {
+    databaseUrl: env.KEYWARD_DATABASE_URL ?? `sqlite:${join(dataDir, 'keyward.db')}`,
+    dataDir,
+    host: env.KEYWARD_HOST ?? '127.0.0.1',
+    port: intFrom(env, 'KEYWARD_PORT', 8080),
+    defaultMaxApplications: intFrom(env, 'KEYWARD_MAX_APPLICATIONS', 10),
+    defaultMaxKeysPerApplication: intFrom(env, 'KEYWARD_MAX_KEYS_PER_APPLICATION', 10),
+    sessionTtlMs: intFrom(env, 'KEYWARD_SESSION_TTL_SECONDS', 12 * 3600) * 1000,
+    catalogue: DEFAULT_CATALOGUE,
+    bootstrapEmail: env.KEYWARD_BOOTSTRAP_EMAIL,
+    bootstrapPassword: env.KEYWARD_BOOTSTRAP_PASSWORD,
+    logLevel: env.KEYWARD_LOG_LEVEL ?? 'info',
+    dashboardDir: env.KEYWARD_DASHBOARD_DIR ?? join(projectRoot(), 'dashboard', 'dist'),
+    ...overrides,
+  };
+}

@@ -1,0 +1,122 @@
+import { isPermission, MANAGEMENT_SCOPE_PREFIX } from './permissions.js';
+
+/**
+ * The operator's catalogue of API scopes (each granting method + URI patterns of the
+ * operator's API) and roles (named bundles of scopes). The default is Senet's table.
+ */
+export type KeyKind = 'application' | 'customer';
+
+export interface ScopeGrant {
+  /** HTTP method, or `*` for any. */
+  method: string;
+  /** Path pattern: exact, or ending in `/*` for a prefix. */
+  path: string;
+}
+
+export interface ScopeDef {
+  name: string;
+  description: string;
+  grants: ScopeGrant[];
+  /** Which key kinds may hold this scope. */
+  keyKinds: KeyKind[];
+}
+
+export interface RoleDef {
+  name: string;
+  description: string;
+  scopes: string[];
+}
+
+export interface Catalogue {
+  scopes: ScopeDef[];
+  roles: RoleDef[];
+}
+
+const any = (paths: string[]): ScopeGrant[] => paths.map((path) => ({ method: '*', path }));
+
+export const DEFAULT_CATALOGUE: Catalogue = {
+  scopes: [
+    {
+      name: 'device:downlinks',
+      description: 'Device: Downlinks',
+      grants: any(['/integration/device/sendmsg', '/integration/device/sendmcastmsg', '/integration/device/clearmsgs']),
+      keyKinds: ['application'],
+    },
+    {
+      name: 'device:fuota',
+      description: 'Device: FUOTA',
+      grants: any(['/integration/mcastTransfer']),
+      keyKinds: ['application'],
+    },
+    {
+      name: 'device:onboarding',
+      description: 'Device: Onboarding',
+      grants: any([
+        '/integration/device/status',
+        '/integration/device/register',
+        '/integration/device/activate',
+        '/integration/device/activateOne',
+        '/integration/device/deactivate',
+        '/integration/device/update',
+      ]),
+      keyKinds: ['application'],
+    },
+    {
+      name: 'device:read',
+      description: 'Device: Read Access',
+      grants: any(['/integration/device/csvExport']),
+      keyKinds: ['application'],
+    },
+    {
+      name: 'billing:access',
+      description: 'Billing Access',
+      grants: any(['/integration/usage/details', '/integration/usage/contracts']),
+      keyKinds: ['customer'],
+    },
+  ],
+  roles: [
+    {
+      name: 'device:full-access',
+      description: 'Device: Full Access',
+      scopes: ['device:downlinks', 'device:fuota', 'device:onboarding', 'device:read'],
+    },
+  ],
+};
+
+export class CatalogueIndex {
+  readonly scopeNames: ReadonlySet<string>;
+  private readonly roles: ReadonlyMap<string, RoleDef>;
+  private readonly scopes: ReadonlyMap<string, ScopeDef>;
+
+  constructor(readonly catalogue: Catalogue) {
+    this.scopes = new Map(catalogue.scopes.map((s) => [s.name, s]));
+    this.roles = new Map(catalogue.roles.map((r) => [r.name, r]));
+    this.scopeNames = new Set(this.scopes.keys());
+  }
+
+  scope(name: string): ScopeDef | undefined {
+    return this.scopes.get(name);
+  }
+
+  /** `keyward:<permission>`: a management permission carried by an access key. */
+  isManagementScope(name: string): boolean {
+    return name.startsWith(MANAGEMENT_SCOPE_PREFIX) && isPermission(name.slice(MANAGEMENT_SCOPE_PREFIX.length));
+  }
+
+  isRole(name: string): boolean {
+    return this.roles.has(name);
+  }
+
+  /** Expand role names into their scopes; returns the unknown names separately. */
+  expand(names: readonly string[]): { scopes: string[]; unknown: string[] } {
+    const out = new Set<string>();
+    const unknown: string[] = [];
+    for (const name of names) {
+      const role = this.roles.get(name);
+      if (role) for (const s of role.scopes) out.add(s);
+      else if (this.scopes.has(name)) out.add(name);
+      else unknown.push(name);
+    }
+    return { scopes: [...out].sort(), unknown };
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The closed table of every error Keyward reports. Codes are stable API: clients
+ * branch on them, so a code is never renamed or reused for another meaning.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 'The request body, query or path did not match the schema.',
+  MALFORMED_JSON: 'The request body is not valid JSON.',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body must be application/json.',
+  PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  UNAUTHORIZED: 'Missing or invalid credentials.',
+  INVALID_CREDENTIALS: 'Email or password is wrong.',
+  FORBIDDEN: 'The caller lacks the permission this operation needs.',
+  SCOPE_NOT_GRANTABLE: 'A requested scope exceeds what the creating user holds.',
+  UNKNOWN_SCOPE: 'A requested scope or role is not in the catalogue.',
+  UNKNOWN_PERMISSION: 'A requested permission does not exist.',
+  ROUTE_NOT_FOUND: 'No such route.',
+  ACCOUNT_NOT_FOUND: 'No such account.',
+  USER_NOT_FOUND: 'No such user.',
+  APPLICATION_NOT_FOUND: 'No such application.',
+  KEY_NOT_FOUND: 'No such access key.',
+  EMAIL_TAKEN: 'A user with this email already exists.',
+  CUSTOMER_ID_TAKEN: 'An account with this customer ID already exists.',
+  APPLICATION_LIMIT_REACHED: 'The account already has its maximum of active applications.',
+  KEY_LIMIT_REACHED: 'The application already has its maximum of active access keys.',
+  APPLICATION_REVOKED: 'The application is revoked.',
+  ALREADY_REVOKED: 'The item is already revoked.',
+  CANNOT_DELETE_SELF: 'A user cannot delete themselves.',
+  LAST_ADMIN: 'An account must keep at least one admin.',
+  EXPIRY_IN_PAST: 'The expiry date must be in the future.',
+  METHOD_NOT_ALLOWED: 'This method is not allowed on this route.',
+  RATE_LIMITED: 'Too many requests.',
+  INTERNAL_ERROR: 'An unexpected error occurred.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The one place that decides which HTTP status each code maps to. */
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'VALIDATION_FAILED':
+    case 'MALFORMED_JSON':
+    case 'UNKNOWN_SCOPE':
+    case 'UNKNOWN_PERMISSION':
+    case 'EXPIRY_IN_PAST':
+      return 400;
+    case 'UNAUTHORIZED':
+    case 'INVALID_CREDENTIALS':
+      return 401;
+    case 'FORBIDDEN':
+    case 'SCOPE_NOT_GRANTABLE':
+      return 403;
+    case 'ROUTE_NOT_FOUND':
+    case 'ACCOUNT_NOT_FOUND':
+    case 'USER_NOT_FOUND':
+    case 'APPLICATION_NOT_FOUND':
+    case 'KEY_NOT_FOUND':
+      return 404;
+    case 'METHOD_NOT_ALLOWED':
+      return 405;
+    case 'EMAIL_TAKEN':
+    case 'CUSTOMER_ID_TAKEN':
+    case 'APPLICATION_LIMIT_REACHED':
+    case 'KEY_LIMIT_REACHED':
+    case 'APPLICATION_REVOKED':
+    case 'ALREADY_REVOKED':
+    case 'CANNOT_DELETE_SELF':
+    case 'LAST_ADMIN':
+      return 409;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'INTERNAL_ERROR':
+      return 500;
+    default: {
+      const unreachable: never = code;
+      throw new Error(`unmapped error code ${String(unreachable)}`);
+    }
+  }
+}
+
+/** An expected failure of a domain operation; only the HTTP edge turns it into a response. */
+export class KeywardError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? ERROR_CODES[code]);
+    this.name = 'KeywardError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isKeywardError(e: unknown): e is KeywardError {
+  return e instanceof KeywardError;
+}

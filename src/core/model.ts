@@ -1,0 +1,85 @@
+import type { KeyKind } from './catalogue.js';
+import type { Permission } from './permissions.js';
+
+/** Epoch milliseconds. Every timestamp in the domain is one. */
+export type Millis = number;
+
+export interface Account {
+  id: string;
+  customerId: string;
+  name: string;
+  maxApplications: number;
+  maxKeysPerApplication: number;
+  createdAt: Millis;
+}
+
+export interface User {
+  id: string;
+  accountId: string | null;
+  email: string;
+  name: string;
+  isOperator: boolean;
+  isAdmin: boolean;
+  permissions: Permission[];
+  apiScopes: string[];
+  createdAt: Millis;
+  deletedAt: Millis | null;
+}
+
+export type ApplicationStatus = 'active' | 'revoked';
+
+export interface Application {
+  id: string;
+  accountId: string;
+  name: string;
+  description: string;
+  status: ApplicationStatus;
+  createdBy: string;
+  createdAt: Millis;
+  updatedAt: Millis;
+  revokedAt: Millis | null;
+}
+
+export type StoredKeyStatus = 'active' | 'revoked';
+export type KeyStatus = StoredKeyStatus | 'expired';
+
+export interface AccessKey {
+  id: string;
+  accountId: string;
+  applicationId: string | null;
+  kind: KeyKind;
+  name: string;
+  description: string;
+  start: string;
+  /** Effective scopes, roles already expanded: fixed for the key's life. */
+  scopes: string[];
+  /** Roles as granted, kept for display. */
+  roles: string[];
+  status: StoredKeyStatus;
+  expiresAt: Millis | null;
+  createdBy: string;
+  createdAt: Millis;
+  updatedAt: Millis;
+  revokedAt: Millis | null;
+  lastUsedAt: Millis | null;
+  usageCount: number;
+}
+
+/** Stored status plus expiry give the status a caller sees. */
+export function keyStatus(key: Pick<AccessKey, 'status' | 'expiresAt'>, now: Millis): KeyStatus {
+  if (key.status === 'revoked') return 'revoked';
+  if (key.expiresAt !== null && key.expiresAt <= now) return 'expired';
+  return 'active';
+}
+
+export interface AuditEvent {
+  id: string;
+  accountId: string | null;
+  actorId: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  ip: string | null;
+  createdAt: Millis;
+  details: Record<string, unknown>;
+}

@@ -1,0 +1,92 @@
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomBase62 } from '../core/ids.js';
+import type { Ctx } from '../service/context.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { registerCreateAccount } from './routes/accounts-create.js';
+import { registerGetAccount } from './routes/accounts-get.js';
+import { registerListAccounts } from './routes/accounts-list.js';
+import { registerUpdateAccount } from './routes/accounts-update.js';
+import { registerCreateApplication } from './routes/applications-create.js';
+import { registerGetApplication } from './routes/applications-get.js';
+import { registerListApplications } from './routes/applications-list.js';
+import { registerRevokeApplication } from './routes/applications-revoke.js';
+import { registerUpdateApplication } from './routes/applications-update.js';
+import { registerListAudit } from './routes/audit-list.js';
+import { registerLogin } from './routes/auth-login.js';
+import { registerLogout } from './routes/auth-logout.js';
+import { registerCatalogue } from './routes/catalogue-get.js';
+import { registerHealth } from './routes/health.js';
+import { registerCreateKey } from './routes/keys-create.js';
+import { registerGetKey } from './routes/keys-get.js';
+import { registerListKeys } from './routes/keys-list.js';
+import { registerListApplicationKeys } from './routes/keys-list-application.js';
+import { registerRevokeKey } from './routes/keys-revoke.js';
+import { registerUpdateKey } from './routes/keys-update.js';
+import { registerVerifyKey } from './routes/keys-verify.js';
+import { registerMe } from './routes/me-get.js';
+import { registerCreateUser } from './routes/users-create.js';
+import { registerDeleteUser } from './routes/users-delete.js';
+import { registerGetUser } from './routes/users-get.js';
+import { registerListUsers } from './routes/users-list.js';
+import { registerUpdateUser } from './routes/users-update.js';
+import type { App } from './types.js';
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    genReqId: () => `req_${randomBase62(16)}`,
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Keyward API', version: '0.1.0', description: 'Issue, scope, rotate, revoke and verify API credentials.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerHealth(app, ctx);
+  registerCatalogue(app, ctx);
+  registerLogin(app, ctx);
+  registerLogout(app, ctx);
+  registerMe(app, ctx);
+  registerCreateAccount(app, ctx);
+  registerListAccounts(app, ctx);
+  registerGetAccount(app, ctx);
+  registerUpdateAccount(app, ctx);
+  registerCreateUser(app, ctx);
+  registerListUsers(app, ctx);
+  registerGetUser(app, ctx);
+  registerUpdateUser(app, ctx);
+  registerDeleteUser(app, ctx);
+  registerCreateApplication(app, ctx);
+  registerListApplications(app, ctx);
+  registerGetApplication(app, ctx);
+  registerUpdateApplication(app, ctx);
+  registerRevokeApplication(app, ctx);
+  registerCreateKey(app, ctx);
+  registerListApplicationKeys(app, ctx);
+  registerListKeys(app, ctx);
+  registerGetKey(app, ctx);
+  registerUpdateKey(app, ctx);
+  registerRevokeKey(app, ctx);
+  registerVerifyKey(app, ctx);
+  registerListAudit(app, ctx);
+  return app;
+}

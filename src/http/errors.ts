@@ -1,0 +1,44 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ERROR_CODES, type ErrorCode, httpStatusOf, KeywardError } from '../core/errors.js';
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, message: string, details?: unknown) {
+  return reply.status(httpStatusOf(code)).send({
+    error: { code, message, requestId: request.id, ...(details !== undefined && { details }) },
+  });
+}
+
+/** Fastify's own failure codes, mapped onto ours so every error body has one shape. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+};
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof KeywardError) return sendError(reply, request, error.code, error.message, error.details);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues = error.validation.map((v) => ({
+      path: `${error.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
+      message: v.message,
+    }));
+    const first = issues[0];
+    return sendError(reply, request, 'VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : ERROR_CODES.VALIDATION_FAILED, {
+      issues,
+    });
+  }
+  const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (mapped) return sendError(reply, request, mapped, ERROR_CODES[mapped]);
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    // A client error Fastify raised that has no code of ours yet: keep it a 4xx, never a 500.
+    return sendError(reply, request, 'VALIDATION_FAILED', error.message);
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendError(reply, request, 'INTERNAL_ERROR', ERROR_CODES.INTERNAL_ERROR);
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return sendError(reply, request, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+}

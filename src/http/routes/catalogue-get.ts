@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { PERMISSIONS } from '../../core/permissions.js';
+import type { Ctx } from '../../service/context.js';
+import type { App } from '../types.js';
+
+const Out = z.object({
+  scopes: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      keyKinds: z.array(z.enum(['application', 'customer'])),
+      grants: z.array(z.object({ method: z.string(), path: z.string() })),
+    }),
+  ),
+  roles: z.array(z.object({ name: z.string(), description: z.string(), scopes: z.array(z.string()) })),
+  permissions: z.array(z.string()),
+});
+
+export function registerCatalogue(app: App, ctx: Ctx) {
+  app.get(
+    '/v1/catalogue',
+    { schema: { tags: ['catalogue'], summary: 'The API scopes, roles and management permissions', response: { 200: Out } } },
+    async () => ({ ...ctx.catalogue.catalogue, permissions: [...PERMISSIONS] }),
+  );
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { Ctx } from '../../service/context.js';
+import { listAccountKeys } from '../../service/keys.js';
+import { AccountParams, errorResponses, IncludeQuery, KeyOut, keyOut } from '../schemas.js';
+import { type App, actorOf, BEARER } from '../types.js';
+
+const Query = IncludeQuery.extend({ kind: z.enum(['application', 'customer']).optional() });
+
+export function registerListKeys(app: App, ctx: Ctx) {
+  app.get(
+    '/v1/accounts/:accountId/keys',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'List every access key of the account the caller may view',
+        security: BEARER,
+        params: AccountParams,
+        querystring: Query,
+        response: { 200: z.object({ keys: z.array(KeyOut) }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const keys = await listAccountKeys(ctx, await actorOf(ctx, req), req.params.accountId, {
+        includeRevoked: req.query.include === 'revoked',
+        kind: req.query.kind,
+      });
+      const now = ctx.now();
+      return { keys: keys.map((k) => keyOut(k, now)) };
+    },
+  );
+}

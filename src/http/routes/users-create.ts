@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { PERMISSIONS } from '../../core/permissions.js';
+import type { Ctx } from '../../service/context.js';
+import { createUser } from '../../service/users.js';
+import { AccountParams, Email, errorResponses, Name, Password, UserOut, userOut } from '../schemas.js';
+import { type App, actorOf, BEARER } from '../types.js';
+
+export const UserRights = {
+  isAdmin: z.boolean().optional().describe('Admins hold every permission and scope and manage users'),
+  permissions: z.array(z.enum(PERMISSIONS)).max(PERMISSIONS.length).optional(),
+  apiScopes: z.array(z.string().min(1).max(100)).max(200).optional().describe('Catalogue scopes or roles this user may grant to keys'),
+};
+
+const Body = z.object({ email: Email, name: Name, password: Password, ...UserRights });
+
+export function registerCreateUser(app: App, ctx: Ctx) {
+  app.post(
+    '/v1/accounts/:accountId/users',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Create a user in the account (admins)',
+        security: BEARER,
+        params: AccountParams,
+        body: Body,
+        response: { 201: UserOut, ...errorResponses },
+      },
+    },
+    async (req, reply) => reply.status(201).send(userOut(await createUser(ctx, await actorOf(ctx, req), req.params.accountId, req.body))),
+  );
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import type { Ctx } from '../../service/context.js';
+import { updateUser } from '../../service/users.js';
+import { errorResponses, Name, Password, UserOut, UserParams, userOut } from '../schemas.js';
+import { type App, actorOf, BEARER } from '../types.js';
+import { UserRights } from './users-create.js';
+
+const Body = z.object({ name: Name.optional(), password: Password.optional(), ...UserRights });
+
+export function registerUpdateUser(app: App, ctx: Ctx) {
+  app.patch(
+    '/v1/accounts/:accountId/users/:userId',
+    {
+      schema: {
+        tags: ['users'],
+        summary: "Change a user's name, password, admin flag, permissions or API scopes",
+        description: 'Users may change their own name and password; everything else needs an admin.',
+        security: BEARER,
+        params: UserParams,
+        body: Body,
+        response: { 200: UserOut, ...errorResponses },
+      },
+    },
+    async (req) => userOut(await updateUser(ctx, await actorOf(ctx, req), req.params.accountId, req.params.userId, req.body)),
+  );
+}

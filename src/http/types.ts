@@ -1,0 +1,28 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { authenticate } from '../auth/authenticate.js';
+import { bearerToken } from '../auth/bearer.js';
+import type { Actor, Ctx } from '../service/context.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** Authenticates the management caller of this request. */
+export async function actorOf(ctx: Ctx, req: FastifyRequest): Promise<Actor> {
+  const principal = await authenticate(ctx, bearerToken(req.headers.authorization));
+  return { principal, ip: req.ip };
+}
+
+export const BEARER = [{ bearer: [] }];

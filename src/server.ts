@@ -1,0 +1,34 @@
+import type { FastifyServerOptions } from 'fastify';
+import { type Config, loadConfig } from './config.js';
+import { buildApp } from './http/app.js';
+import type { App } from './http/types.js';
+import { bootstrapOperator } from './service/bootstrap.js';
+import { type Ctx, createContext } from './service/context.js';
+import { openStore } from './store/store.js';
+
+export interface Keyward {
+  ctx: Ctx;
+  app: App;
+  close(): Promise<void>;
+}
+
+/** Opens the store, migrates it, bootstraps the operator and builds the HTTP app (not yet listening). */
+export async function createKeyward(
+  config: Config = loadConfig(),
+  opts: { logger?: FastifyServerOptions['logger']; onBootstrap?: (email: string, password: string | null) => void } = {},
+): Promise<Keyward> {
+  const store = openStore(config.databaseUrl);
+  await store.migrate();
+  const ctx = createContext(store, config);
+  const boot = await bootstrapOperator(ctx);
+  if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
+  const app = await buildApp(ctx, { logger: opts.logger ?? false });
+  return {
+    ctx,
+    app,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { KeywardError } from '../core/errors.js';
+import { newCustomerId, newId } from '../core/ids.js';
+import type { Account, User } from '../core/model.js';
+import { hashPassword } from '../core/password.js';
+import { findAccount, insertAccount, listAccounts as listAccountRows, updateAccount } from '../store/repos/accounts.js';
+import { insertUser } from '../store/repos/users.js';
+import { audit } from './audit.js';
+import type { Actor, Ctx } from './context.js';
+import { assertAccountAccess, requireOperator } from './guards.js';
+
+export interface CreateAccountInput {
+  name: string;
+  customerId?: string | undefined;
+  maxApplications?: number | undefined;
+  maxKeysPerApplication?: number | undefined;
+  admin: { email: string; name: string; password: string };
+}
+
+/** The operator creates an account together with its first admin, atomically. */
+export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccountInput): Promise<{ account: Account; admin: User }> {
+  requireOperator(actor.principal);
+  const now = ctx.now();
+  const account: Account = {
+    id: newId('account'),
+    customerId: input.customerId ?? newCustomerId(),
+    name: input.name,
+    maxApplications: input.maxApplications ?? ctx.config.defaultMaxApplications,
+    maxKeysPerApplication: input.maxKeysPerApplication ?? ctx.config.defaultMaxKeysPerApplication,
+    createdAt: now,
+  };
+  const admin: User = {
+    id: newId('user'),
+    accountId: account.id,
+    email: input.admin.email.toLowerCase(),
+    name: input.admin.name,
+    isOperator: false,
+    isAdmin: true,
+    permissions: [],
+    apiScopes: [],
+    createdAt: now,
+    deletedAt: null,
+  };
+  const passwordHash = await hashPassword(input.admin.password);
+  await ctx.store.transaction(async (tx) => {
+    const taken = await tx.selectFrom('accounts').select('id').where('customer_id', '=', account.customerId).executeTakeFirst();
+    if (taken) throw new KeywardError('CUSTOMER_ID_TAKEN');
+    const emailTaken = await tx
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', admin.email)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (emailTaken) throw new KeywardError('EMAIL_TAKEN');
+    await insertAccount(tx, account);
+    await insertUser(tx, admin, passwordHash);
+    await audit(ctx, tx, actor, { accountId: account.id, action: 'account.create', targetType: 'account', targetId: account.id });
+    await audit(ctx, tx, actor, {
+      accountId: account.id,
+      action: 'user.create',
+      targetType: 'user',
+      targetId: admin.id,
+      details: { isAdmin: true },
+    });
+  });
+  return { account, admin };
+}
+
+export async function listAccounts(ctx: Ctx, actor: Actor): Promise<Account[]> {
+  if (actor.principal.isOperator) return listAccountRows(ctx.store.db);
+  const own = actor.principal.accountId ? await findAccount(ctx.store.db, actor.principal.accountId) : undefined;
+  return own ? [own] : [];
+}
+
+export async function getAccount(ctx: Ctx, actor: Actor, accountId: string): Promise<Account> {
+  return assertAccountAccess(ctx, actor.principal, accountId);
+}
+
+export async function updateAccountSettings(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  patch: { name?: string | undefined; maxApplications?: number | undefined; maxKeysPerApplication?: number | undefined },
+): Promise<Account> {
+  requireOperator(actor.principal);
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  await ctx.store.transaction(async (tx) => {
+    await updateAccount(tx, accountId, patch);
+    await audit(ctx, tx, actor, { accountId, action: 'account.update', targetType: 'account', targetId: accountId, details: patch });
+  });
+  return assertAccountAccess(ctx, actor.principal, accountId);
+}

@@ -1,0 +1,121 @@
+import { KeywardError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Application } from '../core/model.js';
+import { canOnApplications } from '../core/permissions.js';
+import { lockAccount } from '../store/repos/accounts.js';
+import {
+  countActiveApplications,
+  findApplication,
+  insertApplication,
+  listApplications as listApplicationRows,
+  updateApplication as updateApplicationRow,
+} from '../store/repos/applications.js';
+import { audit } from './audit.js';
+import type { Actor, Ctx } from './context.js';
+import { assertAccountAccess, forbid } from './guards.js';
+
+export async function createApplication(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  input: { name: string; description?: string | undefined },
+): Promise<Application> {
+  const account = await assertAccountAccess(ctx, actor.principal, accountId);
+  if (!canOnApplications(actor.principal, 'create')) forbid('Missing permission applications.create.');
+  if (actor.principal.isOperator) forbid('Applications belong to the user who creates them: sign in as an account user.');
+  const now = ctx.now();
+  const app: Application = {
+    id: newId('application'),
+    accountId,
+    name: input.name,
+    description: input.description ?? '',
+    status: 'active',
+    createdBy: actor.principal.userId,
+    createdAt: now,
+    updatedAt: now,
+    revokedAt: null,
+  };
+  await ctx.store.transaction(async (tx) => {
+    await lockAccount(tx, accountId);
+    const active = await countActiveApplications(tx, accountId);
+    if (active >= account.maxApplications) {
+      throw new KeywardError(
+        'APPLICATION_LIMIT_REACHED',
+        `The account has ${active} active applications, its maximum is ${account.maxApplications}. Revoke one first.`,
+        { limit: account.maxApplications },
+      );
+    }
+    await insertApplication(tx, app);
+    await audit(ctx, tx, actor, {
+      accountId,
+      action: 'application.create',
+      targetType: 'application',
+      targetId: app.id,
+      details: { name: app.name },
+    });
+  });
+  return app;
+}
+
+export async function listApplications(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  opts: { includeRevoked: boolean },
+): Promise<Application[]> {
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  if (!actor.principal.isOperator && !canOnApplications(actor.principal, 'view')) forbid('Missing permission applications.view.');
+  return listApplicationRows(ctx.store.db, accountId, opts);
+}
+
+/** Loads an application of the account or fails with APPLICATION_NOT_FOUND; no permission check. */
+export async function loadApplication(ctx: Ctx, accountId: string, applicationId: string): Promise<Application> {
+  const app = await findApplication(ctx.store.db, accountId, applicationId);
+  if (!app) throw new KeywardError('APPLICATION_NOT_FOUND');
+  return app;
+}
+
+export async function getApplication(ctx: Ctx, actor: Actor, accountId: string, applicationId: string): Promise<Application> {
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  if (!actor.principal.isOperator && !canOnApplications(actor.principal, 'view')) forbid('Missing permission applications.view.');
+  return loadApplication(ctx, accountId, applicationId);
+}
+
+export async function updateApplication(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  applicationId: string,
+  patch: { name?: string | undefined; description?: string | undefined },
+): Promise<Application> {
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  if (!canOnApplications(actor.principal, 'edit')) forbid('Missing permission applications.edit.');
+  const app = await loadApplication(ctx, accountId, applicationId);
+  if (app.status === 'revoked') throw new KeywardError('APPLICATION_REVOKED');
+  await ctx.store.transaction(async (tx) => {
+    await updateApplicationRow(tx, applicationId, { ...patch, updatedAt: ctx.now() });
+    await audit(ctx, tx, actor, {
+      accountId,
+      action: 'application.update',
+      targetType: 'application',
+      targetId: applicationId,
+      details: patch,
+    });
+  });
+  return loadApplication(ctx, accountId, applicationId);
+}
+
+/** Revoking an application disables every key in it at once; the keys keep their own status. */
+export async function revokeApplication(ctx: Ctx, actor: Actor, accountId: string, applicationId: string): Promise<Application> {
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  if (!canOnApplications(actor.principal, 'revoke')) forbid('Missing permission applications.revoke.');
+  const app = await loadApplication(ctx, accountId, applicationId);
+  if (app.status === 'revoked') throw new KeywardError('ALREADY_REVOKED');
+  const now = ctx.now();
+  await ctx.store.transaction(async (tx) => {
+    await updateApplicationRow(tx, applicationId, { status: 'revoked', revokedAt: now, updatedAt: now });
+    await audit(ctx, tx, actor, { accountId, action: 'application.revoke', targetType: 'application', targetId: applicationId });
+  });
+  ctx.changes.publish({ type: 'application', applicationId });
+  return loadApplication(ctx, accountId, applicationId);
+}

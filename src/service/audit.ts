@@ -1,0 +1,40 @@
+import { KeywardError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { AuditEvent } from '../core/model.js';
+import { insertAuditEvent, listAuditEvents } from '../store/repos/audit.js';
+import type { Db } from '../store/store.js';
+import type { Actor, Ctx } from './context.js';
+import { assertAccountAccess } from './guards.js';
+
+/** Append an audit event inside the caller's transaction, so the event and the change commit together. */
+export async function audit(
+  ctx: Ctx,
+  tx: Db,
+  actor: Actor | null,
+  e: { accountId: string | null; action: string; targetType: string; targetId: string; details?: Record<string, unknown> },
+): Promise<void> {
+  await insertAuditEvent(tx, {
+    id: newId('audit'),
+    accountId: e.accountId,
+    actorId: actor?.principal.userId ?? null,
+    action: e.action,
+    targetType: e.targetType,
+    targetId: e.targetId,
+    ip: actor?.ip ?? null,
+    createdAt: ctx.now(),
+    details: { ...(actor?.principal.viaKeyId ? { viaKeyId: actor.principal.viaKeyId } : {}), ...e.details },
+  });
+}
+
+export async function listAudit(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  opts: { limit: number; before?: number },
+): Promise<AuditEvent[]> {
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  if (!actor.principal.isAdmin && !actor.principal.isOperator) {
+    throw new KeywardError('FORBIDDEN', 'Only admins can read the audit log.');
+  }
+  return listAuditEvents(ctx.store.db, accountId, opts);
+}

@@ -1,0 +1,152 @@
+import { KeywardError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { User } from '../core/model.js';
+import { hashPassword } from '../core/password.js';
+import { isPermission, type Permission } from '../core/permissions.js';
+import { deleteUserSessions } from '../store/repos/sessions.js';
+import {
+  countLiveAdmins,
+  findUser,
+  insertUser,
+  listUsers as listUserRows,
+  markUserDeleted,
+  updateUser as updateUserRow,
+} from '../store/repos/users.js';
+import type { Db } from '../store/store.js';
+import { audit } from './audit.js';
+import type { Actor, Ctx } from './context.js';
+import { assertAccountAccess, requireAdmin } from './guards.js';
+
+export interface UserInput {
+  email: string;
+  name: string;
+  password: string;
+  isAdmin?: boolean | undefined;
+  permissions?: string[] | undefined;
+  apiScopes?: string[] | undefined;
+}
+
+function checkPermissions(values: readonly string[]): Permission[] {
+  const unknown = values.filter((v) => !isPermission(v));
+  if (unknown.length > 0) throw new KeywardError('UNKNOWN_PERMISSION', `Unknown permission(s): ${unknown.join(', ')}`, { unknown });
+  return [...new Set(values)] as Permission[];
+}
+
+function checkScopes(ctx: Ctx, values: readonly string[]): string[] {
+  const { unknown } = ctx.catalogue.expand(values);
+  if (unknown.length > 0) throw new KeywardError('UNKNOWN_SCOPE', `Unknown scope(s) or role(s): ${unknown.join(', ')}`, { unknown });
+  return [...new Set(values)];
+}
+
+async function emailTaken(tx: Db, email: string): Promise<boolean> {
+  const row = await tx.selectFrom('users').select('id').where('email', '=', email).where('deleted_at', 'is', null).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function createUser(ctx: Ctx, actor: Actor, accountId: string, input: UserInput): Promise<User> {
+  requireAdmin(actor.principal);
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  const user: User = {
+    id: newId('user'),
+    accountId,
+    email: input.email.toLowerCase(),
+    name: input.name,
+    isOperator: false,
+    isAdmin: input.isAdmin ?? false,
+    permissions: checkPermissions(input.permissions ?? []),
+    apiScopes: checkScopes(ctx, input.apiScopes ?? []),
+    createdAt: ctx.now(),
+    deletedAt: null,
+  };
+  const passwordHash = await hashPassword(input.password);
+  try {
+    await ctx.store.transaction(async (tx) => {
+      if (await emailTaken(tx, user.email)) throw new KeywardError('EMAIL_TAKEN');
+      await insertUser(tx, user, passwordHash);
+      await audit(ctx, tx, actor, {
+        accountId,
+        action: 'user.create',
+        targetType: 'user',
+        targetId: user.id,
+        details: { isAdmin: user.isAdmin, permissions: user.permissions, apiScopes: user.apiScopes },
+      });
+    });
+  } catch (e) {
+    if (ctx.store.isUniqueViolation(e)) throw new KeywardError('EMAIL_TAKEN');
+    throw e;
+  }
+  return user;
+}
+
+export async function listUsers(ctx: Ctx, actor: Actor, accountId: string): Promise<User[]> {
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  return listUserRows(ctx.store.db, accountId);
+}
+
+export async function getUser(ctx: Ctx, actor: Actor, accountId: string, userId: string): Promise<User> {
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  const user = await findUser(ctx.store.db, userId);
+  if (!user || user.accountId !== accountId || user.deletedAt !== null) throw new KeywardError('USER_NOT_FOUND');
+  return user;
+}
+
+export async function updateUser(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  userId: string,
+  patch: {
+    name?: string | undefined;
+    isAdmin?: boolean | undefined;
+    permissions?: string[] | undefined;
+    apiScopes?: string[] | undefined;
+    password?: string | undefined;
+  },
+): Promise<User> {
+  const self =
+    actor.principal.userId === userId && patch.isAdmin === undefined && patch.permissions === undefined && patch.apiScopes === undefined;
+  if (!self) requireAdmin(actor.principal);
+  const existing = await getUser(ctx, actor, accountId, userId);
+  const clean = {
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.isAdmin !== undefined && { isAdmin: patch.isAdmin }),
+    ...(patch.permissions !== undefined && { permissions: checkPermissions(patch.permissions) }),
+    ...(patch.apiScopes !== undefined && { apiScopes: checkScopes(ctx, patch.apiScopes) }),
+    ...(patch.password !== undefined && { passwordHash: await hashPassword(patch.password) }),
+  };
+  await ctx.store.transaction(async (tx) => {
+    if (existing.isAdmin && patch.isAdmin === false && (await countLiveAdmins(tx, accountId)) <= 1) {
+      throw new KeywardError('LAST_ADMIN');
+    }
+    await updateUserRow(tx, userId, clean);
+    const { passwordHash: _omit, ...logged } = clean;
+    await audit(ctx, tx, actor, {
+      accountId,
+      action: 'user.update',
+      targetType: 'user',
+      targetId: userId,
+      details: { ...logged, ...(patch.password !== undefined && { passwordChanged: true }) },
+    });
+  });
+  // Rights changed: keys acting for this user must be re-evaluated.
+  ctx.changes.publish({ type: 'user', userId });
+  return getUser(ctx, actor, accountId, userId);
+}
+
+/**
+ * Soft delete: the row stays so that the applications and keys this user created keep
+ * failing verification as DISABLED (Pelion: they "stop working"), and the audit trail
+ * keeps naming them.
+ */
+export async function deleteUser(ctx: Ctx, actor: Actor, accountId: string, userId: string): Promise<void> {
+  requireAdmin(actor.principal);
+  if (actor.principal.userId === userId) throw new KeywardError('CANNOT_DELETE_SELF');
+  const user = await getUser(ctx, actor, accountId, userId);
+  await ctx.store.transaction(async (tx) => {
+    if (user.isAdmin && (await countLiveAdmins(tx, accountId)) <= 1) throw new KeywardError('LAST_ADMIN');
+    await markUserDeleted(tx, userId, ctx.now());
+    await deleteUserSessions(tx, userId);
+    await audit(ctx, tx, actor, { accountId, action: 'user.delete', targetType: 'user', targetId: userId, details: { email: user.email } });
+  });
+  ctx.changes.publish({ type: 'user', userId });
+}

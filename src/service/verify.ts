@@ -1,0 +1,56 @@
+import { hashSecret, isWellFormedKey } from '../core/key-format.js';
+import { keyStatus } from '../core/model.js';
+import type { KeyVerificationRecord } from '../store/repos/keys.js';
+import type { Ctx } from './context.js';
+
+export const VERIFY_CODES = ['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'DISABLED', 'INSUFFICIENT_SCOPE'] as const;
+export type VerifyCode = (typeof VERIFY_CODES)[number];
+
+export interface VerifyResult {
+  valid: boolean;
+  code: VerifyCode;
+  keyId: string | null;
+  accountId: string | null;
+  applicationId: string | null;
+  kind: 'application' | 'customer' | null;
+  scopes: string[];
+  expiresAt: number | null;
+  /** The key's creator, for callers that act on the key's behalf (management API). */
+  createdBy: string | null;
+}
+
+const EMPTY = { keyId: null, accountId: null, applicationId: null, kind: null, scopes: [], expiresAt: null, createdBy: null };
+
+/** Pure decision over a looked-up record: the order of checks is the order of the codes' precedence. */
+export function decide(record: KeyVerificationRecord | undefined, required: readonly string[], now: number): VerifyResult {
+  if (!record) return { valid: false, code: 'NOT_FOUND', ...EMPTY };
+  const { key } = record;
+  const base = {
+    keyId: key.id,
+    accountId: key.accountId,
+    applicationId: key.applicationId,
+    kind: key.kind,
+    scopes: key.scopes,
+    expiresAt: key.expiresAt,
+    createdBy: key.createdBy,
+  };
+  const status = keyStatus(key, now);
+  if (status === 'revoked') return { valid: false, code: 'REVOKED', ...base };
+  if (record.creatorDeleted || record.applicationStatus === 'revoked') return { valid: false, code: 'DISABLED', ...base };
+  if (status === 'expired') return { valid: false, code: 'EXPIRED', ...base };
+  if (required.some((s) => !key.scopes.includes(s))) return { valid: false, code: 'INSUFFICIENT_SCOPE', ...base };
+  return { valid: true, code: 'VALID', ...base };
+}
+
+/**
+ * Verifies a presented access key. Malformed keys (wrong shape or checksum) are refused
+ * before any lookup. Required names may be scopes or roles; an unknown name can never be
+ * satisfied.
+ */
+export async function verifyKey(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): Promise<VerifyResult> {
+  if (!isWellFormedKey(presented)) return { valid: false, code: 'MALFORMED', ...EMPTY };
+  const { scopes, unknown } = ctx.catalogue.expand(requiredScopes.filter((s) => !ctx.catalogue.isManagementScope(s)));
+  const required = [...scopes, ...unknown, ...requiredScopes.filter((s) => ctx.catalogue.isManagementScope(s))];
+  const record = await ctx.keyLookup(hashSecret(presented));
+  return decide(record, required, ctx.now());
+}

@@ -1,0 +1,68 @@
+import type { Account } from '../../core/model.js';
+import type { AccountRow } from '../schema.js';
+import type { Db } from '../store.js';
+
+function toAccount(r: AccountRow): Account {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    name: r.name,
+    maxApplications: r.max_applications,
+    maxKeysPerApplication: r.max_keys_per_application,
+    createdAt: r.created_at,
+  };
+}
+
+export async function insertAccount(db: Db, a: Account): Promise<void> {
+  await db
+    .insertInto('accounts')
+    .values({
+      id: a.id,
+      customer_id: a.customerId,
+      name: a.name,
+      max_applications: a.maxApplications,
+      max_keys_per_application: a.maxKeysPerApplication,
+      created_at: a.createdAt,
+    })
+    .execute();
+}
+
+export async function findAccount(db: Db, id: string): Promise<Account | undefined> {
+  const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toAccount(row);
+}
+
+export async function listAccounts(db: Db): Promise<Account[]> {
+  const rows = await db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map(toAccount);
+}
+
+export async function updateAccount(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<Account, 'name' | 'maxApplications' | 'maxKeysPerApplication'>>,
+): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set({
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.maxApplications !== undefined && { max_applications: patch.maxApplications }),
+      ...(patch.maxKeysPerApplication !== undefined && { max_keys_per_application: patch.maxKeysPerApplication }),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Serialises writers on one account inside a transaction: an UPDATE takes a row lock on
+ * PostgreSQL and the database write lock on SQLite, so count-then-insert limit checks
+ * cannot race. Returns false when the account does not exist.
+ */
+export async function lockAccount(db: Db, id: string): Promise<boolean> {
+  const res = await db
+    .updateTable('accounts')
+    .set((eb) => ({ lock_version: eb('lock_version', '+', 1) }))
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}

@@ -1,0 +1,142 @@
+import type { KeyKind } from '../../core/catalogue.js';
+import type { AccessKey, StoredKeyStatus } from '../../core/model.js';
+import type { AccessKeyRow } from '../schema.js';
+import type { Db } from '../store.js';
+import { parseList, toList } from './json.js';
+
+function toKey(r: AccessKeyRow): AccessKey {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    applicationId: r.application_id,
+    kind: r.kind as KeyKind,
+    name: r.name,
+    description: r.description,
+    start: r.start,
+    scopes: parseList(r.scopes),
+    roles: parseList(r.roles),
+    status: r.status as StoredKeyStatus,
+    expiresAt: r.expires_at,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    revokedAt: r.revoked_at,
+    lastUsedAt: r.last_used_at,
+    usageCount: Number(r.usage_count),
+  };
+}
+
+export async function insertKey(db: Db, k: AccessKey, keyHash: string): Promise<void> {
+  await db
+    .insertInto('access_keys')
+    .values({
+      id: k.id,
+      account_id: k.accountId,
+      application_id: k.applicationId,
+      kind: k.kind,
+      name: k.name,
+      description: k.description,
+      key_hash: keyHash,
+      start: k.start,
+      scopes: toList(k.scopes),
+      roles: toList(k.roles),
+      status: k.status,
+      expires_at: k.expiresAt,
+      created_by: k.createdBy,
+      created_at: k.createdAt,
+      updated_at: k.updatedAt,
+      revoked_at: k.revokedAt,
+      last_used_at: k.lastUsedAt,
+      usage_count: k.usageCount,
+    })
+    .execute();
+}
+
+export async function findKey(db: Db, accountId: string, id: string): Promise<AccessKey | undefined> {
+  const row = await db.selectFrom('access_keys').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  return row && toKey(row);
+}
+
+export interface KeyFilter {
+  applicationId?: string;
+  kind?: KeyKind;
+  /** Restrict to keys of applications created by this user (the `.mine` permissions). */
+  applicationCreatedBy?: string;
+  includeRevoked: boolean;
+}
+
+export async function listKeys(db: Db, accountId: string, f: KeyFilter): Promise<AccessKey[]> {
+  let q = db.selectFrom('access_keys').selectAll('access_keys').where('access_keys.account_id', '=', accountId);
+  if (f.applicationId !== undefined) q = q.where('access_keys.application_id', '=', f.applicationId);
+  if (f.kind !== undefined) q = q.where('access_keys.kind', '=', f.kind);
+  if (!f.includeRevoked) q = q.where('access_keys.status', '=', 'active');
+  if (f.applicationCreatedBy !== undefined) {
+    const creator = f.applicationCreatedBy;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('applications')
+          .select('applications.id')
+          .whereRef('applications.id', '=', 'access_keys.application_id')
+          .where('applications.created_by', '=', creator),
+      ),
+    );
+  }
+  const rows = await q.orderBy('access_keys.created_at').orderBy('access_keys.id').execute();
+  return rows.map(toKey);
+}
+
+/** Active, unexpired keys of an application: the ones that count towards its limit. */
+export async function countLiveKeys(db: Db, applicationId: string, now: number): Promise<number> {
+  const row = await db
+    .selectFrom('access_keys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('application_id', '=', applicationId)
+    .where('status', '=', 'active')
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function updateKey(
+  db: Db,
+  id: string,
+  patch: { name?: string; description?: string; status?: StoredKeyStatus; revokedAt?: number; updatedAt: number },
+): Promise<void> {
+  await db
+    .updateTable('access_keys')
+    .set({
+      updated_at: patch.updatedAt,
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.description !== undefined && { description: patch.description }),
+      ...(patch.status !== undefined && { status: patch.status }),
+      ...(patch.revokedAt !== undefined && { revoked_at: patch.revokedAt }),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteKey(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('access_keys').where('id', '=', id).execute();
+}
+
+/** Everything verification needs about a key, in one indexed read. */
+export interface KeyVerificationRecord {
+  key: AccessKey;
+  applicationStatus: string | null;
+  creatorDeleted: boolean;
+}
+
+export async function findKeyForVerification(db: Db, keyHash: string): Promise<KeyVerificationRecord | undefined> {
+  const row = await db
+    .selectFrom('access_keys')
+    .innerJoin('users', 'users.id', 'access_keys.created_by')
+    .leftJoin('applications', 'applications.id', 'access_keys.application_id')
+    .selectAll('access_keys')
+    .select(['applications.status as app_status', 'users.deleted_at as creator_deleted_at'])
+    .where('access_keys.key_hash', '=', keyHash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { app_status, creator_deleted_at, ...keyRow } = row;
+  return { key: toKey(keyRow), applicationStatus: app_status, creatorDeleted: creator_deleted_at !== null };
+}

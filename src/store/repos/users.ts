@@ -1,0 +1,102 @@
+import type { User } from '../../core/model.js';
+import type { Permission } from '../../core/permissions.js';
+import type { UserRow } from '../schema.js';
+import type { Db } from '../store.js';
+import { parseList, toList } from './json.js';
+
+function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    email: r.email,
+    name: r.name,
+    isOperator: r.is_operator === 1,
+    isAdmin: r.is_admin === 1,
+    permissions: parseList(r.permissions) as Permission[],
+    apiScopes: parseList(r.api_scopes),
+    createdAt: r.created_at,
+    deletedAt: r.deleted_at,
+  };
+}
+
+export async function insertUser(db: Db, u: User, passwordHash: string): Promise<void> {
+  await db
+    .insertInto('users')
+    .values({
+      id: u.id,
+      account_id: u.accountId,
+      email: u.email,
+      name: u.name,
+      password_hash: passwordHash,
+      is_operator: u.isOperator ? 1 : 0,
+      is_admin: u.isAdmin ? 1 : 0,
+      permissions: toList(u.permissions),
+      api_scopes: toList(u.apiScopes),
+      created_at: u.createdAt,
+      deleted_at: null,
+    })
+    .execute();
+}
+
+export async function findUser(db: Db, id: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function findLiveUserByEmail(db: Db, email: string): Promise<{ user: User; passwordHash: string } | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('email', '=', email).where('deleted_at', 'is', null).executeTakeFirst();
+  return row && { user: toUser(row), passwordHash: row.password_hash };
+}
+
+export async function listUsers(db: Db, accountId: string): Promise<User[]> {
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toUser);
+}
+
+export async function countLiveAdmins(db: Db, accountId: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .where('is_admin', '=', 1)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function updateUser(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<User, 'name' | 'isAdmin' | 'permissions' | 'apiScopes'>> & { passwordHash?: string },
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.isAdmin !== undefined && { is_admin: patch.isAdmin ? 1 : 0 }),
+      ...(patch.permissions !== undefined && { permissions: toList(patch.permissions) }),
+      ...(patch.apiScopes !== undefined && { api_scopes: toList(patch.apiScopes) }),
+      ...(patch.passwordHash !== undefined && { password_hash: patch.passwordHash }),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markUserDeleted(db: Db, id: string, at: number): Promise<void> {
+  await db.updateTable('users').set({ deleted_at: at }).where('id', '=', id).execute();
+}

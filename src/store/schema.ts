@@ -1,0 +1,100 @@
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Portable column types only (text, integer, bigint), so one schema and one set of
+ * queries serve SQLite and PostgreSQL: JSON arrays are text, booleans are 0/1,
+ * timestamps are epoch milliseconds.
+ */
+export interface AccountsTable {
+  id: string;
+  customer_id: string;
+  name: string;
+  max_applications: number;
+  max_keys_per_application: number;
+  /** Bumped to take a write lock on the account row inside a transaction. */
+  lock_version: ColumnType<number, number | undefined, number>;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  account_id: string | null;
+  email: string;
+  name: string;
+  password_hash: string;
+  is_operator: number;
+  is_admin: number;
+  permissions: string;
+  api_scopes: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface ApplicationsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  description: string;
+  status: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  revoked_at: number | null;
+}
+
+export interface AccessKeysTable {
+  id: string;
+  account_id: string;
+  application_id: string | null;
+  kind: string;
+  name: string;
+  description: string;
+  key_hash: string;
+  start: string;
+  scopes: string;
+  roles: string;
+  status: string;
+  expires_at: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  usage_count: ColumnType<number, number | undefined, number>;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  account_id: string | null;
+  actor_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  ip: string | null;
+  created_at: number;
+  details: string;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  users: UsersTable;
+  applications: ApplicationsTable;
+  access_keys: AccessKeysTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type AccountRow = Selectable<AccountsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type ApplicationRow = Selectable<ApplicationsTable>;
+export type AccessKeyRow = Selectable<AccessKeysTable>;
+export type NewAccessKeyRow = Insertable<AccessKeysTable>;
+export type AccessKeyUpdate = Updateable<AccessKeysTable>;
