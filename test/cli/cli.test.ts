@@ -33,22 +33,66 @@ describe('keyward CLI and server (SQLite, as the README describes)', () => {
   it('migrate, then create account, user, application and key from the command line', { timeout: 180_000 }, async () => {
     expect((await cli('migrate')).stdout).toMatch(/Applied: 0001-initial|Already up to date/);
     expect((await cli('migrate')).stdout).toContain('Already up to date');
-    const acc = await cli('account', 'create', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--admin-password', 'admin-password-1');
+    const acc = await cli(
+      'account',
+      'create',
+      '--name',
+      'Acme',
+      '--admin-email',
+      'admin@acme.test',
+      '--admin-password',
+      'admin-password-1',
+    );
     expect(acc.stderr).toMatch(/Operator created: operator@keyward.local, generated password \(shown once\): [0-9A-Za-z]{24}/);
     expect(acc.json.accountId).toMatch(/^acc_/);
     const user = await cli(
-      'user', 'create', '--account', acc.json.accountId, '--as', 'admin@acme.test', '--email', 'dev@acme.test',
-      '--password', 'dev-password-1', '--permissions', 'applications.create,keys.create.mine', '--scopes', 'device:read',
+      'user',
+      'create',
+      '--account',
+      acc.json.accountId,
+      '--as',
+      'admin@acme.test',
+      '--email',
+      'dev@acme.test',
+      '--password',
+      'dev-password-1',
+      '--permissions',
+      'applications.create,keys.create.mine',
+      '--scopes',
+      'device:read',
     );
     expect(user.json.userId).toMatch(/^usr_/);
     const app = await cli('app', 'create', '--account', acc.json.accountId, '--as', 'dev@acme.test', '--name', 'Integration');
     const key = await cli(
-      'key', 'create', '--account', acc.json.accountId, '--application', app.json.applicationId, '--as', 'dev@acme.test',
-      '--name', 'CI', '--scopes', 'device:read',
+      'key',
+      'create',
+      '--account',
+      acc.json.accountId,
+      '--application',
+      app.json.applicationId,
+      '--as',
+      'dev@acme.test',
+      '--name',
+      'CI',
+      '--scopes',
+      'device:read',
     );
     expect(key.json.key).toMatch(/^kw_/);
     await expect(
-      cli('key', 'create', '--account', acc.json.accountId, '--application', app.json.applicationId, '--as', 'dev@acme.test', '--name', 'x', '--scopes', 'device:fuota'),
+      cli(
+        'key',
+        'create',
+        '--account',
+        acc.json.accountId,
+        '--application',
+        app.json.applicationId,
+        '--as',
+        'dev@acme.test',
+        '--name',
+        'x',
+        '--scopes',
+        'device:fuota',
+      ),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('error SCOPE_NOT_GRANTABLE') });
 
     // Start the server on the same data directory and verify the key over HTTP.
