@@ -6,15 +6,31 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from '../core/password.js';
 import type { Ctx } from '../service/context.js';
 import { deleteSession, findSession, insertSession } from '../store/repos/sessions.js';
 import { findLiveUserByEmail, findUser } from '../store/repos/users.js';
+import { LoginThrottle } from './login-throttle.js';
 
 /** Dashboard session tokens: `kws_` + 40 base62 characters, stored only as SHA-256. */
 export const SESSION_PREFIX = 'kws_';
 
-export async function login(ctx: Ctx, email: string, password: string): Promise<{ token: string; expiresAt: number; user: User }> {
-  const found = await findLiveUserByEmail(ctx.store.db, email.toLowerCase());
+const throttle = new WeakMap<Ctx, LoginThrottle>();
+
+export async function login(ctx: Ctx, rawEmail: string, password: string): Promise<{ token: string; expiresAt: number; user: User }> {
+  const email = rawEmail.toLowerCase();
+  let limiter = throttle.get(ctx);
+  if (!limiter) throttle.set(ctx, (limiter = new LoginThrottle()));
+  const wait = limiter.retryAfter(email, ctx.now());
+  if (wait > 0) {
+    throw new KeywardError('RATE_LIMITED', 'Too many failed sign-ins for this email: try again later.', {
+      retryAfterSeconds: Math.ceil(wait / 1000),
+    });
+  }
+  const found = await findLiveUserByEmail(ctx.store.db, email);
   // Hash even for unknown emails so response time does not reveal which emails exist.
   const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
-  if (!found || !ok) throw new KeywardError('INVALID_CREDENTIALS');
+  if (!found || !ok) {
+    limiter.fail(email, ctx.now());
+    throw new KeywardError('INVALID_CREDENTIALS');
+  }
+  limiter.succeed(email);
   const token = SESSION_PREFIX + randomBase62(40);
   const now = ctx.now();
   const expiresAt = now + ctx.config.sessionTtlMs;
