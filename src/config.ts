@@ -19,6 +19,8 @@ export interface Config {
   dashboardDir: string;
   /** Reverse-proxy mode: authorize and forward every non-Keyward request here (KEYWARD_UPSTREAM). */
   upstream: string | undefined;
+  /** How often buffered key usage is written (KEYWARD_USAGE_FLUSH_MS); close() always writes the rest. */
+  usageFlushIntervalMs: number;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.KEYWARD_LOG_LEVEL ?? 'info',
     dashboardDir: env.KEYWARD_DASHBOARD_DIR ?? join(projectRoot(), 'dashboard', 'dist'),
     upstream: upstreamFrom(env.KEYWARD_UPSTREAM),
+    usageFlushIntervalMs: Math.max(intFrom(env, 'KEYWARD_USAGE_FLUSH_MS', 1000), 10),
     ...overrides,
   };
 }

@@ -27,7 +27,7 @@ export function createContext(store: Store, config: Config, now: () => number = 
     changes: new ChangeFeed(),
     now,
     keyLookup: (keyHash) => findKeyForVerification(store.db, keyHash),
-    usage: new UsageRecorder(store),
+    usage: new UsageRecorder(store, config.usageFlushIntervalMs),
   };
 }
 
