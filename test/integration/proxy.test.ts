@@ -1,36 +1,7 @@
 import { createHash } from 'node:crypto';
-import http, { type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  bodySha256: string;
-  bodyLength: number;
-}
-
-/** A real upstream API: records what reached it and answers 201 with a header of its own. */
-async function startUpstream(): Promise<{ server: http.Server; url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    const hash = createHash('sha256');
-    let length = 0;
-    req.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      length += chunk.length;
-    });
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodySha256: hash.digest('hex'), bodyLength: length });
-      res.writeHead(201, { 'content-type': 'application/json', 'x-upstream': 'yes' });
-      res.end(JSON.stringify({ upstream: true, url: req.url }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
-}
+import { type Seen, startUpstream } from './upstream.js';
 
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.enabled)(`reverse-proxy mode [${dialect.name}]`, () => {
@@ -49,7 +20,7 @@ for (const dialect of DIALECTS) {
     });
     afterAll(async () => {
       await h?.close();
-      await new Promise((resolve) => upstream?.server.close(resolve));
+      await upstream?.close();
     });
 
     it('forwards an allowed request with identity headers, its body and query; strips Authorization and spoofed identity', async () => {
@@ -115,7 +86,7 @@ for (const dialect of DIALECTS) {
 
     it('502 UPSTREAM_UNAVAILABLE when the upstream is down', async () => {
       const down = await startUpstream();
-      await new Promise((resolve) => down.server.close(resolve));
+      await down.close();
       const h2 = await createHarness(dialect, { upstream: down.url });
       try {
         const t2 = await h2.tenant();
