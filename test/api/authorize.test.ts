@@ -110,6 +110,18 @@ for (const dialect of DIALECTS) {
       expect(r.status).toBe(200);
     });
 
+    it('HEAD works too (a HEAD caller makes a HEAD subrequest), and the route is in the OpenAPI document', async () => {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken, ['device:read']);
+      const r = await h.call('HEAD', '/v1/authorize', {
+        headers: { authorization: `Bearer ${k.key}`, 'x-original-method': 'HEAD', 'x-original-uri': '/integration/device/csvExport' },
+      });
+      expect(r.status).toBe(200);
+      expect(r.headers['x-keyward-key-id']).toBe(k.keyId);
+      const doc = await h.call('GET', '/openapi.json');
+      expect(Object.keys(doc.body.paths['/v1/authorize'])).toEqual(expect.arrayContaining(['get', 'post']));
+    });
+
     it('401 with the verify code for bad credentials', async () => {
       const t = await h.tenant();
       const k = await appWithKey(h, t, t.adminToken, ['device:read']);
@@ -131,6 +143,7 @@ for (const dialect of DIALECTS) {
       const revoked = await authorize(`Bearer ${k.key}`, 'GET', uri);
       expect(revoked.status).toBe(401);
       expect(revoked.body.error.code).toBe('REVOKED');
+      expect(revoked.headers['x-keyward-error']).toBe('REVOKED');
       expect(revoked.headers['x-keyward-account-id']).toBeUndefined();
     });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { isKeywardError } from '../../core/errors.js';
 import { HTTP_METHODS } from '../../core/path-pattern.js';
-import { authorizeRequest, identityHeaders } from '../../service/authorize.js';
+import { authorizeRequest, type GatewayDecision, identityHeaders } from '../../service/authorize.js';
 import type { Ctx } from '../../service/context.js';
 import { ErrorBody } from '../schemas.js';
 import type { App } from '../types.js';
@@ -48,14 +49,21 @@ export function registerAuthorize(app: App, ctx: Ctx) {
       handler: async (req, reply) => {
         // Validated by the Headers schema above; Fastify's header type does not narrow from it.
         const h = req.headers as unknown as z.infer<typeof Headers>;
-        const decision = await authorizeRequest(ctx, {
-          authorization: h.authorization,
-          method: h['x-original-method'],
-          uri: h['x-original-uri'],
-          host: typeof h['x-original-host'] === 'string' ? h['x-original-host'] : undefined,
-          contentSha256: h['x-content-sha256'],
-          headers: req.headers,
-        });
+        let decision: GatewayDecision;
+        try {
+          decision = await authorizeRequest(ctx, {
+            authorization: h.authorization,
+            method: h['x-original-method'],
+            uri: h['x-original-uri'],
+            host: typeof h['x-original-host'] === 'string' ? h['x-original-host'] : undefined,
+            contentSha256: h['x-content-sha256'],
+            headers: req.headers,
+          });
+        } catch (e) {
+          // nginx drops the body of a denied auth subrequest; the code survives as a header it can log.
+          if (isKeywardError(e)) reply.header('x-keyward-error', e.code);
+          throw e;
+        }
         reply.headers({ ...identityHeaders(decision), 'cache-control': 'no-store' });
         return {
           allowed: true as const,
