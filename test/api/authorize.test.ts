@@ -122,6 +122,21 @@ for (const dialect of DIALECTS) {
       expect(Object.keys(doc.body.paths['/v1/authorize'])).toEqual(expect.arrayContaining(['get', 'post']));
     });
 
+    it('Envoy form: the original path appended to /v1/authorize, with the caller method', async () => {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken, ['device:read']);
+      const ok = await h.call('GET', '/v1/authorize/integration/device/csvExport?eui=1', { headers: { authorization: `Bearer ${k.key}` } });
+      expect(ok.status).toBe(200);
+      expect(ok.headers['x-keyward-key-id']).toBe(k.keyId);
+      const denied = await h.call('POST', '/v1/authorize/integration/device/sendmsg', { headers: { authorization: `Bearer ${k.key}` } });
+      expect(denied.status).toBe(403);
+      expect(denied.body.error.code).toBe('SCOPE_DENIED');
+      const dots = await h.call('GET', '/v1/authorize/integration/device/csvExport/%2e%2e/sendmsg', {
+        headers: { authorization: `Bearer ${k.key}` },
+      });
+      expect(dots.status).toBe(403);
+    });
+
     it('401 with the verify code for bad credentials', async () => {
       const t = await h.tenant();
       const k = await appWithKey(h, t, t.adminToken, ['device:read']);
