@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createKeyward } from '../../src/server.js';
@@ -64,6 +65,36 @@ for (const dialect of DIALECTS) {
       const rows = await h.kw.ctx.store.db.selectFrom('key_usage').selectAll().where('key_id', '=', k.keyId).execute();
       expect(rows.reduce((n, r) => n + Number(r.count), 0)).toBe(2);
       expect(rows.length).toBeLessThanOrEqual(2); // two only if the hour turned between the calls
+    });
+
+    it('a use recorded for a key deleted before the flush leaves no usage rows', async () => {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken, ['device:read']);
+      await h.call('DELETE', `/v1/accounts/${t.accountId}/keys/${k.keyId}`, { token: t.adminToken, body: { confirm: k.applicationId } });
+      h.kw.ctx.usage.record(k.keyId, Date.now());
+      await h.kw.ctx.usage.flush();
+      expect(await h.kw.ctx.store.db.selectFrom('key_usage').selectAll().where('key_id', '=', k.keyId).execute()).toEqual([]);
+    });
+
+    it('a failed flush keeps its uses for the next one (none lost, none doubled)', async () => {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken, ['device:read']);
+      const db = h.kw.ctx.store.db;
+      await h.kw.ctx.usage.flush();
+      await sql`alter table key_usage rename to key_usage_away`.execute(db);
+      try {
+        await h.call('POST', '/v1/keys/verify', { body: { key: k.key } });
+        await expect(h.kw.ctx.usage.flush()).rejects.toThrow();
+        expect(h.kw.ctx.usage.pendingLastUsed(k.keyId)).not.toBeNull();
+      } finally {
+        await sql`alter table key_usage_away rename to key_usage`.execute(db);
+      }
+      await h.call('POST', '/v1/keys/verify', { body: { key: k.key } });
+      await h.kw.ctx.usage.flush();
+      const key = await h.call('GET', `/v1/accounts/${t.accountId}/keys/${k.keyId}`, { token: t.adminToken });
+      expect(key.body.usageCount).toBe(2);
+      const rows = await db.selectFrom('key_usage').selectAll().where('key_id', '=', k.keyId).execute();
+      expect(rows.reduce((n, r) => n + Number(r.count), 0)).toBe(2);
     });
 
     it('rejects bad ranges', async () => {

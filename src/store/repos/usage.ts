@@ -12,14 +12,16 @@ export interface KeyUsageDelta {
 /** Adds buffered uses to the keys' totals and hourly buckets; run inside one transaction. */
 export async function applyUsage(db: Db, deltas: readonly KeyUsageDelta[]): Promise<void> {
   for (const d of deltas) {
-    await db
+    const updated = await db
       .updateTable('access_keys')
       .set({
         usage_count: sql<number>`usage_count + ${d.count}`,
         last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${d.lastUsedAt} then ${d.lastUsedAt} else last_used_at end`,
       })
       .where('id', '=', d.keyId)
-      .execute();
+      .executeTakeFirst();
+    // A key deleted since its use was recorded keeps no usage rows behind.
+    if (Number(updated.numUpdatedRows) === 0) continue;
     const rows = [...d.buckets].map(([bucket_start, count]) => ({ key_id: d.keyId, bucket_start, count }));
     if (rows.length === 0) continue;
     await db
