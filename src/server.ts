@@ -28,10 +28,16 @@ export async function createKeyward(
     ctx,
     app,
     async close() {
-      await app.close();
-      // After the server stops taking requests, so no use recorded during shutdown is lost.
-      await ctx.usage.close();
-      await store.close();
+      try {
+        await app.close();
+      } finally {
+        try {
+          // After the server stops taking requests, so no use recorded during shutdown is lost.
+          await ctx.usage.close();
+        } finally {
+          await store.close();
+        }
+      }
     },
   };
 }
