@@ -237,3 +237,59 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(!dialect.enabled)(`gateway authorization with an operator catalogue [${dialect.name}]`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(dialect, {
+        catalogue: {
+          scopes: [
+            {
+              name: 'orders:read',
+              description: 'Read orders',
+              keyKinds: ['application', 'customer'],
+              grants: [
+                { method: 'GET', path: '/orders/:orderId' },
+                { method: 'GET', path: '/orders/:orderId/items/*' },
+              ],
+            },
+            { name: 'orders:write', description: 'Write orders', keyKinds: ['application'], grants: [{ method: 'POST', path: '/orders' }] },
+          ],
+          roles: [{ name: 'orders:all', description: 'All', scopes: ['orders:read', 'orders:write'] }],
+        },
+      });
+    });
+    afterAll(async () => h?.close());
+
+    const authorize = (key: string, method: string, uri: string) =>
+      h.call('GET', '/v1/authorize', { headers: { authorization: `Bearer ${key}`, 'x-original-method': method, 'x-original-uri': uri } });
+
+    it(':param and /* patterns, per method, for both key kinds the scope allows', async () => {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken, ['orders:read']);
+      expect((await authorize(k.key, 'GET', '/orders/o-17')).status).toBe(200);
+      expect((await authorize(k.key, 'GET', '/orders/o-17/items/3/photo')).status).toBe(200);
+      expect((await authorize(k.key, 'GET', '/orders/o-17/items')).status).toBe(403);
+      expect((await authorize(k.key, 'GET', '/orders/o-17/invoice')).status).toBe(403);
+      expect((await authorize(k.key, 'POST', '/orders/o-17')).status).toBe(403);
+      expect((await authorize(k.key, 'POST', '/orders')).status).toBe(403);
+      const all = await appWithKey(h, t, t.adminToken, ['orders:all']);
+      const created = await authorize(all.key, 'POST', '/orders');
+      expect(created.status).toBe(200);
+      expect(created.body.scope).toBe('orders:write');
+
+      const c = await h.call('POST', `/v1/accounts/${t.accountId}/keys`, {
+        token: t.adminToken,
+        body: { kind: 'customer', name: 'c', scopes: ['orders:read'] },
+      });
+      expect(c.status).toBe(201);
+      expect((await authorize(c.body.key, 'GET', '/orders/o-1')).status).toBe(200);
+      const bad = await h.call('POST', `/v1/accounts/${t.accountId}/keys`, {
+        token: t.adminToken,
+        body: { kind: 'customer', name: 'c', scopes: ['orders:write'] },
+      });
+      expect(bad.body.error.code).toBe('UNKNOWN_SCOPE');
+    });
+  });
+}
