@@ -108,6 +108,7 @@ export function registerUpstreamProxy(app: App, ctx: Ctx) {
       return reply;
     } catch (e) {
       if (!isKeywardError(e)) throw e;
+      reply.header('x-keyward-error', e.code);
       return sendError(reply, req, e.code, e.message, e.details);
     }
   });

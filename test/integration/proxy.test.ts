@@ -63,6 +63,7 @@ for (const dialect of DIALECTS) {
       const denied = await fetch(`${base}/integration/usage/details`, { headers: { authorization: `Bearer ${key.key}` } });
       expect(denied.status).toBe(403);
       expect(((await denied.json()) as any).error.code).toBe('SCOPE_DENIED');
+      expect(denied.headers.get('x-keyward-error')).toBe('SCOPE_DENIED');
       const none = await fetch(`${base}/integration/device/sendmsg`, { method: 'POST', body: 'x' });
       expect(none.status).toBe(401);
       expect(((await none.json()) as any).error.code).toBe('UNAUTHORIZED');
