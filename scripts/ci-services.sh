@@ -11,4 +11,15 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   echo "Redis not answering: starting it"
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp || true
 fi
+# nginx (with the auth_request module) for test/integration/nginx.test.ts.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "nginx missing: installing nginx-light"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q nginx-light >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q nginx-light >/dev/null 2>&1; } \
+    || apt-get install -y -q nginx >/dev/null 2>&1 \
+    || echo "could not install nginx: the nginx integration test will be skipped"
+  # The package may start a system nginx on port 80; the tests run their own.
+  (command -v service >/dev/null 2>&1 && service nginx stop >/dev/null 2>&1) || true
+fi
 exit 0

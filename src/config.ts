@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Catalogue, DEFAULT_CATALOGUE } from './core/catalogue.js';
+import { parseCatalogue } from './core/catalogue-file.js';
 
 export interface Config {
   databaseUrl: string;
@@ -16,6 +17,10 @@ export interface Config {
   logLevel: string;
   /** Serve the built dashboard from this folder when it exists. */
   dashboardDir: string;
+  /** Reverse-proxy mode: authorize and forward every non-Keyward request here (KEYWARD_UPSTREAM). */
+  upstream: string | undefined;
+  /** How often buffered key usage is written (KEYWARD_USAGE_FLUSH_MS); close() always writes the rest. */
+  usageFlushIntervalMs: number;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -23,6 +28,32 @@ export function projectRoot(): string {
   let dir = import.meta.dirname;
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
+}
+
+/** The operator's catalogue from KEYWARD_CATALOGUE_FILE, else the default (Senet's table). */
+function catalogueFrom(env: NodeJS.ProcessEnv): Catalogue {
+  const file = env.KEYWARD_CATALOGUE_FILE;
+  if (file === undefined || file === '') return DEFAULT_CATALOGUE;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`KEYWARD_CATALOGUE_FILE: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return parseCatalogue(text, file);
+}
+
+export function upstreamFrom(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`upstream must be an http:// or https:// URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`upstream must be an http:// or https:// URL, got "${raw}"`);
+  if (url.search || url.hash) throw new Error(`upstream must not have a query or fragment, got "${raw}"`);
+  return url.toString().replace(/\/$/, '');
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -43,11 +74,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     defaultMaxApplications: intFrom(env, 'KEYWARD_MAX_APPLICATIONS', 10),
     defaultMaxKeysPerApplication: intFrom(env, 'KEYWARD_MAX_KEYS_PER_APPLICATION', 10),
     sessionTtlMs: intFrom(env, 'KEYWARD_SESSION_TTL_SECONDS', 12 * 3600) * 1000,
-    catalogue: DEFAULT_CATALOGUE,
+    catalogue: catalogueFrom(env),
     bootstrapEmail: env.KEYWARD_BOOTSTRAP_EMAIL,
     bootstrapPassword: env.KEYWARD_BOOTSTRAP_PASSWORD,
     logLevel: env.KEYWARD_LOG_LEVEL ?? 'info',
     dashboardDir: env.KEYWARD_DASHBOARD_DIR ?? join(projectRoot(), 'dashboard', 'dist'),
+    upstream: upstreamFrom(env.KEYWARD_UPSTREAM),
+    usageFlushIntervalMs: Math.max(intFrom(env, 'KEYWARD_USAGE_FLUSH_MS', 1000), 10),
     ...overrides,
   };
 }

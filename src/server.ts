@@ -23,12 +23,21 @@ export async function createKeyward(
   const boot = await bootstrapOperator(ctx);
   if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
   const app = await buildApp(ctx, { logger: opts.logger ?? false });
+  ctx.usage.start();
   return {
     ctx,
     app,
     async close() {
-      await app.close();
-      await store.close();
+      try {
+        await app.close();
+      } finally {
+        try {
+          // After the server stops taking requests, so no use recorded during shutdown is lost.
+          await ctx.usage.close();
+        } finally {
+          await store.close();
+        }
+      }
     },
   };
 }

@@ -3,6 +3,7 @@ import { KEY_PREFIX } from '../core/key-format.js';
 import type { Principal } from '../core/permissions.js';
 import { keyPrincipal, sessionPrincipal } from '../core/rights.js';
 import type { Ctx } from '../service/context.js';
+import { recordUse } from '../service/usage.js';
 import { verifyKey } from '../service/verify.js';
 import { findUser } from '../store/repos/users.js';
 import { SESSION_PREFIX, sessionUser } from './session.js';
@@ -21,7 +22,10 @@ export async function authenticate(ctx: Ctx, token: string | undefined): Promise
     const result = await verifyKey(ctx, token);
     if (result.valid && result.keyId && result.createdBy) {
       const creator = await findUser(ctx.store.db, result.createdBy);
-      if (creator && creator.deletedAt === null) return keyPrincipal(creator, result.keyId, result.scopes, ctx.catalogue);
+      if (creator && creator.deletedAt === null) {
+        recordUse(ctx, result);
+        return keyPrincipal(creator, result.keyId, result.scopes, ctx.catalogue);
+      }
     }
   }
   throw new KeywardError('UNAUTHORIZED', 'The token is invalid, expired or revoked.');

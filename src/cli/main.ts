@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig, upstreamFrom } from '../config.js';
 import { isKeywardError } from '../core/errors.js';
 import { createKeyward } from '../server.js';
 import { createAccount } from '../service/accounts.js';
@@ -31,10 +31,12 @@ program
   .description('Start the HTTP server (migrates the store first)')
   .option('--host <host>', 'address to listen on (KEYWARD_HOST)')
   .option('--port <port>', 'port to listen on (KEYWARD_PORT)', port)
-  .action(async (opts: { host?: string; port?: number }) => {
+  .option('--upstream <url>', 'reverse-proxy mode: authorize and forward non-Keyward requests to this API (KEYWARD_UPSTREAM)')
+  .action(async (opts: { host?: string; port?: number; upstream?: string }) => {
     const config = loadConfig(process.env, {
       ...(opts.host !== undefined && { host: opts.host }),
       ...(opts.port !== undefined && { port: opts.port }),
+      ...(opts.upstream !== undefined && { upstream: upstreamFrom(opts.upstream) }),
     });
     const kw = await createKeyward(config, {
       logger: { level: config.logLevel },
@@ -48,6 +50,7 @@ program
     });
     const address = await kw.app.listen({ host: config.host, port: config.port });
     process.stdout.write(`Keyward listening on ${address} (store: ${kw.ctx.store.dialectName})\n`);
+    if (config.upstream) process.stdout.write(`Reverse proxy: authorized requests are forwarded to ${config.upstream}\n`);
     const stop = async () => {
       await kw.close();
       process.exit(0);

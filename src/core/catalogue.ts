@@ -1,3 +1,4 @@
+import { canonicalSegments, matchesPath, type PathPattern, parsePathPattern } from './path-pattern.js';
 import { isPermission, MANAGEMENT_SCOPE_PREFIX } from './permissions.js';
 
 /**
@@ -9,7 +10,7 @@ export type KeyKind = 'application' | 'customer';
 export interface ScopeGrant {
   /** HTTP method, or `*` for any. */
   method: string;
-  /** Path pattern: exact, or ending in `/*` for a prefix. */
+  /** Path pattern: exact, `:param` segments, or ending in `/*` for a prefix (see path-pattern.ts). */
   path: string;
 }
 
@@ -87,11 +88,39 @@ export class CatalogueIndex {
   readonly scopeNames: ReadonlySet<string>;
   private readonly roles: ReadonlyMap<string, RoleDef>;
   private readonly scopes: ReadonlyMap<string, ScopeDef>;
+  private readonly grants: ReadonlyMap<string, { method: string; pattern: PathPattern }[]>;
 
   constructor(readonly catalogue: Catalogue) {
     this.scopes = new Map(catalogue.scopes.map((s) => [s.name, s]));
     this.roles = new Map(catalogue.roles.map((r) => [r.name, r]));
     this.scopeNames = new Set(this.scopes.keys());
+    this.grants = new Map(
+      catalogue.scopes.map((s) => [
+        s.name,
+        s.grants.map((g) => {
+          const pattern = parsePathPattern(g.path);
+          // The file loader validates first; this only guards catalogues built in code.
+          if (typeof pattern === 'string') throw new Error(`catalogue scope ${s.name}: path "${g.path}" ${pattern}`);
+          return { method: g.method.toUpperCase(), pattern };
+        }),
+      ]),
+    );
+  }
+
+  /**
+   * The first of `scopes` that grants `method` on `uri` (query string ignored), or
+   * undefined. Non-canonical paths (dot or empty segments, encoded slashes) match nothing.
+   */
+  grantingScope(scopes: readonly string[], method: string, uri: string): string | undefined {
+    const segments = canonicalSegments(uri);
+    if (!segments) return undefined;
+    const verb = method.toUpperCase();
+    for (const name of scopes) {
+      for (const g of this.grants.get(name) ?? []) {
+        if ((g.method === '*' || g.method === verb) && matchesPath(g.pattern, segments)) return name;
+      }
+    }
+    return undefined;
   }
 
   scope(name: string): ScopeDef | undefined {

@@ -30,6 +30,16 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: 'This method is not allowed on this route.',
   RATE_LIMITED: 'Too many requests.',
   INTERNAL_ERROR: 'An unexpected error occurred.',
+  MALFORMED: 'The presented key is not a well-formed Keyward key.',
+  NOT_FOUND: 'The presented key does not exist.',
+  REVOKED: 'The presented key is revoked.',
+  EXPIRED: 'The presented key has expired.',
+  DISABLED: "The presented key's application is revoked or its creator was deleted.",
+  UNSUPPORTED_CREDENTIAL: 'This credential scheme is not supported here.',
+  SCOPE_DENIED: "No scope of the credential grants this method and path of the operator's API.",
+  CONFIRMATION_MISMATCH: "The confirmation does not match the key's application ID or customer ID.",
+  RECENT_USE_CONFIRMATION_REQUIRED: 'The key was used within the past 3 days: confirm deleting it explicitly.',
+  UPSTREAM_UNAVAILABLE: 'The upstream API could not be reached.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -45,9 +55,16 @@ export function httpStatusOf(code: ErrorCode): number {
       return 400;
     case 'UNAUTHORIZED':
     case 'INVALID_CREDENTIALS':
+    case 'MALFORMED':
+    case 'NOT_FOUND':
+    case 'REVOKED':
+    case 'EXPIRED':
+    case 'DISABLED':
+    case 'UNSUPPORTED_CREDENTIAL':
       return 401;
     case 'FORBIDDEN':
     case 'SCOPE_NOT_GRANTABLE':
+    case 'SCOPE_DENIED':
       return 403;
     case 'ROUTE_NOT_FOUND':
     case 'ACCOUNT_NOT_FOUND':
@@ -65,6 +82,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'ALREADY_REVOKED':
     case 'CANNOT_DELETE_SELF':
     case 'LAST_ADMIN':
+    case 'CONFIRMATION_MISMATCH':
+    case 'RECENT_USE_CONFIRMATION_REQUIRED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
@@ -74,6 +93,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 429;
     case 'INTERNAL_ERROR':
       return 500;
+    case 'UPSTREAM_UNAVAILABLE':
+      return 502;
     default: {
       const unreachable: never = code;
       throw new Error(`unmapped error code ${String(unreachable)}`);

@@ -16,9 +16,12 @@ import { registerUpdateApplication } from './routes/applications-update.js';
 import { registerListAudit } from './routes/audit-list.js';
 import { registerLogin } from './routes/auth-login.js';
 import { registerLogout } from './routes/auth-logout.js';
+import { registerAuthorize } from './routes/authorize.js';
 import { registerCatalogue } from './routes/catalogue-get.js';
 import { registerHealth } from './routes/health.js';
 import { registerCreateKey } from './routes/keys-create.js';
+import { registerCreateCustomerKey } from './routes/keys-create-customer.js';
+import { registerDeleteKey } from './routes/keys-delete.js';
 import { registerGetKey } from './routes/keys-get.js';
 import { registerListKeys } from './routes/keys-list.js';
 import { registerListApplicationKeys } from './routes/keys-list-application.js';
@@ -26,12 +29,14 @@ import { registerRevokeKey } from './routes/keys-revoke.js';
 import { registerUpdateKey } from './routes/keys-update.js';
 import { registerVerifyKey } from './routes/keys-verify.js';
 import { registerMe } from './routes/me-get.js';
+import { registerGetUsage } from './routes/usage-get.js';
 import { registerCreateUser } from './routes/users-create.js';
 import { registerDeleteUser } from './routes/users-delete.js';
 import { registerGetUser } from './routes/users-get.js';
 import { registerListUsers } from './routes/users-list.js';
 import { registerUpdateUser } from './routes/users-update.js';
 import type { App } from './types.js';
+import { registerUpstreamProxy } from './upstream-proxy.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -88,5 +93,10 @@ export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
   registerRevokeKey(app, ctx);
   registerVerifyKey(app, ctx);
   registerListAudit(app, ctx);
+  registerCreateCustomerKey(app, ctx);
+  registerDeleteKey(app, ctx);
+  registerGetUsage(app, ctx);
+  registerAuthorize(app, ctx);
+  registerUpstreamProxy(app, ctx);
   return app;
 }

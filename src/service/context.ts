@@ -4,6 +4,7 @@ import { ChangeFeed } from '../core/changes.js';
 import type { Principal } from '../core/permissions.js';
 import { findKeyForVerification, type KeyVerificationRecord } from '../store/repos/keys.js';
 import type { Store } from '../store/store.js';
+import { UsageRecorder } from './usage-recorder.js';
 
 /** Everything a use case needs; built once per process (or per test). */
 export interface Ctx {
@@ -14,6 +15,8 @@ export interface Ctx {
   now: () => number;
   /** How verification finds a key by its hash; a cache may wrap the store lookup. */
   keyLookup: (keyHash: string) => Promise<KeyVerificationRecord | undefined>;
+  /** Buffered last-used times and usage counts (flushed in batches, and on close). */
+  usage: UsageRecorder;
 }
 
 export function createContext(store: Store, config: Config, now: () => number = Date.now): Ctx {
@@ -24,6 +27,7 @@ export function createContext(store: Store, config: Config, now: () => number = 
     changes: new ChangeFeed(),
     now,
     keyLookup: (keyHash) => findKeyForVerification(store.db, keyHash),
+    usage: new UsageRecorder(store, config.usageFlushIntervalMs),
   };
 }
 

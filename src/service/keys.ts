@@ -20,7 +20,7 @@ export interface CreateKeyInput {
 }
 
 /** Splits requested names into catalogue scopes (roles expanded) and management scopes, refusing unknown ones. */
-function resolveScopes(ctx: Ctx, requested: readonly string[], kind: KeyKind): { scopes: string[]; roles: string[] } {
+export function resolveScopes(ctx: Ctx, requested: readonly string[], kind: KeyKind): { scopes: string[]; roles: string[] } {
   const management = requested.filter((s) => s.startsWith(MANAGEMENT_SCOPE_PREFIX));
   const api = requested.filter((s) => !s.startsWith(MANAGEMENT_SCOPE_PREFIX));
   const { scopes, unknown } = ctx.catalogue.expand(api);
@@ -39,7 +39,7 @@ function resolveScopes(ctx: Ctx, requested: readonly string[], kind: KeyKind): {
   };
 }
 
-function assertGrantable(p: Principal, scopes: readonly string[]): void {
+export function assertGrantable(p: Principal, scopes: readonly string[]): void {
   const excess = scopes.filter((s) => !p.grantableScopes.has(s));
   if (excess.length > 0) {
     throw new KeywardError('SCOPE_NOT_GRANTABLE', `You cannot grant scope(s) you do not hold: ${excess.join(', ')}`, { excess });
@@ -113,7 +113,7 @@ export async function createApplicationKey(
 }
 
 /** Loads a key and checks `action` on it; another account's key is indistinguishable from none. */
-async function loadKeyFor(ctx: Ctx, p: Principal, accountId: string, keyId: string, action: KeyAction): Promise<AccessKey> {
+export async function loadKeyFor(ctx: Ctx, p: Principal, accountId: string, keyId: string, action: KeyAction): Promise<AccessKey> {
   await assertAccountAccess(ctx, p, accountId);
   const key = await findKey(ctx.store.db, accountId, keyId);
   if (!key) throw new KeywardError('KEY_NOT_FOUND');

@@ -83,6 +83,13 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface KeyUsageTable {
+  key_id: string;
+  /** Start of the hour, epoch ms. */
+  bucket_start: number;
+  count: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -90,6 +97,7 @@ export interface Database {
   access_keys: AccessKeysTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  key_usage: KeyUsageTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Ctx } from '../../service/context.js';
+import { recordUse } from '../../service/usage.js';
 import { VERIFY_CODES, verifyKey } from '../../service/verify.js';
 import { ErrorBody, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
@@ -35,6 +36,7 @@ export function registerVerifyKey(app: App, ctx: Ctx) {
     },
     async (req) => {
       const { createdBy: _internal, ...result } = await verifyKey(ctx, req.body.key, req.body.scopes);
+      recordUse(ctx, result);
       return result;
     },
   );

@@ -5,5 +5,7 @@ export interface DialectConnection {
   name: string;
   dialect: Dialect;
   isUniqueViolation(error: unknown): boolean;
+  /** Schema holding Kysely's migration tables, when not the default one. */
+  migrationTableSchema?: string;
   close(): Promise<void>;
 }

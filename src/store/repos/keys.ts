@@ -140,3 +140,16 @@ export async function findKeyForVerification(db: Db, keyHash: string): Promise<K
   const { app_status, creator_deleted_at, ...keyRow } = row;
   return { key: toKey(keyRow), applicationStatus: app_status, creatorDeleted: creator_deleted_at !== null };
 }
+
+/** Active, unexpired customer keys of an account: the ones that count towards its customer-key limit. */
+export async function countLiveCustomerKeys(db: Db, accountId: string, now: number): Promise<number> {
+  const row = await db
+    .selectFrom('access_keys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .where('kind', '=', 'customer')
+    .where('status', '=', 'active')
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -22,6 +22,9 @@ export function connectPostgres(url: string): DialectConnection {
     name: 'postgres',
     dialect: new PostgresDialect({ pool }),
     isUniqueViolation: (e) => e instanceof Error && 'code' in e && e.code === '23505',
+    // Kysely looks for its migration tables in every schema unless told which: with two
+    // schemas in one database, it finds the other's and never creates its own.
+    ...(schema ? { migrationTableSchema: schema } : {}),
     close: async () => {},
   };
 }

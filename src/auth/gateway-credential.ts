@@ -1,0 +1,82 @@
+import { KeywardError } from '../core/errors.js';
+import type { Ctx } from '../service/context.js';
+import { verifyKey } from '../service/verify.js';
+
+/** The caller's request as the gateway saw it (nginx auth_request, Envoy ext_authz, or the built-in proxy). */
+export interface GatewayRequest {
+  /** The caller's Authorization header, verbatim. */
+  authorization: string | undefined;
+  method: string;
+  /** Path and query, as sent by the caller. */
+  uri: string;
+  host: string | undefined;
+  /** Hex SHA-256 of the caller's body (`X-Content-SHA256`), for signed requests: auth_request forwards no body. */
+  contentSha256: string | undefined;
+  /** Further headers a signature scheme may cover (e.g. its timestamp header), lower-case names. */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Who the credential belongs to; `device` is reserved for CTN1 signed requests. */
+export interface GatewayIdentity {
+  kind: 'application' | 'customer' | 'device';
+  accountId: string;
+  applicationId: string | null;
+  keyId: string | null;
+  deviceId: string | null;
+  /** API scopes the credential holds, matched against the catalogue's grants. */
+  scopes: string[];
+}
+
+export type GatewayCredential =
+  | { scheme: 'none' }
+  | { scheme: 'key'; key: string }
+  | { scheme: 'ctn1'; header: string }
+  | { scheme: 'unsupported'; name: string };
+
+export const CTN1_SCHEME = 'CTN1-HMAC-SHA256';
+
+/**
+ * `Bearer <key>`, a raw `<key>` (Senet sends the key as the whole header), or a CTN1
+ * device signature. Any other `Scheme value` is refused rather than guessed at.
+ */
+export function parseGatewayCredential(header: string | undefined): GatewayCredential {
+  const value = header?.trim() ?? '';
+  if (value === '') return { scheme: 'none' };
+  const [first = '', ...rest] = value.split(/\s+/);
+  if (rest.length === 0) return { scheme: 'key', key: first };
+  if (first.toLowerCase() === 'bearer' && rest.length === 1) return { scheme: 'key', key: rest[0] as string };
+  if (first === CTN1_SCHEME) return { scheme: 'ctn1', header: value };
+  return { scheme: 'unsupported', name: first };
+}
+
+/** Resolves the caller's credential to an identity, or throws the 401 to answer. */
+export async function resolveGatewayCredential(ctx: Ctx, req: GatewayRequest): Promise<GatewayIdentity> {
+  const credential = parseGatewayCredential(req.authorization);
+  switch (credential.scheme) {
+    case 'none':
+      throw new KeywardError('UNAUTHORIZED', 'Send Authorization: Bearer <key>, Authorization: <key>, or a CTN1 signature.');
+    case 'key': {
+      const result = await verifyKey(ctx, credential.key);
+      if (!result.valid || !result.keyId || !result.accountId || !result.kind) {
+        const code = result.code === 'VALID' || result.code === 'INSUFFICIENT_SCOPE' ? 'UNAUTHORIZED' : result.code;
+        throw new KeywardError(code);
+      }
+      return {
+        kind: result.kind,
+        accountId: result.accountId,
+        applicationId: result.applicationId,
+        keyId: result.keyId,
+        deviceId: null,
+        scopes: result.scopes,
+      };
+    }
+    case 'ctn1':
+      // EXTENSION POINT (CTN1 device signatures): call verifySignedRequest(ctx, { method: req.method,
+      // path: req.uri, host: req.host, timestamp: <its timestamp header from req.headers>,
+      // authorization: credential.header, bodyHash: req.contentSha256 }) from service/signatures.ts
+      // and map the device to a GatewayIdentity { kind: 'device', deviceId, accountId, scopes }.
+      throw new KeywardError('UNSUPPORTED_CREDENTIAL', 'CTN1 device signatures are not enabled on this gateway endpoint yet.');
+    case 'unsupported':
+      throw new KeywardError('UNSUPPORTED_CREDENTIAL', `Unsupported Authorization scheme "${credential.name}".`);
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { Ctx } from '../../service/context.js';
+import { createCustomerKey } from '../../service/customer-keys.js';
+import { AccountParams, Description, errorResponses, KeyOut, keyOut, Name, Timestamp } from '../schemas.js';
+import { type App, actorOf, BEARER } from '../types.js';
+
+const Body = z.object({
+  kind: z.literal('customer').describe('Only customer keys are created here; application keys are created in their application'),
+  name: Name,
+  description: Description.optional(),
+  scopes: z.array(z.string().min(1).max(100)).max(100).describe('Scope or role names open to customer keys; fixed for the life of the key'),
+  expiresAt: Timestamp.nullable().optional().describe('When the key stops working; omit for no expiry'),
+});
+
+const Out = z.object({
+  key: z.string().describe('The access key. Shown only in this response: store it now.'),
+  accessKey: KeyOut,
+});
+
+export function registerCreateCustomerKey(app: App, ctx: Ctx) {
+  app.post(
+    '/v1/accounts/:accountId/keys',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Create a customer key (belongs to the account, e.g. billing access)',
+        description:
+          'Account admins only. Scopes must be open to customer keys in the catalogue. At most `maxKeysPerApplication` active customer keys per account.',
+        security: BEARER,
+        params: AccountParams,
+        body: Body,
+        response: { 201: Out, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { kind: _customer, ...input } = req.body;
+      const { key, secret } = await createCustomerKey(ctx, await actorOf(ctx, req), req.params.accountId, input);
+      reply.header('cache-control', 'no-store');
+      return reply.status(201).send({ key: secret, accessKey: keyOut(key, ctx.now()) });
+    },
+  );
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { Ctx } from '../../service/context.js';
+import { deleteKey } from '../../service/key-delete.js';
+import { errorResponses, KeyParams, Ok } from '../schemas.js';
+import { type App, actorOf, BEARER } from '../types.js';
+
+const Body = z.object({
+  confirm: z
+    .string()
+    .max(200)
+    .describe("The key's application ID (application key) or the account's customer ID (customer key), typed back"),
+  confirmRecentUse: z.boolean().optional().describe('Required (true) when the key was used within the past 3 days'),
+});
+
+export function registerDeleteKey(app: App, ctx: Ctx) {
+  app.delete(
+    '/v1/accounts/:accountId/keys/:keyId',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Delete an access key permanently',
+        description:
+          'A key cannot be edited in its access, only revoked or deleted. 409 CONFIRMATION_MISMATCH when `confirm` is not the right ID; 409 RECENT_USE_CONFIRMATION_REQUIRED (details.lastUsedAt) when the key was used within 3 days and `confirmRecentUse` is not true.',
+        security: BEARER,
+        params: KeyParams,
+        body: Body,
+        response: { 200: Ok, ...errorResponses },
+      },
+    },
+    async (req) => {
+      await deleteKey(ctx, await actorOf(ctx, req), req.params.accountId, req.params.keyId, req.body);
+      return { ok: true as const };
+    },
+  );
+}

@@ -1,0 +1,115 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { ERROR_CODES, isKeywardError } from '../core/errors.js';
+import { authorizeRequest, identityHeaders } from '../service/authorize.js';
+import type { Ctx } from '../service/context.js';
+import { sendError } from './errors.js';
+import type { App } from './types.js';
+
+// RFC 9110 §7.6.1 hop-by-hop headers: they describe one connection, never the next one.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Keyward's own paths are never forwarded, even when no route matches them. */
+function isOwnPath(url: string): boolean {
+  const path = url.split('?', 1)[0] ?? '';
+  return path === '/v1' || path.startsWith('/v1/');
+}
+
+function forwardHeaders(incoming: IncomingHttpHeaders, identity: Record<string, string>, remote: string | undefined) {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'host' || name === 'authorization') continue;
+    // The caller must not be able to claim an identity: only Keyward sets these.
+    if (name.startsWith('x-keyward-')) continue;
+    out[name] = value;
+  }
+  const prior = incoming['x-forwarded-for'];
+  out['x-forwarded-for'] = [prior, remote].filter(Boolean).join(', ');
+  if (incoming.host) out['x-forwarded-host'] = incoming.host;
+  return { ...out, ...identity };
+}
+
+/** Streams the request to the upstream and its response back; no buffering either way. */
+function forward(
+  upstream: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string | string[]>,
+  onError: () => void,
+) {
+  const client = upstream.protocol === 'https:' ? https : http;
+  const basePath = upstream.pathname.replace(/\/$/, '');
+  const outbound = client.request(
+    {
+      protocol: upstream.protocol,
+      hostname: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: basePath + (req.url ?? '/'),
+      headers,
+    },
+    (upRes) => {
+      const resHeaders: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(upRes.headers)) {
+        if (value !== undefined && !HOP_BY_HOP.has(name)) resHeaders[name] = value;
+      }
+      res.writeHead(upRes.statusCode ?? 502, resHeaders);
+      upRes.pipe(res);
+      upRes.on('error', () => res.destroy());
+    },
+  );
+  outbound.on('error', () => {
+    if (!res.headersSent) onError();
+    else res.destroy();
+  });
+  req.on('aborted', () => outbound.destroy());
+  req.pipe(outbound);
+}
+
+/**
+ * Reverse-proxy mode (`keyward serve --upstream URL`): every request that is not one of
+ * Keyward's own routes is authorized exactly like /v1/authorize and, if allowed,
+ * forwarded with the identity headers and without the caller's Authorization header.
+ * Runs in onRequest, before any body parsing, so bodies stream straight through.
+ */
+export function registerUpstreamProxy(app: App, ctx: Ctx) {
+  const target = ctx.config.upstream;
+  if (target === undefined) return;
+  const upstream = new URL(target);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.is404 || isOwnPath(req.url)) return;
+    try {
+      const decision = await authorizeRequest(ctx, {
+        authorization: req.headers.authorization,
+        method: req.method,
+        uri: req.url,
+        host: req.headers.host,
+        contentSha256: typeof req.headers['x-content-sha256'] === 'string' ? req.headers['x-content-sha256'] : undefined,
+        headers: req.headers,
+      });
+      const headers = forwardHeaders(req.headers, identityHeaders(decision), req.ip);
+      reply.hijack();
+      forward(upstream, req.raw, reply.raw, headers, () => {
+        const code = 'UPSTREAM_UNAVAILABLE' as const;
+        const body = JSON.stringify({ error: { code, message: ERROR_CODES[code], requestId: req.id } });
+        reply.raw.writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': req.id });
+        reply.raw.end(body);
+      });
+      return reply;
+    } catch (e) {
+      if (!isKeywardError(e)) throw e;
+      reply.header('x-keyward-error', e.code);
+      return sendError(reply, req, e.code, e.message, e.details);
+    }
+  });
+}

@@ -1,0 +1,62 @@
+import { type GatewayIdentity, type GatewayRequest, resolveGatewayCredential } from '../auth/gateway-credential.js';
+import { KeywardError } from '../core/errors.js';
+import { findAccount } from '../store/repos/accounts.js';
+import type { Ctx } from './context.js';
+
+export interface GatewayDecision {
+  identity: GatewayIdentity;
+  customerId: string;
+  /** The scope whose grant let the request through. */
+  scope: string;
+}
+
+// Customer IDs never change once an account exists, so each node can keep them.
+const customerIds = new WeakMap<Ctx, Map<string, string>>();
+const MAX_CACHED_ACCOUNTS = 10_000;
+
+async function customerIdOf(ctx: Ctx, accountId: string): Promise<string> {
+  let cache = customerIds.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    customerIds.set(ctx, cache);
+  }
+  const hit = cache.get(accountId);
+  if (hit !== undefined) return hit;
+  const account = await findAccount(ctx.store.db, accountId);
+  if (!account) throw new KeywardError('DISABLED', "The credential's account no longer exists.");
+  if (cache.size >= MAX_CACHED_ACCOUNTS) cache.clear();
+  cache.set(accountId, account.customerId);
+  return account.customerId;
+}
+
+/**
+ * The gateway's question: may this caller make this request to the operator's API?
+ * 401 codes for a bad credential, SCOPE_DENIED when no held scope grants method + path.
+ * Only allowed requests count as a use of the key.
+ */
+export async function authorizeRequest(ctx: Ctx, req: GatewayRequest): Promise<GatewayDecision> {
+  const identity = await resolveGatewayCredential(ctx, req);
+  const path = req.uri.split(/[?#]/, 1)[0] ?? '';
+  const scope = ctx.catalogue.grantingScope(identity.scopes, req.method, req.uri);
+  if (scope === undefined) {
+    throw new KeywardError('SCOPE_DENIED', `No scope of this credential grants ${req.method.toUpperCase()} ${path}.`, {
+      method: req.method.toUpperCase(),
+      path,
+    });
+  }
+  const customerId = await customerIdOf(ctx, identity.accountId);
+  if (identity.keyId) ctx.usage.record(identity.keyId, ctx.now());
+  return { identity, customerId, scope };
+}
+
+/** The identity headers an allowed request carries upstream. */
+export function identityHeaders(d: GatewayDecision): Record<string, string> {
+  return {
+    'x-keyward-account-id': d.identity.accountId,
+    'x-keyward-customer-id': d.customerId,
+    'x-keyward-key-id': d.identity.keyId ?? '',
+    'x-keyward-application-id': d.identity.applicationId ?? '',
+    'x-keyward-key-kind': d.identity.kind,
+    ...(d.identity.deviceId !== null && { 'x-keyward-device-id': d.identity.deviceId }),
+  };
+}

@@ -1,0 +1,95 @@
+import { applyUsage, type KeyUsageDelta } from '../store/repos/usage.js';
+import type { Store } from '../store/store.js';
+
+export const HOUR_MS = 3_600_000;
+
+interface Pending {
+  count: number;
+  lastUsedAt: number;
+  buckets: Map<number, number>;
+}
+
+/**
+ * Last-used time and usage counts, kept in memory on every successful verification and
+ * written in one transaction per flush (every second and on close), so verifying a key
+ * never waits on a database write. A failed flush puts its uses back for the next one.
+ */
+export class UsageRecorder {
+  private pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  record(keyId: string, at: number): void {
+    let p = this.pending.get(keyId);
+    if (!p) {
+      p = { count: 0, lastUsedAt: at, buckets: new Map() };
+      this.pending.set(keyId, p);
+    }
+    p.count += 1;
+    if (at > p.lastUsedAt) p.lastUsedAt = at;
+    const bucket = Math.floor(at / HOUR_MS) * HOUR_MS;
+    p.buckets.set(bucket, (p.buckets.get(bucket) ?? 0) + 1);
+  }
+
+  /** The latest use not yet written, so decisions need not wait for a flush. */
+  pendingLastUsed(keyId: string): number | null {
+    return this.pending.get(keyId)?.lastUsedAt ?? null;
+  }
+
+  /** Drops buffered uses of a key that no longer exists. */
+  forget(keyId: string): void {
+    this.pending.delete(keyId);
+  }
+
+  /** Writes everything buffered so far; concurrent calls run one after another. */
+  flush(): Promise<void> {
+    const run = this.chain.then(() => this.write());
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      // A failed periodic flush keeps its uses for the next attempt (see write()).
+      this.flush().catch(() => {});
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and writes what is left: a clean shutdown loses no use. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const deltas: KeyUsageDelta[] = [...batch].map(([keyId, p]) => ({ keyId, ...p }));
+    try {
+      await this.store.transaction((tx) => applyUsage(tx, deltas));
+    } catch (e) {
+      for (const [keyId, p] of batch) this.merge(keyId, p);
+      throw e;
+    }
+  }
+
+  private merge(keyId: string, from: Pending): void {
+    const into = this.pending.get(keyId);
+    if (!into) {
+      this.pending.set(keyId, from);
+      return;
+    }
+    into.count += from.count;
+    into.lastUsedAt = Math.max(into.lastUsedAt, from.lastUsedAt);
+    for (const [b, n] of from.buckets) into.buckets.set(b, (into.buckets.get(b) ?? 0) + n);
+  }
+}

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
+import { type Seen, startUpstream } from './upstream.js';
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(!dialect.enabled)(`reverse-proxy mode [${dialect.name}]`, () => {
+    let h: Harness;
+    let upstream: Awaited<ReturnType<typeof startUpstream>>;
+    let base: string;
+    let t: Tenant;
+    let key: Awaited<ReturnType<typeof appWithKey>>;
+
+    beforeAll(async () => {
+      upstream = await startUpstream();
+      h = await createHarness(dialect, { upstream: upstream.url });
+      base = await h.kw.app.listen({ host: '127.0.0.1', port: 0 });
+      t = await h.tenant();
+      key = await appWithKey(h, t, t.adminToken, ['device:downlinks', 'device:onboarding']);
+    });
+    afterAll(async () => {
+      await h?.close();
+      await upstream?.close();
+    });
+
+    it('forwards an allowed request with identity headers, its body and query; strips Authorization and spoofed identity', async () => {
+      const body = Buffer.alloc(2 * 1024 * 1024, 'x'); // over Keyward's 1 MiB JSON limit: proves it streams unparsed
+      const before = upstream.seen.length;
+      const res = await fetch(`${base}/integration/device/sendmsg?eui=0011&port=2`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key.key}`,
+          'content-type': 'application/octet-stream',
+          'x-keyward-account-id': 'acc_spoofed',
+          'x-custom': 'kept',
+        },
+        body,
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('x-upstream')).toBe('yes');
+      expect(await res.json()).toEqual({ upstream: true, url: '/integration/device/sendmsg?eui=0011&port=2' });
+      const got = upstream.seen[before] as Seen;
+      expect(got.method).toBe('POST');
+      expect(got.bodyLength).toBe(body.length);
+      expect(got.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+      expect(got.headers.authorization).toBeUndefined();
+      expect(got.headers['x-custom']).toBe('kept');
+      expect(got.headers['x-keyward-account-id']).toBe(t.accountId);
+      expect(got.headers['x-keyward-customer-id']).toBe(t.customerId);
+      expect(got.headers['x-keyward-key-id']).toBe(key.keyId);
+      expect(got.headers['x-keyward-application-id']).toBe(key.applicationId);
+      expect(got.headers['x-keyward-key-kind']).toBe('application');
+      expect(got.headers['x-forwarded-for']).toContain('127.0.0.1');
+    });
+
+    it('accepts the raw Senet-style Authorization header', async () => {
+      const res = await fetch(`${base}/integration/device/status`, { headers: { authorization: key.key } });
+      expect(res.status).toBe(201);
+    });
+
+    it('403 SCOPE_DENIED and 401 for bad credentials, without reaching the upstream', async () => {
+      const before = upstream.seen.length;
+      const denied = await fetch(`${base}/integration/usage/details`, { headers: { authorization: `Bearer ${key.key}` } });
+      expect(denied.status).toBe(403);
+      expect(((await denied.json()) as any).error.code).toBe('SCOPE_DENIED');
+      expect(denied.headers.get('x-keyward-error')).toBe('SCOPE_DENIED');
+      const none = await fetch(`${base}/integration/device/sendmsg`, { method: 'POST', body: 'x' });
+      expect(none.status).toBe(401);
+      expect(((await none.json()) as any).error.code).toBe('UNAUTHORIZED');
+      const other = await appWithKey(h, t, t.adminToken, ['device:fuota']);
+      await h.call('POST', `/v1/accounts/${t.accountId}/keys/${other.keyId}/revoke`, { token: t.adminToken });
+      const revoked = await fetch(`${base}/integration/mcastTransfer`, { headers: { authorization: `Bearer ${other.key}` } });
+      expect(revoked.status).toBe(401);
+      expect(((await revoked.json()) as any).error.code).toBe('REVOKED');
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it("Keyward's own routes are served, never forwarded; unknown /v1 paths stay 404", async () => {
+      const before = upstream.seen.length;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect((await fetch(`${base}/v1/catalogue`)).status).toBe(200);
+      const missing = await fetch(`${base}/v1/nothing-here`, { headers: { authorization: `Bearer ${key.key}` } });
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as any).error.code).toBe('ROUTE_NOT_FOUND');
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('502 UPSTREAM_UNAVAILABLE when the upstream is down', async () => {
+      const down = await startUpstream();
+      await down.close();
+      const h2 = await createHarness(dialect, { upstream: down.url });
+      try {
+        const t2 = await h2.tenant();
+        const k2 = await appWithKey(h2, t2, t2.adminToken, ['device:read']);
+        const url = await h2.kw.app.listen({ host: '127.0.0.1', port: 0 });
+        const res = await fetch(`${url}/integration/device/csvExport`, { headers: { authorization: `Bearer ${k2.key}` } });
+        expect(res.status).toBe(502);
+        expect(((await res.json()) as any).error.code).toBe('UPSTREAM_UNAVAILABLE');
+      } finally {
+        await h2.close();
+      }
+    });
+  });
+}
+
+describe('without --upstream', () => {
+  it('unknown paths are plain 404s', async () => {
+    const sqlite = DIALECTS.find((d) => d.name === 'sqlite');
+    if (!sqlite) throw new Error('no sqlite dialect');
+    const h = await createHarness(sqlite);
+    try {
+      const r = await h.call('GET', '/integration/device/status');
+      expect(r.status).toBe(404);
+      expect(r.body.error.code).toBe('ROUTE_NOT_FOUND');
+    } finally {
+      await h.close();
+    }
+  });
+});
