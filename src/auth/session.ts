@@ -15,8 +15,8 @@ const throttle = new WeakMap<Ctx, LoginThrottle>();
 
 export async function login(ctx: Ctx, rawEmail: string, password: string): Promise<{ token: string; expiresAt: number; user: User }> {
   const email = rawEmail.toLowerCase();
-  let limiter = throttle.get(ctx);
-  if (!limiter) throttle.set(ctx, (limiter = new LoginThrottle()));
+  const limiter = throttle.get(ctx) ?? new LoginThrottle();
+  throttle.set(ctx, limiter);
   const wait = limiter.retryAfter(email, ctx.now());
   if (wait > 0) {
     throw new KeywardError('RATE_LIMITED', 'Too many failed sign-ins for this email: try again later.', {

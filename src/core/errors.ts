@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   KEY_LIMIT_REACHED: 'The application already has its maximum of active access keys.',
   APPLICATION_REVOKED: 'The application is revoked.',
   ALREADY_REVOKED: 'The item is already revoked.',
+  KEY_NOT_ACTIVE: 'Only an active key can be rotated.',
   CANNOT_DELETE_SELF: 'A user cannot delete themselves.',
   LAST_ADMIN: 'An account must keep at least one admin.',
   EXPIRY_IN_PAST: 'The expiry date must be in the future.',
@@ -80,6 +81,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'KEY_LIMIT_REACHED':
     case 'APPLICATION_REVOKED':
     case 'ALREADY_REVOKED':
+    case 'KEY_NOT_ACTIVE':
     case 'CANNOT_DELETE_SELF':
     case 'LAST_ADMIN':
     case 'CONFIRMATION_MISMATCH':

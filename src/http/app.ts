@@ -26,6 +26,7 @@ import { registerGetKey } from './routes/keys-get.js';
 import { registerListKeys } from './routes/keys-list.js';
 import { registerListApplicationKeys } from './routes/keys-list-application.js';
 import { registerRevokeKey } from './routes/keys-revoke.js';
+import { registerRotateKey } from './routes/keys-rotate.js';
 import { registerUpdateKey } from './routes/keys-update.js';
 import { registerVerifyKey } from './routes/keys-verify.js';
 import { registerMe } from './routes/me-get.js';
@@ -91,6 +92,7 @@ export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
   registerGetKey(app, ctx);
   registerUpdateKey(app, ctx);
   registerRevokeKey(app, ctx);
+  registerRotateKey(app, ctx);
   registerVerifyKey(app, ctx);
   registerListAudit(app, ctx);
   registerCreateCustomerKey(app, ctx);

@@ -1,12 +1,9 @@
 import { KeywardError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
-import { displayStart, generateKey, hashSecret } from '../core/key-format.js';
 import type { AccessKey } from '../core/model.js';
-import { lockAccount } from '../store/repos/accounts.js';
-import { countLiveCustomerKeys, insertKey } from '../store/repos/keys.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { assertAccountAccess, forbid } from './guards.js';
+import { draftKey, insertKeyWithinLimit } from './key-issue.js';
 import { assertGrantable, type CreateKeyInput, resolveScopes } from './keys.js';
 
 /**
@@ -30,37 +27,19 @@ export async function createCustomerKey(
   const { scopes, roles } = resolveScopes(ctx, input.scopes, 'customer');
   assertGrantable(p, scopes);
 
-  const secret = generateKey();
-  const key: AccessKey = {
-    id: newId('key'),
+  const { key, secret } = draftKey(ctx, {
     accountId,
     applicationId: null,
     kind: 'customer',
     name: input.name,
     description: input.description ?? '',
-    start: displayStart(secret),
     scopes,
     roles,
-    status: 'active',
     expiresAt: input.expiresAt ?? null,
     createdBy: p.userId,
-    createdAt: now,
-    updatedAt: now,
-    revokedAt: null,
-    lastUsedAt: null,
-    usageCount: 0,
-  };
+  });
   await ctx.store.transaction(async (tx) => {
-    await lockAccount(tx, accountId);
-    const live = await countLiveCustomerKeys(tx, accountId, now);
-    if (live >= account.maxKeysPerApplication) {
-      throw new KeywardError(
-        'KEY_LIMIT_REACHED',
-        `The account has ${live} active customer keys, its maximum is ${account.maxKeysPerApplication}. Revoke one first.`,
-        { limit: account.maxKeysPerApplication },
-      );
-    }
-    await insertKey(tx, key, hashSecret(secret));
+    await insertKeyWithinLimit(tx, account, key, secret, now);
     await audit(ctx, tx, actor, {
       accountId,
       action: 'key.create',

@@ -1,15 +1,13 @@
 import type { KeyKind } from '../core/catalogue.js';
 import { KeywardError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
-import { displayStart, generateKey, hashSecret } from '../core/key-format.js';
 import { type AccessKey, type Application, keyStatus } from '../core/model.js';
 import { canOnKeysOf, type KeyAction, MANAGEMENT_SCOPE_PREFIX, mayActOnSomeKeys, type Principal } from '../core/permissions.js';
-import { lockAccount } from '../store/repos/accounts.js';
-import { countLiveKeys, findKey, insertKey, listKeys as listKeyRows, updateKey as updateKeyRow } from '../store/repos/keys.js';
+import { findKey, listKeys as listKeyRows, updateKey as updateKeyRow } from '../store/repos/keys.js';
 import { loadApplication } from './applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { assertAccountAccess, forbid } from './guards.js';
+import { draftKey, insertKeyWithinLimit } from './key-issue.js';
 
 export interface CreateKeyInput {
   name: string;
@@ -70,37 +68,19 @@ export async function createApplicationKey(
   const { scopes, roles } = resolveScopes(ctx, input.scopes, 'application');
   assertGrantable(p, scopes);
 
-  const secret = generateKey();
-  const key: AccessKey = {
-    id: newId('key'),
+  const { key, secret } = draftKey(ctx, {
     accountId,
     applicationId,
     kind: 'application',
     name: input.name,
     description: input.description ?? '',
-    start: displayStart(secret),
     scopes,
     roles,
-    status: 'active',
     expiresAt: input.expiresAt ?? null,
     createdBy: p.userId,
-    createdAt: now,
-    updatedAt: now,
-    revokedAt: null,
-    lastUsedAt: null,
-    usageCount: 0,
-  };
+  });
   await ctx.store.transaction(async (tx) => {
-    await lockAccount(tx, accountId);
-    const live = await countLiveKeys(tx, applicationId, now);
-    if (live >= account.maxKeysPerApplication) {
-      throw new KeywardError(
-        'KEY_LIMIT_REACHED',
-        `The application has ${live} active access keys, its maximum is ${account.maxKeysPerApplication}. Revoke one first.`,
-        { limit: account.maxKeysPerApplication },
-      );
-    }
-    await insertKey(tx, key, hashSecret(secret));
+    await insertKeyWithinLimit(tx, account, key, secret, now);
     await audit(ctx, tx, actor, {
       accountId,
       action: 'key.create',

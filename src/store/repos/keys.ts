@@ -101,7 +101,14 @@ export async function countLiveKeys(db: Db, applicationId: string, now: number):
 export async function updateKey(
   db: Db,
   id: string,
-  patch: { name?: string; description?: string; status?: StoredKeyStatus; revokedAt?: number; updatedAt: number },
+  patch: {
+    name?: string;
+    description?: string;
+    status?: StoredKeyStatus;
+    revokedAt?: number;
+    expiresAt?: number | null;
+    updatedAt: number;
+  },
 ): Promise<void> {
   await db
     .updateTable('access_keys')
@@ -111,6 +118,7 @@ export async function updateKey(
       ...(patch.description !== undefined && { description: patch.description }),
       ...(patch.status !== undefined && { status: patch.status }),
       ...(patch.revokedAt !== undefined && { revoked_at: patch.revokedAt }),
+      ...(patch.expiresAt !== undefined && { expires_at: patch.expiresAt }),
     })
     .where('id', '=', id)
     .execute();

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import type { Ctx } from '../../service/context.js';
+import { MAX_OVERLAP_SECONDS, rotateKey } from '../../service/key-rotate.js';
+import { errorResponses, KeyOut, KeyParams, keyOut, Name } from '../schemas.js';
+import { type App, actorOf, BEARER } from '../types.js';
+
+const Body = z.object({
+  overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).describe('How long the old key keeps working; 0 revokes it at once'),
+  name: Name.optional().describe("The new key's name; defaults to the old key's"),
+});
+
+const Out = z.object({
+  key: z.string().describe('The new access key. Shown only in this response: store it now.'),
+  accessKey: KeyOut,
+  previous: KeyOut.describe('The old key, now expiring at the end of the overlap (or revoked)'),
+});
+
+export function registerRotateKey(app: App, ctx: Ctx) {
+  app.post(
+    '/v1/accounts/:accountId/keys/:keyId/rotate',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Rotate an access key with an overlap window',
+        description:
+          "Creates a new key with exactly the old key's access and keeps the old one working for `overlapSeconds` (its expiry is brought forward; 0 revokes it). Needs the create and revoke key permissions; the old key does not count against the limit for its successor.",
+        security: BEARER,
+        params: KeyParams,
+        body: Body,
+        response: { 201: Out, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { key, secret, previous } = await rotateKey(ctx, await actorOf(ctx, req), req.params.accountId, req.params.keyId, req.body);
+      const now = ctx.now();
+      reply.header('cache-control', 'no-store');
+      return reply.status(201).send({ key: secret, accessKey: keyOut(key, now), previous: keyOut(previous, now) });
+    },
+  );
+}
