@@ -16,6 +16,8 @@ export interface Config {
   logLevel: string;
   /** Serve the built dashboard from this folder when it exists. */
   dashboardDir: string;
+  /** KEYWARD_MASTER_KEY (64 hex chars); when unset the key lives in `<dataDir>/master.key`. */
+  masterKey: string | undefined;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -48,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bootstrapPassword: env.KEYWARD_BOOTSTRAP_PASSWORD,
     logLevel: env.KEYWARD_LOG_LEVEL ?? 'info',
     dashboardDir: env.KEYWARD_DASHBOARD_DIR ?? join(projectRoot(), 'dashboard', 'dist'),
+    masterKey: env.KEYWARD_MASTER_KEY,
     ...overrides,
   };
 }

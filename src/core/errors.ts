@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   USER_NOT_FOUND: 'No such user.',
   APPLICATION_NOT_FOUND: 'No such application.',
   KEY_NOT_FOUND: 'No such access key.',
+  DEVICE_NOT_FOUND: 'No such device.',
   EMAIL_TAKEN: 'A user with this email already exists.',
   CUSTOMER_ID_TAKEN: 'An account with this customer ID already exists.',
   APPLICATION_LIMIT_REACHED: 'The account already has its maximum of active applications.',
@@ -27,6 +28,7 @@ export const ERROR_CODES = {
   CANNOT_DELETE_SELF: 'A user cannot delete themselves.',
   LAST_ADMIN: 'An account must keep at least one admin.',
   EXPIRY_IN_PAST: 'The expiry date must be in the future.',
+  CONFIRMATION_REQUIRED: 'This operation needs the exact confirmation text.',
   METHOD_NOT_ALLOWED: 'This method is not allowed on this route.',
   RATE_LIMITED: 'Too many requests.',
   INTERNAL_ERROR: 'An unexpected error occurred.',
@@ -42,6 +44,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'UNKNOWN_SCOPE':
     case 'UNKNOWN_PERMISSION':
     case 'EXPIRY_IN_PAST':
+    case 'CONFIRMATION_REQUIRED':
       return 400;
     case 'UNAUTHORIZED':
     case 'INVALID_CREDENTIALS':
@@ -54,6 +57,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'USER_NOT_FOUND':
     case 'APPLICATION_NOT_FOUND':
     case 'KEY_NOT_FOUND':
+    case 'DEVICE_NOT_FOUND':
       return 404;
     case 'METHOD_NOT_ALLOWED':
       return 405;

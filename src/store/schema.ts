@@ -83,6 +83,25 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface DevicesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  status: string;
+  /** Sealed own secret; null when the device uses the account's shared secret. */
+  secret_enc: string | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  secret_updated_at: number;
+}
+
+export interface AccountSharedSecretsTable {
+  account_id: string;
+  secret_enc: string;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -90,6 +109,8 @@ export interface Database {
   access_keys: AccessKeysTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  devices: DevicesTable;
+  account_shared_secrets: AccountSharedSecretsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -98,3 +119,4 @@ export type ApplicationRow = Selectable<ApplicationsTable>;
 export type AccessKeyRow = Selectable<AccessKeysTable>;
 export type NewAccessKeyRow = Insertable<AccessKeysTable>;
 export type AccessKeyUpdate = Updateable<AccessKeysTable>;
+export type DeviceRow = Selectable<DevicesTable>;
