@@ -46,6 +46,12 @@ export class SecretBox {
   }
 }
 
+/** The fingerprint of the key an envelope was sealed under, or null when it is not an envelope. */
+export function sealedWith(envelope: string): string | null {
+  const parts = envelope.split('.');
+  return parts.length === 5 && parts[0] === VERSION ? (parts[1] as string) : null;
+}
+
 /** A short public name for a key (never enough to recover it): first 8 hex of a domain-separated hash. */
 export function keyFingerprint(key: Buffer): string {
   return createHash('sha256').update('keyward-master-key:').update(key).digest('hex').slice(0, 8);
