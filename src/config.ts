@@ -17,7 +17,7 @@ export interface Config {
   /** Serve the built dashboard from this folder when it exists. */
   dashboardDir: string;
   /** KEYWARD_MASTER_KEY (64 hex chars); when unset the key lives in `<dataDir>/master.key`. */
-  masterKey: string | undefined;
+  masterKey?: string | undefined;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */

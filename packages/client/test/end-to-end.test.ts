@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness, type Tenant } from '../../../test/harness.js';
-import { deviceFetch, KeywardClient, signRequest } from '../src/index.js';
+import { deviceFetch, KeywardClient, SHARED_SECRET_RESET_CONFIRMATION, signRequest } from '../src/index.js';
 
 /**
  * The deployment the SDK is for: a device signs requests to the customer's own API, which
@@ -70,6 +70,32 @@ for (const dialect of DIALECTS) {
       expect(first.status).toBe(200);
       const replay = await fetch(url, { method: 'POST', headers, body });
       expect((await replay.json()).code).toBe('REPLAYED');
+    });
+
+    it('KeywardClient covers applications, keys and devices', async () => {
+      const kw = new KeywardClient({ baseUrl: keywardUrl, token: t.adminToken });
+      const app = await kw.createApplication(t.accountId, { name: 'Billing' });
+      expect((await kw.getApplication(t.accountId, app.id)).name).toBe('Billing');
+      expect((await kw.updateApplication(t.accountId, app.id, { description: 'nightly' })).description).toBe('nightly');
+      expect((await kw.listApplications(t.accountId)).applications.map((a) => a.id)).toContain(app.id);
+      const { key, accessKey } = await kw.createKey(t.accountId, app.id, { name: 'k', scopes: [] });
+      expect((await kw.verifyKey(key)).code).toBe('VALID');
+      expect((await kw.getKey(t.accountId, accessKey.id)).id).toBe(accessKey.id);
+      expect((await kw.listKeys(t.accountId)).keys.map((k) => k.id)).toContain(accessKey.id);
+      expect((await kw.revokeKey(t.accountId, accessKey.id)).status).toBe('revoked');
+      expect((await kw.verifyKey(key)).code).toBe('REVOKED');
+      expect((await kw.revokeApplication(t.accountId, app.id)).status).toBe('revoked');
+
+      const { device } = await kw.createDevice(t.accountId, { name: 'd', useSharedSecret: true });
+      expect((await kw.getDevice(t.accountId, device.id)).secretSource).toBe('shared');
+      expect((await kw.updateDevice(t.accountId, device.id, { status: 'disabled' })).status).toBe('disabled');
+      const reset = await kw.resetDeviceSecret(t.accountId, device.id, { useSharedSecret: false });
+      expect(reset.secret).toMatch(/^[0-9a-f]{128}$/);
+      const shared = await kw.getSharedSecret(t.accountId);
+      const rotated = await kw.resetSharedSecret(t.accountId, { confirm: SHARED_SECRET_RESET_CONFIRMATION, resetAllDevices: true });
+      expect(rotated.secret).not.toBe(shared.secret);
+      expect(rotated.devicesReset).toBeGreaterThanOrEqual(1);
+      expect(await kw.deleteDevice(t.accountId, device.id)).toEqual({ ok: true });
     });
 
     it('KeywardClient surfaces API errors with their code', async () => {
