@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness, type Tenant } from '../../../test/harness.js';
-import { deviceFetch, KeywardClient, SHARED_SECRET_RESET_CONFIRMATION, signRequest } from '../src/index.js';
+import { deviceFetch, KeywardClient, SHARED_SECRET_RESET_CONFIRMATION, type SignatureVerification, signRequest } from '../src/index.js';
 
 /**
  * The deployment the SDK is for: a device signs requests to the customer's own API, which
@@ -64,12 +64,12 @@ for (const dialect of DIALECTS) {
       const headers = signRequest({ ...creds, method: 'POST', url, body });
       const tampered = await fetch(url, { method: 'POST', headers, body: body.replace('Test', 'Evil') });
       expect(tampered.status).toBe(401);
-      expect((await tampered.json()).code).toBe('INVALID_SIGNATURE');
+      expect(((await tampered.json()) as SignatureVerification).code).toBe('INVALID_SIGNATURE');
 
       const first = await fetch(url, { method: 'POST', headers, body });
       expect(first.status).toBe(200);
       const replay = await fetch(url, { method: 'POST', headers, body });
-      expect((await replay.json()).code).toBe('REPLAYED');
+      expect(((await replay.json()) as SignatureVerification).code).toBe('REPLAYED');
     });
 
     it('KeywardClient covers applications, keys and devices', async () => {
