@@ -25,7 +25,11 @@ export function openStore(url: string): Store {
     transaction: (fn) => db.transaction().execute(fn),
     isUniqueViolation: conn.isUniqueViolation,
     async migrate() {
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => MIGRATIONS },
+        ...(conn.schema !== undefined && { migrationTableSchema: conn.schema }),
+      });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error;
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

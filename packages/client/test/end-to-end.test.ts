@@ -45,7 +45,10 @@ for (const dialect of DIALECTS) {
       t = await h.tenant();
     });
     afterAll(async () => {
-      await new Promise((resolve) => api?.close(resolve));
+      if (api) {
+        api.closeAllConnections();
+        await new Promise((resolve) => api.close(resolve));
+      }
       await h?.close();
     });
 

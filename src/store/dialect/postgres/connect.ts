@@ -22,6 +22,7 @@ export function connectPostgres(url: string): DialectConnection {
     name: 'postgres',
     dialect: new PostgresDialect({ pool }),
     isUniqueViolation: (e) => e instanceof Error && 'code' in e && e.code === '23505',
+    schema: schema ?? undefined,
     close: async () => {},
   };
 }
