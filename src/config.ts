@@ -21,6 +21,8 @@ export interface Config {
   upstream: string | undefined;
   /** How often buffered key usage is written (KEYWARD_USAGE_FLUSH_MS); close() always writes the rest. */
   usageFlushIntervalMs: number;
+  /** KEYWARD_MASTER_KEY (64 hex chars); when unset the key lives in `<dataDir>/master.key`. */
+  masterKey?: string | undefined;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dashboardDir: env.KEYWARD_DASHBOARD_DIR ?? join(projectRoot(), 'dashboard', 'dist'),
     upstream: upstreamFrom(env.KEYWARD_UPSTREAM),
     usageFlushIntervalMs: Math.max(intFrom(env, 'KEYWARD_USAGE_FLUSH_MS', 1000), 10),
+    masterKey: env.KEYWARD_MASTER_KEY,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { KeywardError } from '../core/errors.js';
 import type { Ctx } from '../service/context.js';
+import { verifySignedRequest } from '../service/signatures.js';
 import { verifyKey } from '../service/verify.js';
 
 /** The caller's request as the gateway saw it (nginx auth_request, Envoy ext_authz, or the built-in proxy). */
@@ -70,12 +71,28 @@ export async function resolveGatewayCredential(ctx: Ctx, req: GatewayRequest): P
         scopes: result.scopes,
       };
     }
-    case 'ctn1':
-      // EXTENSION POINT (CTN1 device signatures): call verifySignedRequest(ctx, { method: req.method,
-      // path: req.uri, host: req.host, timestamp: <its timestamp header from req.headers>,
-      // authorization: credential.header, bodyHash: req.contentSha256 }) from service/signatures.ts
-      // and map the device to a GatewayIdentity { kind: 'device', deviceId, accountId, scopes }.
-      throw new KeywardError('UNSUPPORTED_CREDENTIAL', 'CTN1 device signatures are not enabled on this gateway endpoint yet.');
+    case 'ctn1': {
+      const timestamp = req.headers['x-bcot-timestamp'];
+      const result = await verifySignedRequest(ctx, {
+        method: req.method,
+        path: req.uri,
+        host: req.host ?? '',
+        timestamp: typeof timestamp === 'string' ? timestamp : undefined,
+        authorization: credential.header,
+        bodyHash: req.contentSha256,
+      });
+      if (!result.valid || !result.deviceId || !result.accountId) {
+        throw new KeywardError(result.code === 'VALID' ? 'UNAUTHORIZED' : result.code);
+      }
+      return {
+        kind: 'device',
+        accountId: result.accountId,
+        applicationId: null,
+        keyId: null,
+        deviceId: result.deviceId,
+        scopes: ctx.catalogue.deviceScopes(),
+      };
+    }
     case 'unsupported':
       throw new KeywardError('UNSUPPORTED_CREDENTIAL', `Unsupported Authorization scheme "${credential.name}".`);
   }

@@ -9,6 +9,7 @@ import { createApplicationKey } from '../service/keys.js';
 import { createUser } from '../service/users.js';
 import { openStore } from '../store/store.js';
 import { actAs, withKeyward } from './act-as.js';
+import { generateKeyFile, rotateMasterKey } from './master-key.js';
 
 const program = new Command();
 program.name('keyward').description('Keyward: API access service').showHelpAfterError();
@@ -153,6 +154,22 @@ program
       return { keyId: key.id, key: secret, note: 'Shown once: store it now.' };
     }),
   );
+
+const masterKey = program.command('master-key').description('Manage the master key sealing device secrets (docs/devices.md)');
+masterKey
+  .command('generate')
+  .description('Write a new random master key to a new file (mode 0600)')
+  .requiredOption('--out <path>', 'where to write the key; must not exist')
+  .action((o: { out: string }) => {
+    process.stdout.write(`${JSON.stringify(generateKeyFile(o.out), null, 2)}\n`);
+  });
+masterKey
+  .command('rotate')
+  .description('Re-encrypt every stored secret under a new master key, in one transaction (stop all nodes first)')
+  .requiredOption('--new-key-file <path>', 'file holding the new key (64 hex characters, mode 0600)')
+  .action(async (o: { newKeyFile: string }) => {
+    process.stdout.write(`${JSON.stringify(await rotateMasterKey(loadConfig(), o.newKeyFile), null, 2)}\n`);
+  });
 
 program.parseAsync().catch((e: unknown) => {
   if (isKeywardError(e)) process.stderr.write(`error ${e.code}: ${e.message}\n`);

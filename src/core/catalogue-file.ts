@@ -40,7 +40,11 @@ const Role = z.strictObject({
 });
 
 export const CatalogueFile = z
-  .strictObject({ scopes: z.array(Scope).min(1, 'the catalogue needs at least one scope'), roles: z.array(Role).default([]) })
+  .strictObject({
+    scopes: z.array(Scope).min(1, 'the catalogue needs at least one scope'),
+    roles: z.array(Role).default([]),
+    deviceScopes: z.array(z.string()).default([]),
+  })
   .superRefine((cat, c) => {
     const seen = new Map<string, string>();
     const claim = (name: string, what: string, path: (string | number)[]) => {
@@ -55,6 +59,11 @@ export const CatalogueFile = z
       claim(r.name, 'role', ['roles', i, 'name']);
     });
     const scopeNames = new Set(cat.scopes.map((s) => s.name));
+    const roleNames = new Set(cat.roles.map((r) => r.name));
+    cat.deviceScopes.forEach((s, i) => {
+      if (!scopeNames.has(s) && !roleNames.has(s))
+        c.addIssue({ code: 'custom', path: ['deviceScopes', i], message: `unknown scope or role "${s}" in deviceScopes` });
+    });
     cat.roles.forEach((r, i) => {
       r.scopes.forEach((s, j) => {
         if (!scopeNames.has(s))

@@ -31,6 +31,8 @@ export interface RoleDef {
 export interface Catalogue {
   scopes: ScopeDef[];
   roles: RoleDef[];
+  /** Scopes or roles a device's signed request holds at the gateway (devices have no keys to scope). */
+  deviceScopes?: string[] | undefined;
 }
 
 const any = (paths: string[]): ScopeGrant[] => paths.map((path) => ({ method: '*', path }));
@@ -82,6 +84,7 @@ export const DEFAULT_CATALOGUE: Catalogue = {
       scopes: ['device:downlinks', 'device:fuota', 'device:onboarding', 'device:read'],
     },
   ],
+  deviceScopes: ['device:full-access'],
 };
 
 export class CatalogueIndex {
@@ -111,6 +114,11 @@ export class CatalogueIndex {
    * The first of `scopes` that grants `method` on `uri` (query string ignored), or
    * undefined. Non-canonical paths (dot or empty segments, encoded slashes) match nothing.
    */
+  /** The scopes every device signature holds at the gateway, roles expanded. */
+  deviceScopes(): string[] {
+    return this.expand(this.catalogue.deviceScopes ?? []).scopes;
+  }
+
   grantingScope(scopes: readonly string[], method: string, uri: string): string | undefined {
     const segments = canonicalSegments(uri);
     if (!segments) return undefined;

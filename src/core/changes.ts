@@ -6,7 +6,8 @@ export type Change =
   | { type: 'key'; keyId: string; keyHash?: string }
   | { type: 'application'; applicationId: string }
   | { type: 'user'; userId: string }
-  | { type: 'account'; accountId: string };
+  | { type: 'account'; accountId: string }
+  | { type: 'device'; deviceId: string };
 
 export type ChangeListener = (change: Change) => void;
 

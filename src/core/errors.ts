@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   USER_NOT_FOUND: 'No such user.',
   APPLICATION_NOT_FOUND: 'No such application.',
   KEY_NOT_FOUND: 'No such access key.',
+  DEVICE_NOT_FOUND: 'No such device.',
   EMAIL_TAKEN: 'A user with this email already exists.',
   CUSTOMER_ID_TAKEN: 'An account with this customer ID already exists.',
   APPLICATION_LIMIT_REACHED: 'The account already has its maximum of active applications.',
@@ -28,8 +29,17 @@ export const ERROR_CODES = {
   CANNOT_DELETE_SELF: 'A user cannot delete themselves.',
   LAST_ADMIN: 'An account must keep at least one admin.',
   EXPIRY_IN_PAST: 'The expiry date must be in the future.',
+  CONFIRMATION_REQUIRED: 'This operation needs the exact confirmation text.',
   METHOD_NOT_ALLOWED: 'This method is not allowed on this route.',
   RATE_LIMITED: 'Too many requests.',
+  MISSING_HEADERS: 'A signed request needs both X-BCoT-Timestamp and Authorization.',
+  BAD_TIMESTAMP: 'X-BCoT-Timestamp is not a UTC timestamp like 20201201T060000Z.',
+  TIMESTAMP_OUT_OF_WINDOW: 'The request timestamp is more than 300 seconds from the server time.',
+  MALFORMED_AUTHORIZATION: 'The CTN1-HMAC-SHA256 Authorization header is malformed.',
+  SIGN_DATE_OUT_OF_RANGE: 'The signature date is in the future or more than 7 days old.',
+  INVALID_SIGNATURE: 'The signature does not match.',
+  DEVICE_DISABLED: 'The device is disabled.',
+  REPLAYED: 'This signed request was already accepted once.',
   INTERNAL_ERROR: 'An unexpected error occurred.',
   MALFORMED: 'The presented key is not a well-formed Keyward key.',
   NOT_FOUND: 'The presented key does not exist.',
@@ -53,6 +63,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'UNKNOWN_SCOPE':
     case 'UNKNOWN_PERMISSION':
     case 'EXPIRY_IN_PAST':
+    case 'CONFIRMATION_REQUIRED':
       return 400;
     case 'UNAUTHORIZED':
     case 'INVALID_CREDENTIALS':
@@ -62,6 +73,14 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'EXPIRED':
     case 'DISABLED':
     case 'UNSUPPORTED_CREDENTIAL':
+    case 'MISSING_HEADERS':
+    case 'BAD_TIMESTAMP':
+    case 'TIMESTAMP_OUT_OF_WINDOW':
+    case 'MALFORMED_AUTHORIZATION':
+    case 'SIGN_DATE_OUT_OF_RANGE':
+    case 'INVALID_SIGNATURE':
+    case 'DEVICE_DISABLED':
+    case 'REPLAYED':
       return 401;
     case 'FORBIDDEN':
     case 'SCOPE_NOT_GRANTABLE':
@@ -72,6 +91,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'USER_NOT_FOUND':
     case 'APPLICATION_NOT_FOUND':
     case 'KEY_NOT_FOUND':
+    case 'DEVICE_NOT_FOUND':
       return 404;
     case 'METHOD_NOT_ALLOWED':
       return 405;

@@ -83,3 +83,21 @@ export interface AuditEvent {
   createdAt: Millis;
   details: Record<string, unknown>;
 }
+
+export type DeviceStatus = 'active' | 'disabled';
+export type SecretSource = 'own' | 'shared';
+
+/** A virtual device: signs requests with its own secret or its account's shared secret. */
+export interface Device {
+  /** 20 word characters, as CTN1 credentials require. */
+  id: string;
+  accountId: string;
+  name: string;
+  status: DeviceStatus;
+  secretSource: SecretSource;
+  createdAt: Millis;
+  updatedAt: Millis;
+  lastUsedAt: Millis | null;
+  /** When the secret this device signs with last changed (own reset, or a shared reset it followed). */
+  secretUpdatedAt: Millis;
+}

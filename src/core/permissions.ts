@@ -15,6 +15,8 @@ export const PERMISSIONS = [
   'keys.edit.mine',
   'keys.revoke.any',
   'keys.revoke.mine',
+  'devices.view',
+  'devices.manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -68,3 +70,11 @@ export function mayActOnSomeKeys(p: Principal, action: KeyAction): 'any' | 'mine
 }
 
 export const ALL_PERMISSIONS: ReadonlySet<Permission> = new Set(PERMISSIONS);
+
+export type DeviceAction = 'view' | 'manage';
+
+/** Managing devices implies viewing them. */
+export function canOnDevices(p: Principal, action: DeviceAction): boolean {
+  if (action === 'view') return has(p, 'devices.view') || has(p, 'devices.manage');
+  return has(p, 'devices.manage');
+}

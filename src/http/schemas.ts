@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AccessKey, Account, Application, AuditEvent, User } from '../core/model.js';
+import type { AccessKey, Account, Application, AuditEvent, Device, User } from '../core/model.js';
 import { keyStatus } from '../core/model.js';
 import { PERMISSIONS } from '../core/permissions.js';
 
@@ -121,6 +121,34 @@ export const AccountParams = z.object({ accountId: Id });
 export const ApplicationParams = AccountParams.extend({ applicationId: Id });
 export const KeyParams = AccountParams.extend({ keyId: Id });
 export const UserParams = AccountParams.extend({ userId: Id });
+export const DeviceParams = AccountParams.extend({ deviceId: Id });
+
+export const DeviceOut = z.object({
+  id: z.string().describe('The 20-character device ID used in CTN1 credentials'),
+  accountId: z.string(),
+  name: z.string(),
+  status: z.enum(['active', 'disabled']),
+  secretSource: z.enum(['own', 'shared']).describe("`shared`: the device signs with the account's shared secret"),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  lastUsedAt: Timestamp.nullable(),
+  secretUpdatedAt: Timestamp,
+});
+export const deviceOut = (d: Device): z.infer<typeof DeviceOut> => ({
+  id: d.id,
+  accountId: d.accountId,
+  name: d.name,
+  status: d.status,
+  secretSource: d.secretSource,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+  lastUsedAt: d.lastUsedAt,
+  secretUpdatedAt: d.secretUpdatedAt,
+});
+export const DeviceSecret = z
+  .string()
+  .nullable()
+  .describe('The new own secret (128 hex characters), shown only in this response; null when the device uses the shared secret');
 
 /** Standard error responses every authenticated route documents. */
 export const errorResponses = {

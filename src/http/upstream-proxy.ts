@@ -1,10 +1,15 @@
+import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { ERROR_CODES, isKeywardError } from '../core/errors.js';
+import { parseGatewayCredential } from '../auth/gateway-credential.js';
+import { ERROR_CODES, isKeywardError, KeywardError } from '../core/errors.js';
 import { authorizeRequest, identityHeaders } from '../service/authorize.js';
 import type { Ctx } from '../service/context.js';
 import { sendError } from './errors.js';
 import type { App } from './types.js';
+
+/** Signed requests are buffered to hash their body; larger ones are refused. */
+const SIGNED_BODY_LIMIT = 1024 * 1024;
 
 // RFC 9110 §7.6.1 hop-by-hop headers: they describe one connection, never the next one.
 const HOP_BY_HOP = new Set([
@@ -46,6 +51,7 @@ function forward(
   res: ServerResponse,
   headers: Record<string, string | string[]>,
   onError: () => void,
+  body?: Buffer,
 ) {
   const client = upstream.protocol === 'https:' ? https : http;
   const basePath = upstream.pathname.replace(/\/$/, '');
@@ -73,7 +79,20 @@ function forward(
     else res.destroy();
   });
   req.on('aborted', () => outbound.destroy());
-  req.pipe(outbound);
+  if (body) outbound.end(body);
+  else req.pipe(outbound);
+}
+
+/** Reads a whole request body, refusing more than `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new KeywardError('PAYLOAD_TOO_LARGE');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -89,22 +108,37 @@ export function registerUpstreamProxy(app: App, ctx: Ctx) {
   app.addHook('onRequest', async (req, reply) => {
     if (!req.is404 || isOwnPath(req.url)) return;
     try {
+      // A device signature covers the body, and here we hold the body: hash what will be
+      // forwarded rather than trusting a client's X-Content-SHA256 claim.
+      const signed = parseGatewayCredential(req.headers.authorization).scheme === 'ctn1';
+      const body = signed ? await readBody(req.raw, SIGNED_BODY_LIMIT) : undefined;
       const decision = await authorizeRequest(ctx, {
         authorization: req.headers.authorization,
         method: req.method,
         uri: req.url,
         host: req.headers.host,
-        contentSha256: typeof req.headers['x-content-sha256'] === 'string' ? req.headers['x-content-sha256'] : undefined,
+        contentSha256: body
+          ? createHash('sha256').update(body).digest('hex')
+          : typeof req.headers['x-content-sha256'] === 'string'
+            ? req.headers['x-content-sha256']
+            : undefined,
         headers: req.headers,
       });
       const headers = forwardHeaders(req.headers, identityHeaders(decision), req.ip);
       reply.hijack();
-      forward(upstream, req.raw, reply.raw, headers, () => {
-        const code = 'UPSTREAM_UNAVAILABLE' as const;
-        const body = JSON.stringify({ error: { code, message: ERROR_CODES[code], requestId: req.id } });
-        reply.raw.writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': req.id });
-        reply.raw.end(body);
-      });
+      forward(
+        upstream,
+        req.raw,
+        reply.raw,
+        headers,
+        () => {
+          const code = 'UPSTREAM_UNAVAILABLE' as const;
+          const payload = JSON.stringify({ error: { code, message: ERROR_CODES[code], requestId: req.id } });
+          reply.raw.writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': req.id });
+          reply.raw.end(payload);
+        },
+        body,
+      );
       return reply;
     } catch (e) {
       if (!isKeywardError(e)) throw e;

@@ -1,7 +1,11 @@
+import { MemoryReplayGuard, type ReplayGuard } from '../auth/replay-cache.js';
 import type { Config } from '../config.js';
 import { CatalogueIndex } from '../core/catalogue.js';
 import { ChangeFeed } from '../core/changes.js';
 import type { Principal } from '../core/permissions.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { loadMasterKey } from '../master-key.js';
+import { type DeviceSigningRecord, findDeviceForSigning } from '../store/repos/devices.js';
 import { findKeyForVerification, type KeyVerificationRecord } from '../store/repos/keys.js';
 import type { Store } from '../store/store.js';
 import { UsageRecorder } from './usage-recorder.js';
@@ -17,6 +21,12 @@ export interface Ctx {
   keyLookup: (keyHash: string) => Promise<KeyVerificationRecord | undefined>;
   /** Buffered last-used times and usage counts (flushed in batches, and on close). */
   usage: UsageRecorder;
+  /** Seals and opens device secrets under the master key. */
+  secrets: SecretBox;
+  /** How signature verification finds a device and its sealed secret; a cache may wrap it. */
+  deviceLookup: (deviceId: string) => Promise<DeviceSigningRecord | undefined>;
+  /** Accepted device signatures, so none is accepted twice within the timestamp window. */
+  replay: ReplayGuard;
 }
 
 export function createContext(store: Store, config: Config, now: () => number = Date.now): Ctx {
@@ -28,6 +38,9 @@ export function createContext(store: Store, config: Config, now: () => number = 
     now,
     keyLookup: (keyHash) => findKeyForVerification(store.db, keyHash),
     usage: new UsageRecorder(store, config.usageFlushIntervalMs),
+    secrets: new SecretBox(loadMasterKey(config).key),
+    deviceLookup: (deviceId) => findDeviceForSigning(store.db, deviceId),
+    replay: new MemoryReplayGuard(),
   };
 }
 

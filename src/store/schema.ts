@@ -90,6 +90,25 @@ export interface KeyUsageTable {
   count: number;
 }
 
+export interface DevicesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  status: string;
+  /** Sealed own secret; null when the device uses the account's shared secret. */
+  secret_enc: string | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  secret_updated_at: number;
+}
+
+export interface AccountSharedSecretsTable {
+  account_id: string;
+  secret_enc: string;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -98,6 +117,8 @@ export interface Database {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   key_usage: KeyUsageTable;
+  devices: DevicesTable;
+  account_shared_secrets: AccountSharedSecretsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -106,3 +127,4 @@ export type ApplicationRow = Selectable<ApplicationsTable>;
 export type AccessKeyRow = Selectable<AccessKeysTable>;
 export type NewAccessKeyRow = Insertable<AccessKeysTable>;
 export type AccessKeyUpdate = Updateable<AccessKeysTable>;
+export type DeviceRow = Selectable<DevicesTable>;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
+import { createDevice, signedCheck } from '../signing.js';
 
 // Every URI of the seed's table (Senet, 001), by role.
 const DEVICE_URIS = {
@@ -186,14 +187,48 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it('CTN1 signatures: extension point answers 401 UNSUPPORTED_CREDENTIAL for now', async () => {
-      const r = await authorize(
-        'CTN1-HMAC-SHA256 Credential=dev_x/20260101/ctn1_request, Signature=abc',
-        'POST',
-        '/integration/device/status',
-      );
-      expect(r.status).toBe(401);
-      expect(r.body.error.code).toBe('UNSUPPORTED_CREDENTIAL');
+    it('CTN1 device signatures: 200 with the device identity, distinct 401s, 403 outside the device scopes', async () => {
+      const t = await h.tenant();
+      const dev = await createDevice(h, t);
+      const sign = (o: { method: string; path: string; body?: string; host?: string }) =>
+        signedCheck(dev.id, dev.secret as string, { ...o, host: o.host ?? 'api.example.com', body: o.body ?? '' });
+      const ask = (c: ReturnType<typeof signedCheck>, extra: Record<string, string> = {}) =>
+        h.call('GET', '/v1/authorize', {
+          headers: {
+            authorization: c.authorization,
+            'x-bcot-timestamp': c.timestamp,
+            'x-original-method': c.method,
+            'x-original-uri': c.path,
+            'x-original-host': 'api.example.com',
+            ...extra,
+          },
+        });
+      const ok = sign({ method: 'POST', path: '/integration/device/status?n=1' });
+      const r = await ask(ok);
+      expect(r.status).toBe(200);
+      expect(r.headers['x-keyward-device-id']).toBe(dev.id);
+      expect(r.headers['x-keyward-account-id']).toBe(t.accountId);
+      expect(r.headers['x-keyward-key-kind']).toBe('device');
+      expect(r.headers['x-keyward-key-id']).toBe('');
+
+      const replay = await ask(ok);
+      expect([replay.status, replay.body.error.code]).toEqual([401, 'REPLAYED']);
+
+      // A body the signature covers: its hash arrives as X-Content-SHA256 (auth_request has no body).
+      const withBody = sign({ method: 'POST', path: '/integration/device/register', body: '{"eui":"01"}' });
+      expect((await ask(withBody, { 'x-content-sha256': withBody.bodyHash })).status).toBe(200);
+      const tampered = sign({ method: 'POST', path: '/integration/device/register?n=2', body: '{"eui":"01"}' });
+      const bad = await ask(tampered, { 'x-content-sha256': sign({ method: 'POST', path: '/x', body: '{"eui":"02"}' }).bodyHash });
+      expect([bad.status, bad.body.error.code, bad.headers['x-keyward-error']]).toEqual([401, 'INVALID_SIGNATURE', 'INVALID_SIGNATURE']);
+
+      const noTs = await ask(sign({ method: 'GET', path: '/integration/device/status?n=3' }), { 'x-bcot-timestamp': '' });
+      expect(noTs.body.error.code).toBe('MISSING_HEADERS');
+      const billing = await ask(sign({ method: 'GET', path: '/integration/usage/details' }));
+      expect([billing.status, billing.body.error.code]).toEqual([403, 'SCOPE_DENIED']);
+
+      await h.call('PATCH', `/v1/accounts/${t.accountId}/devices/${dev.id}`, { token: t.adminToken, body: { status: 'disabled' } });
+      const disabled = await ask(sign({ method: 'GET', path: '/integration/device/status?n=4' }));
+      expect([disabled.status, disabled.body.error.code]).toEqual([401, 'DEVICE_DISABLED']);
     });
 
     it('400 when X-Original-URI or X-Original-Method is missing', async () => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../../packages/client/src/index.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
+import { createDevice } from '../signing.js';
 import { type Seen, startUpstream } from './upstream.js';
 
 for (const dialect of DIALECTS) {
@@ -51,6 +53,41 @@ for (const dialect of DIALECTS) {
       expect(got.headers['x-keyward-application-id']).toBe(key.applicationId);
       expect(got.headers['x-keyward-key-kind']).toBe('application');
       expect(got.headers['x-forwarded-for']).toContain('127.0.0.1');
+    });
+
+    it('forwards a CTN1-signed request, hashing the body it forwards; a swapped body is refused', async () => {
+      const dev = await createDevice(h, t);
+      const url = `${base}/integration/device/register?eui=00aa`;
+      const body = JSON.stringify({ eui: '00aa', name: 'sensor' });
+      const headers = signRequest({
+        deviceId: dev.id,
+        secret: dev.secret as string,
+        method: 'POST',
+        url,
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      const before = upstream.seen.length;
+      const ok = await fetch(url, { method: 'POST', headers, body });
+      expect(ok.status).toBe(201);
+      const got = upstream.seen[before] as Seen;
+      expect(got.headers['x-keyward-device-id']).toBe(dev.id);
+      expect(got.headers['x-keyward-key-kind']).toBe('device');
+      expect(got.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+      expect(got.headers.authorization).toBeUndefined();
+
+      // Same signature headers, different body (and a lying X-Content-SHA256): refused, never forwarded.
+      const again = signRequest({ deviceId: dev.id, secret: dev.secret as string, method: 'POST', url, body, headers: {} });
+      const swapped = JSON.stringify({ eui: '00aa', name: 'evil' });
+      const seen = upstream.seen.length;
+      const bad = await fetch(url, {
+        method: 'POST',
+        headers: { ...again, 'x-content-sha256': createHash('sha256').update(body).digest('hex') },
+        body: swapped,
+      });
+      expect(bad.status).toBe(401);
+      expect(((await bad.json()) as any).error.code).toBe('INVALID_SIGNATURE');
+      expect(upstream.seen.length).toBe(seen);
     });
 
     it('accepts the raw Senet-style Authorization header', async () => {

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-devices.js';
 import * as m0003 from './0003-usage.js';
 
 /**
@@ -8,5 +9,6 @@ import * as m0003 from './0003-usage.js';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-devices': m0002,
   '0003-usage': m0003,
 };

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import type { Ctx } from '../../service/context.js';
+import { viewSharedSecret } from '../../service/shared-secret.js';
+import { AccountParams, errorResponses, Timestamp } from '../schemas.js';
+import { type App, actorOf, BEARER } from '../types.js';
+
+const Out = z.object({ secret: z.string().describe('128 hex characters'), updatedAt: Timestamp });
+
+export function registerGetSharedSecret(app: App, ctx: Ctx) {
+  app.get(
+    '/v1/accounts/:accountId/shared-secret',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: "View the account's shared device secret (admins)",
+        description: 'Created on first use. Every view is recorded in the audit log.',
+        security: BEARER,
+        params: AccountParams,
+        response: { 200: Out, ...errorResponses },
+      },
+    },
+    async (req) => viewSharedSecret(ctx, await actorOf(ctx, req), req.params.accountId),
+  );
+}

@@ -1,0 +1,138 @@
+import { newDeviceSecret } from '../core/device-secret.js';
+import { KeywardError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Device, DeviceStatus } from '../core/model.js';
+import { canOnDevices, type DeviceAction, type Principal } from '../core/permissions.js';
+import { secretAad } from '../crypto/secret-box.js';
+import {
+  deleteDevice as deleteDeviceRow,
+  findDevice,
+  insertDevice,
+  listDevices as listDeviceRows,
+  setDeviceSecret,
+  updateDevice as updateDeviceRow,
+} from '../store/repos/devices.js';
+import { audit } from './audit.js';
+import type { Actor, Ctx } from './context.js';
+import { assertAccountAccess, forbid } from './guards.js';
+import { ensureSharedSecret } from './shared-secret.js';
+
+async function authorize(ctx: Ctx, p: Principal, accountId: string, action: DeviceAction): Promise<void> {
+  await assertAccountAccess(ctx, p, accountId);
+  if (!p.isOperator && !canOnDevices(p, action)) forbid(`Missing permission devices.${action}.`);
+}
+
+async function loadDevice(ctx: Ctx, accountId: string, deviceId: string): Promise<Device> {
+  const device = await findDevice(ctx.store.db, accountId, deviceId);
+  if (!device) throw new KeywardError('DEVICE_NOT_FOUND');
+  return device;
+}
+
+/** The secret is returned here and on reset only; `null` when the device uses the shared secret. */
+export async function createDevice(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  input: { name: string; useSharedSecret?: boolean | undefined },
+): Promise<{ device: Device; secret: string | null }> {
+  await authorize(ctx, actor.principal, accountId, 'manage');
+  const now = ctx.now();
+  const shared = input.useSharedSecret === true;
+  const device: Device = {
+    id: newId('device'),
+    accountId,
+    name: input.name,
+    status: 'active',
+    secretSource: shared ? 'shared' : 'own',
+    createdAt: now,
+    updatedAt: now,
+    lastUsedAt: null,
+    secretUpdatedAt: now,
+  };
+  const secret = shared ? null : newDeviceSecret();
+  await ctx.store.transaction(async (tx) => {
+    if (shared) await ensureSharedSecret(ctx, tx, accountId);
+    await insertDevice(tx, device, secret === null ? null : ctx.secrets.seal(secret, secretAad.device(device.id)));
+    await audit(ctx, tx, actor, {
+      accountId,
+      action: 'device.create',
+      targetType: 'device',
+      targetId: device.id,
+      details: { name: device.name, secretSource: device.secretSource },
+    });
+  });
+  return { device, secret };
+}
+
+export async function listDevices(ctx: Ctx, actor: Actor, accountId: string): Promise<Device[]> {
+  await authorize(ctx, actor.principal, accountId, 'view');
+  return listDeviceRows(ctx.store.db, accountId);
+}
+
+export async function getDevice(ctx: Ctx, actor: Actor, accountId: string, deviceId: string): Promise<Device> {
+  await authorize(ctx, actor.principal, accountId, 'view');
+  return loadDevice(ctx, accountId, deviceId);
+}
+
+export async function updateDevice(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  deviceId: string,
+  patch: { name?: string | undefined; status?: DeviceStatus | undefined },
+): Promise<Device> {
+  await authorize(ctx, actor.principal, accountId, 'manage');
+  await loadDevice(ctx, accountId, deviceId);
+  const clean = {
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.status !== undefined && { status: patch.status }),
+  };
+  await ctx.store.transaction(async (tx) => {
+    await updateDeviceRow(tx, deviceId, { ...clean, updatedAt: ctx.now() });
+    await audit(ctx, tx, actor, { accountId, action: 'device.update', targetType: 'device', targetId: deviceId, details: clean });
+  });
+  ctx.changes.publish({ type: 'device', deviceId });
+  return loadDevice(ctx, accountId, deviceId);
+}
+
+export async function deleteDevice(ctx: Ctx, actor: Actor, accountId: string, deviceId: string): Promise<void> {
+  await authorize(ctx, actor.principal, accountId, 'manage');
+  const device = await loadDevice(ctx, accountId, deviceId);
+  await ctx.store.transaction(async (tx) => {
+    await deleteDeviceRow(tx, deviceId);
+    await audit(ctx, tx, actor, {
+      accountId,
+      action: 'device.delete',
+      targetType: 'device',
+      targetId: deviceId,
+      details: { name: device.name },
+    });
+  });
+  ctx.changes.publish({ type: 'device', deviceId });
+}
+
+/** A new own secret (returned once), or a switch to the account's shared secret (`secret` null). */
+export async function resetDeviceSecret(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  deviceId: string,
+  input: { useSharedSecret: boolean },
+): Promise<{ device: Device; secret: string | null }> {
+  await authorize(ctx, actor.principal, accountId, 'manage');
+  await loadDevice(ctx, accountId, deviceId);
+  const secret = input.useSharedSecret ? null : newDeviceSecret();
+  await ctx.store.transaction(async (tx) => {
+    if (secret === null) await ensureSharedSecret(ctx, tx, accountId);
+    await setDeviceSecret(tx, deviceId, secret === null ? null : ctx.secrets.seal(secret, secretAad.device(deviceId)), ctx.now());
+    await audit(ctx, tx, actor, {
+      accountId,
+      action: 'device.secret.reset',
+      targetType: 'device',
+      targetId: deviceId,
+      details: { secretSource: secret === null ? 'shared' : 'own' },
+    });
+  });
+  ctx.changes.publish({ type: 'device', deviceId });
+  return { device: await loadDevice(ctx, accountId, deviceId), secret };
+}

@@ -1,0 +1,47 @@
+import { newId } from '../core/ids.js';
+import { type SecretBox, sealedWith, secretAad } from '../crypto/secret-box.js';
+import { insertAuditEvent } from '../store/repos/audit.js';
+import { listSealedDeviceSecrets, resealDeviceSecret } from '../store/repos/devices.js';
+import { listSealedSharedSecrets, resealSharedSecret } from '../store/repos/shared-secrets.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Re-encrypts every stored secret from one master key to another in a single transaction:
+ * either all rows move or none do. Rows already under the new key are left alone, so a
+ * rotation interrupted after its commit can simply be run again.
+ */
+export async function resealAllSecrets(
+  store: Store,
+  from: SecretBox,
+  to: SecretBox,
+  now: number,
+): Promise<{ devices: number; sharedSecrets: number }> {
+  return store.transaction(async (tx) => {
+    let devices = 0;
+    for (const d of await listSealedDeviceSecrets(tx)) {
+      if (sealedWith(d.sealed) === to.fingerprint) continue;
+      const aad = secretAad.device(d.id);
+      await resealDeviceSecret(tx, d.id, to.seal(from.open(d.sealed, aad), aad));
+      devices++;
+    }
+    let sharedSecrets = 0;
+    for (const s of await listSealedSharedSecrets(tx)) {
+      if (sealedWith(s.sealed) === to.fingerprint) continue;
+      const aad = secretAad.sharedSecret(s.accountId);
+      await resealSharedSecret(tx, s.accountId, to.seal(from.open(s.sealed, aad), aad));
+      sharedSecrets++;
+    }
+    await insertAuditEvent(tx, {
+      id: newId('audit'),
+      accountId: null,
+      actorId: null,
+      action: 'master_key.rotate',
+      targetType: 'master_key',
+      targetId: to.fingerprint,
+      ip: 'cli',
+      createdAt: now,
+      details: { from: from.fingerprint, to: to.fingerprint, devices, sharedSecrets },
+    });
+    return { devices, sharedSecrets };
+  });
+}

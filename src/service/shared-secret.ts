@@ -1,0 +1,69 @@
+import { newDeviceSecret, SHARED_SECRET_RESET_CONFIRMATION } from '../core/device-secret.js';
+import { KeywardError } from '../core/errors.js';
+import { secretAad } from '../crypto/secret-box.js';
+import { lockAccount } from '../store/repos/accounts.js';
+import { clearOwnSecrets, markSharedDevicesRotated } from '../store/repos/devices.js';
+import { findSharedSecret, insertSharedSecretIfMissing, upsertSharedSecret } from '../store/repos/shared-secrets.js';
+import type { Db } from '../store/store.js';
+import { audit } from './audit.js';
+import type { Actor, Ctx } from './context.js';
+import { assertAccountAccess, requireAdmin } from './guards.js';
+
+/** The shared secret is created on first need, inside the caller's transaction. */
+export async function ensureSharedSecret(ctx: Ctx, tx: Db, accountId: string): Promise<void> {
+  if (await findSharedSecret(tx, accountId)) return;
+  await insertSharedSecretIfMissing(tx, accountId, ctx.secrets.seal(newDeviceSecret(), secretAad.sharedSecret(accountId)), ctx.now());
+}
+
+/** Admins (and the operator) only; every view is audited, since it discloses the secret. */
+export async function viewSharedSecret(ctx: Ctx, actor: Actor, accountId: string): Promise<{ secret: string; updatedAt: number }> {
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  requireAdmin(actor.principal);
+  const stored = await ctx.store.transaction(async (tx) => {
+    await ensureSharedSecret(ctx, tx, accountId);
+    await audit(ctx, tx, actor, { accountId, action: 'shared_secret.view', targetType: 'account', targetId: accountId });
+    return findSharedSecret(tx, accountId);
+  });
+  if (!stored) throw new Error('shared secret vanished inside its transaction');
+  return { secret: ctx.secrets.open(stored.sealed, secretAad.sharedSecret(accountId)), updatedAt: stored.updatedAt };
+}
+
+/**
+ * Catenis semantics: devices on the shared secret follow the reset at once; with
+ * `resetAllDevices` every own secret is cleared too, so all devices use the new one.
+ * `devicesReset` counts the devices moved off their own secret.
+ */
+export async function resetSharedSecret(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  input: { confirm: unknown; resetAllDevices: boolean },
+): Promise<{ secret: string; updatedAt: number; devicesReset: number }> {
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  requireAdmin(actor.principal);
+  if (input.confirm !== SHARED_SECRET_RESET_CONFIRMATION) {
+    throw new KeywardError(
+      'CONFIRMATION_REQUIRED',
+      `Send confirm: "${SHARED_SECRET_RESET_CONFIRMATION}" exactly to reset the shared secret.`,
+    );
+  }
+  const secret = newDeviceSecret();
+  const now = ctx.now();
+  const devicesReset = await ctx.store.transaction(async (tx) => {
+    await lockAccount(tx, accountId);
+    await upsertSharedSecret(tx, accountId, ctx.secrets.seal(secret, secretAad.sharedSecret(accountId)), now);
+    const moved = input.resetAllDevices ? await clearOwnSecrets(tx, accountId, now) : 0;
+    await markSharedDevicesRotated(tx, accountId, now);
+    await audit(ctx, tx, actor, {
+      accountId,
+      action: 'shared_secret.reset',
+      targetType: 'account',
+      targetId: accountId,
+      details: { resetAllDevices: input.resetAllDevices, devicesReset: moved },
+    });
+    return moved;
+  });
+  // One account change covers every device on the shared secret, and those just moved to it.
+  ctx.changes.publish({ type: 'account', accountId });
+  return { secret, updatedAt: now, devicesReset };
+}

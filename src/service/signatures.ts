@@ -1,0 +1,100 @@
+import { timingSafeEqual } from 'node:crypto';
+import {
+  computeSignature,
+  EMPTY_BODY_HASH,
+  parseAuthorization,
+  parseSignDate,
+  parseTimestamp,
+  SIGN_DATE_VALIDITY_MS,
+  TIMESTAMP_WINDOW_MS,
+} from '../core/ctn1.js';
+import { secretAad } from '../crypto/secret-box.js';
+import { touchDeviceUsed } from '../store/repos/devices.js';
+import type { Ctx } from './context.js';
+
+export const SIGNATURE_CODES = [
+  'VALID',
+  'MISSING_HEADERS',
+  'BAD_TIMESTAMP',
+  'TIMESTAMP_OUT_OF_WINDOW',
+  'MALFORMED_AUTHORIZATION',
+  'SIGN_DATE_OUT_OF_RANGE',
+  'INVALID_SIGNATURE',
+  'DEVICE_DISABLED',
+  'REPLAYED',
+] as const;
+export type SignatureCode = (typeof SIGNATURE_CODES)[number];
+
+export interface SignedRequest {
+  method: string;
+  /** Path and query exactly as on the request line. */
+  path: string;
+  /** The Host header as received, port included. */
+  host: string;
+  /** The X-BCoT-Timestamp header; empty or undefined when absent. */
+  timestamp?: string | undefined;
+  /** The Authorization header; empty or undefined when absent. */
+  authorization?: string | undefined;
+  /** Hex SHA-256 of the raw body; defaults to the hash of an empty body. */
+  bodyHash?: string | undefined;
+}
+
+export interface SignatureResult {
+  valid: boolean;
+  code: SignatureCode;
+  deviceId: string | null;
+  accountId: string | null;
+}
+
+const fail = (code: SignatureCode): SignatureResult => ({ valid: false, code, deviceId: null, accountId: null });
+
+// Signed against when the device is unknown, so that path costs the same HMAC work as a real one.
+const DUMMY_SECRET = '0'.repeat(128);
+// Writing lastUsedAt on every request would turn each verification into a write; a minute is precise enough.
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Checks a CTN1-HMAC-SHA256 signed request (docs/devices.md), in SIGNING.md's order. Unknown
+ * devices and wrong signatures give the same INVALID_SIGNATURE; DEVICE_DISABLED and REPLAYED
+ * are only reported for a correct signature, so they reveal nothing to a caller without the secret.
+ */
+export async function verifySignedRequest(ctx: Ctx, req: SignedRequest): Promise<SignatureResult> {
+  if (!req.timestamp || !req.authorization) return fail('MISSING_HEADERS');
+  const now = ctx.now();
+  const at = parseTimestamp(req.timestamp);
+  if (at === null) return fail('BAD_TIMESTAMP');
+  if (Math.abs(now - at) > TIMESTAMP_WINDOW_MS) return fail('TIMESTAMP_OUT_OF_WINDOW');
+  const auth = parseAuthorization(req.authorization);
+  const signDay = auth && parseSignDate(auth.signDate);
+  if (!auth || signDay === null) return fail('MALFORMED_AUTHORIZATION');
+  if (now < signDay || now >= signDay + SIGN_DATE_VALIDITY_MS) return fail('SIGN_DATE_OUT_OF_RANGE');
+
+  const record = await ctx.deviceLookup(auth.deviceId);
+  const secret =
+    record?.sealedSecret != null
+      ? ctx.secrets.open(
+          record.sealedSecret,
+          record.device.secretSource === 'own' ? secretAad.device(record.device.id) : secretAad.sharedSecret(record.device.accountId),
+        )
+      : DUMMY_SECRET;
+  const expected = computeSignature(secret, auth.signDate, {
+    method: req.method,
+    path: req.path,
+    host: req.host,
+    timestamp: req.timestamp,
+    bodyHash: (req.bodyHash ?? EMPTY_BODY_HASH).toLowerCase(),
+  });
+  const matches = timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(auth.signature, 'hex'));
+  if (!record || record.sealedSecret === null || !matches) return fail('INVALID_SIGNATURE');
+
+  const { device } = record;
+  const found = { deviceId: device.id, accountId: device.accountId };
+  if (device.status !== 'active') return { valid: false, code: 'DEVICE_DISABLED', ...found };
+  if (!(await ctx.replay.claim(device.id, auth.signature, at + TIMESTAMP_WINDOW_MS, now))) {
+    return { valid: false, code: 'REPLAYED', ...found };
+  }
+  if (device.lastUsedAt === null || now - device.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+    await touchDeviceUsed(ctx.store.db, device.id, now);
+  }
+  return { valid: true, code: 'VALID', ...found };
+}
