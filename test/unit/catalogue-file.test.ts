@@ -30,6 +30,11 @@ describe('catalogue file', () => {
     expect(example).toEqual(DEFAULT_CATALOGUE);
   });
 
+  it('deviceScopes names must be scopes or roles of the file', () => {
+    expect(problems({ scopes: [scope('a:b')], deviceScopes: ['a:b', 'nope'] })).toContain('deviceScopes.1: unknown scope or role "nope"');
+    expect(problems({ scopes: [scope('a:b')], roles: [{ name: 'r', description: 'r', scopes: ['a:b'] }], deviceScopes: ['r'] })).toBe('no error');
+  });
+
   it('KEYWARD_CATALOGUE_FILE replaces the default; keyKinds defaults to application', () => {
     const file = join(dir, 'ok.json');
     writeFileSync(
