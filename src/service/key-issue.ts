@@ -3,10 +3,12 @@ import { KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { displayStart, generateKey, hashSecret } from '../core/key-format.js';
 import type { AccessKey, Account } from '../core/model.js';
+import { MANAGEMENT_SCOPE_PREFIX, type Principal } from '../core/permissions.js';
 import { lockAccount } from '../store/repos/accounts.js';
 import { countLiveCustomerKeys, countLiveKeys, insertKey } from '../store/repos/keys.js';
 import type { Db } from '../store/store.js';
-import type { Ctx } from './context.js';
+import { audit } from './audit.js';
+import type { Actor, Ctx } from './context.js';
 
 export interface KeyDraft {
   accountId: string;
@@ -68,4 +70,79 @@ export async function insertKeyWithinLimit(
     );
   }
   await insertKey(tx, key, hashSecret(secret));
+}
+
+export interface CreateKeyInput {
+  name: string;
+  description?: string | undefined;
+  /** Scope and role names; roles are expanded and the result is fixed for the key's life. */
+  scopes: string[];
+  expiresAt?: number | null | undefined;
+}
+
+/** Splits requested names into catalogue scopes (roles expanded) and management scopes, refusing unknown ones. */
+export function resolveScopes(ctx: Ctx, requested: readonly string[], kind: KeyKind): { scopes: string[]; roles: string[] } {
+  const management = requested.filter((s) => s.startsWith(MANAGEMENT_SCOPE_PREFIX));
+  const api = requested.filter((s) => !s.startsWith(MANAGEMENT_SCOPE_PREFIX));
+  const { scopes, unknown } = ctx.catalogue.expand(api);
+  const badManagement = management.filter((s) => !ctx.catalogue.isManagementScope(s));
+  const allUnknown = [...unknown, ...badManagement];
+  if (allUnknown.length > 0) {
+    throw new KeywardError('UNKNOWN_SCOPE', `Unknown scope(s) or role(s): ${allUnknown.join(', ')}`, { unknown: allUnknown });
+  }
+  const wrongKind = scopes.filter((s) => !ctx.catalogue.scope(s)?.keyKinds.includes(kind));
+  if (wrongKind.length > 0) {
+    throw new KeywardError('UNKNOWN_SCOPE', `Scope(s) not available to ${kind} keys: ${wrongKind.join(', ')}`, { unknown: wrongKind });
+  }
+  return {
+    scopes: [...new Set([...scopes, ...management])].sort(),
+    roles: api.filter((s) => ctx.catalogue.isRole(s)),
+  };
+}
+
+export function assertGrantable(p: Principal, scopes: readonly string[]): void {
+  const excess = scopes.filter((s) => !p.grantableScopes.has(s));
+  if (excess.length > 0) {
+    throw new KeywardError('SCOPE_NOT_GRANTABLE', `You cannot grant scope(s) you do not hold: ${excess.join(', ')}`, { excess });
+  }
+}
+
+/**
+ * The one path by which a new key comes to exist (application or customer key): expiry in
+ * the future, scopes known, available to the kind and grantable by the creator, the limit
+ * kept, and the key.create audit event in the same transaction.
+ */
+export async function issueKey(
+  ctx: Ctx,
+  actor: Actor,
+  account: Account,
+  where: { applicationId: string | null; kind: KeyKind },
+  input: CreateKeyInput,
+): Promise<{ key: AccessKey; secret: string }> {
+  const now = ctx.now();
+  if (input.expiresAt != null && input.expiresAt <= now) throw new KeywardError('EXPIRY_IN_PAST');
+  const { scopes, roles } = resolveScopes(ctx, input.scopes, where.kind);
+  assertGrantable(actor.principal, scopes);
+  const { key, secret } = draftKey(ctx, {
+    accountId: account.id,
+    applicationId: where.applicationId,
+    kind: where.kind,
+    name: input.name,
+    description: input.description ?? '',
+    scopes,
+    roles,
+    expiresAt: input.expiresAt ?? null,
+    createdBy: actor.principal.userId,
+  });
+  await ctx.store.transaction(async (tx) => {
+    await insertKeyWithinLimit(tx, account, key, secret, now);
+    await audit(ctx, tx, actor, {
+      accountId: account.id,
+      action: 'key.create',
+      targetType: 'key',
+      targetId: key.id,
+      details: { kind: where.kind, applicationId: where.applicationId, scopes, expiresAt: key.expiresAt },
+    });
+  });
+  return { key, secret };
 }

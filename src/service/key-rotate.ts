@@ -6,8 +6,8 @@ import { loadApplication } from './applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { assertAccountAccess, forbid } from './guards.js';
-import { draftKey, insertKeyWithinLimit } from './key-issue.js';
-import { assertGrantable, loadKeyFor } from './keys.js';
+import { assertGrantable, draftKey, insertKeyWithinLimit } from './key-issue.js';
+import { loadKeyFor } from './keys.js';
 
 export const MAX_OVERLAP_SECONDS = 30 * 86_400;
 

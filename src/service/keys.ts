@@ -1,48 +1,15 @@
 import type { KeyKind } from '../core/catalogue.js';
 import { KeywardError } from '../core/errors.js';
 import { type AccessKey, type Application, keyStatus } from '../core/model.js';
-import { canOnKeysOf, type KeyAction, MANAGEMENT_SCOPE_PREFIX, mayActOnSomeKeys, type Principal } from '../core/permissions.js';
+import { canOnKeysOf, type KeyAction, mayActOnSomeKeys, type Principal } from '../core/permissions.js';
 import { findKey, listKeys as listKeyRows, updateKey as updateKeyRow } from '../store/repos/keys.js';
 import { loadApplication } from './applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { assertAccountAccess, forbid } from './guards.js';
-import { draftKey, insertKeyWithinLimit } from './key-issue.js';
+import { type CreateKeyInput, issueKey } from './key-issue.js';
 
-export interface CreateKeyInput {
-  name: string;
-  description?: string | undefined;
-  /** Scope and role names; roles are expanded and the result is fixed for the key's life. */
-  scopes: string[];
-  expiresAt?: number | null | undefined;
-}
-
-/** Splits requested names into catalogue scopes (roles expanded) and management scopes, refusing unknown ones. */
-export function resolveScopes(ctx: Ctx, requested: readonly string[], kind: KeyKind): { scopes: string[]; roles: string[] } {
-  const management = requested.filter((s) => s.startsWith(MANAGEMENT_SCOPE_PREFIX));
-  const api = requested.filter((s) => !s.startsWith(MANAGEMENT_SCOPE_PREFIX));
-  const { scopes, unknown } = ctx.catalogue.expand(api);
-  const badManagement = management.filter((s) => !ctx.catalogue.isManagementScope(s));
-  const allUnknown = [...unknown, ...badManagement];
-  if (allUnknown.length > 0) {
-    throw new KeywardError('UNKNOWN_SCOPE', `Unknown scope(s) or role(s): ${allUnknown.join(', ')}`, { unknown: allUnknown });
-  }
-  const wrongKind = scopes.filter((s) => !ctx.catalogue.scope(s)?.keyKinds.includes(kind));
-  if (wrongKind.length > 0) {
-    throw new KeywardError('UNKNOWN_SCOPE', `Scope(s) not available to ${kind} keys: ${wrongKind.join(', ')}`, { unknown: wrongKind });
-  }
-  return {
-    scopes: [...new Set([...scopes, ...management])].sort(),
-    roles: api.filter((s) => ctx.catalogue.isRole(s)),
-  };
-}
-
-export function assertGrantable(p: Principal, scopes: readonly string[]): void {
-  const excess = scopes.filter((s) => !p.grantableScopes.has(s));
-  if (excess.length > 0) {
-    throw new KeywardError('SCOPE_NOT_GRANTABLE', `You cannot grant scope(s) you do not hold: ${excess.join(', ')}`, { excess });
-  }
-}
+export type { CreateKeyInput } from './key-issue.js';
 
 function assertKeyPermission(p: Principal, action: KeyAction, app: Application): void {
   if (!canOnKeysOf(p, action, app.createdBy)) {
@@ -63,33 +30,7 @@ export async function createApplicationKey(
   const app = await loadApplication(ctx, accountId, applicationId);
   assertKeyPermission(p, 'create', app);
   if (app.status === 'revoked') throw new KeywardError('APPLICATION_REVOKED', 'Keys cannot be created in a revoked application.');
-  const now = ctx.now();
-  if (input.expiresAt != null && input.expiresAt <= now) throw new KeywardError('EXPIRY_IN_PAST');
-  const { scopes, roles } = resolveScopes(ctx, input.scopes, 'application');
-  assertGrantable(p, scopes);
-
-  const { key, secret } = draftKey(ctx, {
-    accountId,
-    applicationId,
-    kind: 'application',
-    name: input.name,
-    description: input.description ?? '',
-    scopes,
-    roles,
-    expiresAt: input.expiresAt ?? null,
-    createdBy: p.userId,
-  });
-  await ctx.store.transaction(async (tx) => {
-    await insertKeyWithinLimit(tx, account, key, secret, now);
-    await audit(ctx, tx, actor, {
-      accountId,
-      action: 'key.create',
-      targetType: 'key',
-      targetId: key.id,
-      details: { applicationId, scopes, expiresAt: key.expiresAt },
-    });
-  });
-  return { key, secret };
+  return issueKey(ctx, actor, account, { applicationId, kind: 'application' }, input);
 }
 
 /** Loads a key and checks `action` on it; another account's key is indistinguishable from none. */

@@ -32,7 +32,9 @@ describe('catalogue file', () => {
 
   it('deviceScopes names must be scopes or roles of the file', () => {
     expect(problems({ scopes: [scope('a:b')], deviceScopes: ['a:b', 'nope'] })).toContain('deviceScopes.1: unknown scope or role "nope"');
-    expect(problems({ scopes: [scope('a:b')], roles: [{ name: 'r', description: 'r', scopes: ['a:b'] }], deviceScopes: ['r'] })).toBe('no error');
+    expect(problems({ scopes: [scope('a:b')], roles: [{ name: 'r', description: 'r', scopes: ['a:b'] }], deviceScopes: ['r'] })).toBe(
+      'no error',
+    );
   });
 
   it('KEYWARD_CATALOGUE_FILE replaces the default; keyKinds defaults to application', () => {
