@@ -11,4 +11,11 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   echo "Redis not answering: starting it"
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp || true
 fi
+# The dashboard's browser tests drive Debian's Chromium through playwright-core (never a downloaded browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing chromium for the dashboard's browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium \
+    || echo "chromium could not be installed: the browser suites will be skipped"
+fi
 exit 0

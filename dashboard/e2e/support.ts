@@ -45,6 +45,88 @@ export interface Env {
 
 let seq = 0;
 
+/** A real Keyward on a random port: SQLite in a temp folder, serving the built dashboard. */
+export async function startKeyward(): Promise<{
+  dir: string;
+  env: Pick<Env, 'url' | 'kw' | 'call' | 'operatorToken' | 'tenant' | 'hasRoute'>;
+}> {
+  const env = {} as Env;
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-e2e-'));
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: `sqlite:${join(dir, 'keyward.db')}`,
+      dataDir: dir,
+      bootstrapEmail: OPERATOR.email,
+      bootstrapPassword: OPERATOR.password,
+      dashboardDir: DIST,
+    },
+  );
+  env.kw = await createKeyward(config);
+  const address = await env.kw.app.listen({ port: 0, host: '127.0.0.1' });
+  env.url = address;
+  env.call = async (method, path, opts = {}) => {
+    const res = await fetch(env.url + path, {
+      method,
+      headers: {
+        ...(opts.token && { authorization: `Bearer ${opts.token}` }),
+        ...(opts.body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(opts.body !== undefined && { body: JSON.stringify(opts.body) }),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body };
+  };
+  const login = await env.call('POST', '/v1/auth/login', { body: OPERATOR });
+  env.operatorToken = login.body.token;
+  env.tenant = async (name) => {
+    const n = ++seq;
+    const accountName = name ?? `Acme ${n}`;
+    const adminEmail = `admin${n}.${Date.now().toString(36)}@acme.test`;
+    const created = await env.call('POST', '/v1/accounts', {
+      token: env.operatorToken,
+      body: { name: accountName, admin: { email: adminEmail, name: 'Ada Admin', password: ADMIN_PASSWORD } },
+    });
+    if (created.status !== 201) throw new Error(`account create failed: ${JSON.stringify(created.body)}`);
+    const session = await env.call('POST', '/v1/auth/login', { body: { email: adminEmail, password: ADMIN_PASSWORD } });
+    return {
+      accountId: created.body.account.id,
+      customerId: created.body.account.customerId,
+      name: accountName,
+      adminEmail,
+      adminPassword: ADMIN_PASSWORD,
+      adminToken: session.body.token,
+    };
+  };
+  env.hasRoute = async (method, path, token, body) => {
+    const r = await env.call(method, path, { token, ...(body !== undefined && { body }) });
+    return !(r.status === 404 && r.body?.error?.code === 'ROUTE_NOT_FOUND');
+  };
+  return { dir, env };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Playwright gives every launch a fresh temporary user-data dir; these keep Chromium off the network.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
 /**
  * One Keyward (SQLite in a temp folder, serving the built dashboard) and one Chromium per spec file;
  * a fresh browser context per test; a screenshot in test-results/screenshots when a test fails.
@@ -55,76 +137,10 @@ export function useE2E(): Env {
 
   beforeAll(async () => {
     if (!HAS_CHROMIUM) return;
-    dir = mkdtempSync(join(tmpdir(), 'keyward-e2e-'));
-    const config = loadConfig(
-      {},
-      {
-        databaseUrl: `sqlite:${join(dir, 'keyward.db')}`,
-        dataDir: dir,
-        bootstrapEmail: OPERATOR.email,
-        bootstrapPassword: OPERATOR.password,
-        dashboardDir: DIST,
-      },
-    );
-    env.kw = await createKeyward(config);
-    const address = await env.kw.app.listen({ port: 0, host: '127.0.0.1' });
-    env.url = address;
-    env.call = async (method, path, opts = {}) => {
-      const res = await fetch(env.url + path, {
-        method,
-        headers: {
-          ...(opts.token && { authorization: `Bearer ${opts.token}` }),
-          ...(opts.body !== undefined && { 'content-type': 'application/json' }),
-        },
-        ...(opts.body !== undefined && { body: JSON.stringify(opts.body) }),
-      });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {}
-      return { status: res.status, body };
-    };
-    const login = await env.call('POST', '/v1/auth/login', { body: OPERATOR });
-    env.operatorToken = login.body.token;
-    env.tenant = async (name) => {
-      const n = ++seq;
-      const accountName = name ?? `Acme ${n}`;
-      const adminEmail = `admin${n}.${Date.now().toString(36)}@acme.test`;
-      const created = await env.call('POST', '/v1/accounts', {
-        token: env.operatorToken,
-        body: { name: accountName, admin: { email: adminEmail, name: 'Ada Admin', password: ADMIN_PASSWORD } },
-      });
-      if (created.status !== 201) throw new Error(`account create failed: ${JSON.stringify(created.body)}`);
-      const session = await env.call('POST', '/v1/auth/login', { body: { email: adminEmail, password: ADMIN_PASSWORD } });
-      return {
-        accountId: created.body.account.id,
-        customerId: created.body.account.customerId,
-        name: accountName,
-        adminEmail,
-        adminPassword: ADMIN_PASSWORD,
-        adminToken: session.body.token,
-      };
-    };
-    env.hasRoute = async (method, path, token, body) => {
-      const r = await env.call(method, path, { token, ...(body !== undefined && { body }) });
-      return !(r.status === 404 && r.body?.error?.code === 'ROUTE_NOT_FOUND');
-    };
-    env.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Playwright gives every launch a fresh temporary user-data dir; these keep Chromium off the network.
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const started = await startKeyward();
+    dir = started.dir;
+    Object.assign(env, started.env);
+    env.browser = await launchChromium();
   });
 
   beforeEach(async () => {

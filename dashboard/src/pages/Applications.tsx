@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { type Application, api } from '../api';
 import { ConfirmModal, FormModal, TextArea, TextInput } from '../components/forms';
 import { EmptyState, ErrorBanner, Loading, PageHeader, StatusBadge } from '../components/ui';
-import { formatTime } from '../format';
+import { formatDate } from '../format';
 import { useAsync } from '../hooks';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
@@ -125,7 +125,7 @@ export function ApplicationsPage() {
             <tbody>
               {apps.map((a) => (
                 <tr key={a.id}>
-                  <td>
+                  <td className="nowrap">
                     <Link to={`/applications/${a.id}`} className="strong-link">
                       {a.name}
                     </Link>
@@ -133,11 +133,15 @@ export function ApplicationsPage() {
                   <td>
                     <code className="mono id">{a.id}</code>
                   </td>
-                  <td className="muted clamp">{a.description || '—'}</td>
+                  <td className="muted">
+                    <span className="clamp" title={a.description}>
+                      {a.description || '—'}
+                    </span>
+                  </td>
                   <td>
                     <StatusBadge status={a.status} />
                   </td>
-                  <td className="nowrap">{formatTime(a.createdAt)}</td>
+                  <td className="nowrap">{formatDate(a.createdAt)}</td>
                   <td className="row-actions">
                     {a.status === 'active' && s.can('applications.edit') && (
                       <button

@@ -173,7 +173,9 @@ export function UsersPage() {
                         ? 'None'
                         : `${u.permissions.length} of ${s.catalogue.permissions.length}`}
                   </td>
-                  <td className="clamp">{u.isAdmin ? 'All' : u.apiScopes.join(', ') || 'None'}</td>
+                  <td>
+                    <span className="clamp">{u.isAdmin ? 'All' : u.apiScopes.join(', ') || 'None'}</span>
+                  </td>
                   <td className="nowrap">{formatDate(u.createdAt)}</td>
                   <td className="row-actions">
                     {s.isAdmin && (
