@@ -46,7 +46,7 @@ export interface Env {
 let seq = 0;
 
 /** A real Keyward on a random port: SQLite in a temp folder, serving the built dashboard. */
-export async function startKeyward(): Promise<{
+export async function startKeyward(opts: { beforeListen?(kw: Keyward): void } = {}): Promise<{
   dir: string;
   env: Pick<Env, 'url' | 'kw' | 'call' | 'operatorToken' | 'tenant' | 'hasRoute'>;
 }> {
@@ -63,6 +63,7 @@ export async function startKeyward(): Promise<{
     },
   );
   env.kw = await createKeyward(config);
+  opts.beforeListen?.(env.kw);
   const address = await env.kw.app.listen({ port: 0, host: '127.0.0.1' });
   env.url = address;
   env.call = async (method, path, opts = {}) => {

@@ -7,6 +7,7 @@ const PAD = { left: 44, right: 16, top: 16, bottom: 32 };
 
 const hourFmt = new Intl.DateTimeFormat('en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const dayFmt = new Intl.DateTimeFormat('en-GB', { month: 'short', day: 'numeric' });
+const timeFmt = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
 
 function niceMax(n: number): number {
   if (n <= 5) return 5;
@@ -22,10 +23,11 @@ export function UsageChart({ series, from, to, names }: { series: UsageSeries[];
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.count))));
   const x = (t: number) => PAD.left + ((t - from) / Math.max(1, to - from)) * (W - PAD.left - PAD.right);
   const y = (c: number) => H - PAD.bottom - (c / max) * (H - PAD.top - PAD.bottom);
-  const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(max * f));
+  const yTicks = [0, 1, 2, 3, 4, 5].map((i) => (max * i) / 5);
   const span = to - from;
-  const xTicks = Array.from({ length: 6 }, (_, i) => from + (span * i) / 5);
-  const fmt = span > 3 * 86_400_000 ? dayFmt : hourFmt;
+  const step = span <= 86_400_000 ? 4 * 3_600_000 : span <= 7 * 86_400_000 ? 86_400_000 : 5 * 86_400_000;
+  const xTicks = Array.from({ length: Math.floor(span / step) + 1 }, (_, i) => from + i * step);
+  const fmt = span > 86_400_000 ? dayFmt : timeFmt;
   const total = series.reduce((n, s) => n + s.points.reduce((m, p) => m + p.count, 0), 0);
   return (
     <figure className="chart">
@@ -42,8 +44,8 @@ export function UsageChart({ series, from, to, names }: { series: UsageSeries[];
             </text>
           </g>
         ))}
-        {xTicks.map((t) => (
-          <text key={t} x={x(t)} y={H - 10} textAnchor="middle" className="axis">
+        {xTicks.map((t, i) => (
+          <text key={t} x={x(t)} y={H - 10} textAnchor={i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle'} className="axis">
             {fmt.format(new Date(t))}
           </text>
         ))}

@@ -28,7 +28,7 @@ export function ErrorBanner({ error, title }: { error: unknown; title?: string }
 export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'warning' | 'success' }) {
   return (
     <div className={`banner banner-${tone}`} role={tone === 'warning' ? 'alert' : 'status'}>
-      {children}
+      <div>{children}</div>
     </div>
   );
 }
