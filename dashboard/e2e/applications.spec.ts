@@ -8,7 +8,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: applications and access keys', () => 
     const t = await e.tenant();
     await e.signIn(t.adminEmail, t.adminPassword);
     const page = e.page;
-    await expect(page.getByText('No applications yet').isVisible()).resolves.toBe(true);
+    await page.getByText('No applications yet').waitFor();
 
     await page.getByRole('button', { name: 'New', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'New application' });
@@ -119,5 +119,40 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: applications and access keys', () => 
     const alert = dialog.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('APPLICATION_LIMIT_REACHED');
+  });
+
+  it("shows the application's Summary, edits an access key's name and revokes the key", async () => {
+    const t = await e.tenant();
+    const base = `/v1/accounts/${t.accountId}`;
+    const app = await e.call('POST', `${base}/applications`, {
+      token: t.adminToken,
+      body: { name: 'Telemetry', description: 'Reads meters' },
+    });
+    const k = await e.call('POST', `${base}/applications/${app.body.id}/keys`, {
+      token: t.adminToken,
+      body: { name: 'Reader', scopes: ['device:full-access'] },
+    });
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    await page.getByRole('link', { name: 'Telemetry' }).click();
+    const summary = page.getByRole('region', { name: 'Summary' });
+    await summary.waitFor();
+    expect(await summary.textContent()).toContain(app.body.id);
+    expect(await summary.textContent()).toContain('Reads meters');
+
+    await page.getByRole('link', { name: 'Access keys' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Reader' });
+    await row.waitFor();
+    // Roles are shown as granted, not as the scopes they expand to.
+    expect(await row.getByRole('listitem').allTextContents()).toEqual(['device:full-access']);
+    await page.getByRole('button', { name: 'Edit Reader' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit access key' });
+    await edit.getByLabel('Name', { exact: true }).fill('Meter reader');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Revoke Meter reader' }).click();
+    const revoke = page.getByRole('dialog', { name: 'Revoke access key' });
+    await revoke.getByRole('button', { name: 'Revoke access key' }).click();
+    await page.getByText('No access keys yet').waitFor();
+    expect((await e.call('POST', '/v1/keys/verify', { body: { key: k.body.key } })).body.code).toBe('REVOKED');
   });
 });
