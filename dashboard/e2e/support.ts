@@ -191,3 +191,17 @@ export async function requireRoute(
   console.warn(`[keyward e2e] SKIPPED ${note}`);
   ctx.skip(note);
 }
+
+/**
+ * Polls until `probe` returns a value (or gives up and returns undefined): usage and last-use
+ * tracking may be recorded asynchronously after a verification.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

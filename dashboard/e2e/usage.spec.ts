@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HAS_CHROMIUM, requireRoute, useE2E } from './support.js';
+import { eventually, HAS_CHROMIUM, requireRoute, useE2E } from './support.js';
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard: usage', () => {
   const e = useE2E();
@@ -19,6 +19,16 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: usage', () => {
     });
     for (let i = 0; i < 3; i++) await e.call('POST', '/v1/keys/verify', { body: { key: busy.body.key } });
     await e.call('POST', '/v1/keys/verify', { body: { key: quiet.body.key } });
+    const to = Date.now() + 3_600_000;
+    const recorded = await eventually(async () => {
+      const r = await e.call('GET', `${base}/usage?from=${to - 86_400_000}&to=${to}`, { token: t.adminToken });
+      const total = (r.body.series ?? []).reduce(
+        (n: number, s: { points: { count: number }[] }) => n + s.points.reduce((m, p) => m + p.count, 0),
+        0,
+      );
+      return total >= 4;
+    });
+    expect(recorded, 'the usage API reports the 4 verifications').toBe(true);
 
     await e.signIn(t.adminEmail, t.adminPassword);
     const page = e.page;

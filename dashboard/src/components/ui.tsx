@@ -1,6 +1,25 @@
 import { type ReactNode, useState } from 'react';
 import { ApiError } from '../api';
 
+/** Headlines for the error codes a user can act on; the API's own message follows underneath. */
+const CODE_TITLES: Record<string, string> = {
+  FORBIDDEN: 'You do not have permission to do this',
+  SCOPE_NOT_GRANTABLE: 'You cannot grant a scope you do not hold',
+  VALIDATION_FAILED: 'Please check the form',
+  APPLICATION_LIMIT_REACHED: 'Application limit reached',
+  KEY_LIMIT_REACHED: 'Access key limit reached',
+  EXPIRY_IN_PAST: 'The expiry date must be in the future',
+  EMAIL_TAKEN: 'This email is already in use',
+  LAST_ADMIN: 'The account needs at least one admin',
+  CANNOT_DELETE_SELF: 'You cannot delete yourself',
+  ALREADY_REVOKED: 'Already revoked',
+  CONFIRMATION_REQUIRED: 'The confirmation does not match',
+  CONFIRMATION_MISMATCH: 'The confirmation does not match',
+  RECENT_USE_CONFIRMATION_REQUIRED: 'This key was used within the past 3 days',
+  RATE_LIMITED: 'Too many requests: wait a moment and try again',
+  NETWORK_ERROR: 'Keyward could not be reached',
+};
+
 export function ErrorBanner({ error, title }: { error: unknown; title?: string }) {
   if (!error) return null;
   const code = error instanceof ApiError ? error.code : undefined;
@@ -8,7 +27,7 @@ export function ErrorBanner({ error, title }: { error: unknown; title?: string }
   const requestId = error instanceof ApiError ? error.requestId : undefined;
   return (
     <div className="banner banner-error" role="alert">
-      <strong>{title ?? 'Something went wrong'}</strong>
+      <strong>{title ?? (code && CODE_TITLES[code]) ?? 'Something went wrong'}</strong>
       <span className="banner-message">{message}</span>
       {code && (
         <span className="banner-meta">

@@ -78,6 +78,9 @@ export function ApiKeysPage() {
     [s.account.id, kind, showRevoked],
   );
   const keys = list.data?.keys ?? [];
+  // The server decides; this only hides a button that would certainly be refused.
+  const mayDelete = (k: AccessKey) =>
+    s.isAdmin || s.can('keys.revoke.any') || (k.kind === 'application' && s.can('keys.revoke.mine') && k.createdBy === s.me.user.id);
   const done = () => {
     setDialog(null);
     list.reload();
@@ -161,7 +164,7 @@ export function ApiKeysPage() {
                   </td>
                   <td className="nowrap">{relative(k.lastUsedAt)}</td>
                   <td className="row-actions">
-                    {s.isAdmin && (
+                    {mayDelete(k) && (
                       <button
                         type="button"
                         className="button button-small button-danger-outline"
