@@ -146,9 +146,13 @@ export function Shell({ path }: { path: string }) {
   const [navOpen, setNavOpen] = useState(false);
   const mainRef = useRef<HTMLElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every page change.
+  const firstPath = useRef(true);
   useEffect(() => {
     setNavOpen(false);
     window.scrollTo(0, 0);
+    // After a client-side navigation, move focus to the new page so screen readers announce it.
+    if (firstPath.current) firstPath.current = false;
+    else mainRef.current?.focus({ preventScroll: true });
   }, [path]);
   const items = NAV.filter((n) => n.visible(s));
   return (

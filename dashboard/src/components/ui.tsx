@@ -1,4 +1,4 @@
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { ApiError } from '../api';
 
 /** Headlines for the error codes a user can act on; the API's own message follows underneath. */
@@ -53,6 +53,9 @@ export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?
 }
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Keyward`;
+  }, [title]);
   return (
     <header className="page-header">
       <div>
