@@ -145,8 +145,8 @@ export function Shell({ path }: { path: string }) {
   const s = useSession();
   const [navOpen, setNavOpen] = useState(false);
   const mainRef = useRef<HTMLElement>(null);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every page change.
   const firstPath = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every page change.
   useEffect(() => {
     setNavOpen(false);
     window.scrollTo(0, 0);
