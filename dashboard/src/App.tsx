@@ -81,7 +81,7 @@ export function App() {
       <LoginPage
         onSignedIn={async () => {
           await start();
-          navigate(new URLSearchParams(location.search).get('next') ?? '/applications', { replace: true });
+          navigate(new URLSearchParams(location.search).get('next') ?? '/', { replace: true });
         }}
       />
     );

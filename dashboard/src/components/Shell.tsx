@@ -34,7 +34,7 @@ const NAV: NavItem[] = [
 type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode];
 
 const ROUTES: Route[] = [
-  ['/', () => <Redirect to="/applications" />],
+  ['/', () => <Home />],
   ['/applications', () => <ApplicationsPage />],
   ['/applications/:id', (p) => <ApplicationPage id={p.id as string} tab="summary" />],
   ['/applications/:id/keys', (p) => <ApplicationPage id={p.id as string} tab="keys" />],
@@ -57,6 +57,12 @@ function Page({ path }: { path: string }) {
       There is no page at <code>{path}</code>.
     </EmptyState>
   );
+}
+
+/** The first page the user may open: members without application rights land elsewhere. */
+function Home() {
+  const s = useSession();
+  return <Redirect to={NAV.find((n) => n.visible(s))?.to ?? '/applications'} />;
 }
 
 function Redirect({ to }: { to: string }) {
