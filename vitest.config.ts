@@ -7,5 +7,18 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Suites share one PostgreSQL; each takes its own schema, so files can run in parallel.
     fileParallelism: true,
+    projects: [
+      { extends: true, test: { name: 'unit' } },
+      // Browser suites: the built dashboard in Chromium against a real Keyward (dashboard/e2e/support.ts).
+      {
+        test: {
+          name: 'e2e',
+          include: ['dashboard/e2e/**/*.spec.ts'],
+          globalSetup: ['dashboard/e2e/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

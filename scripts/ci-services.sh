@@ -22,4 +22,11 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   # The package may start a system nginx on port 80; the tests run their own.
   (command -v service >/dev/null 2>&1 && service nginx stop >/dev/null 2>&1) || true
 fi
+# The dashboard's browser tests drive Debian's Chromium through playwright-core (never a downloaded browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing chromium for the dashboard's browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium \
+    || echo "chromium could not be installed: the browser suites will be skipped"
+fi
 exit 0

@@ -3,6 +3,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomBase62 } from '../core/ids.js';
 import type { Ctx } from '../service/context.js';
+import { registerDashboard } from './dashboard.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { registerCreateAccount } from './routes/accounts-create.js';
 import { registerGetAccount } from './routes/accounts-get.js';
@@ -118,5 +119,6 @@ export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
   registerGetSharedSecret(app, ctx);
   registerResetSharedSecret(app, ctx);
   registerVerifySignature(app, ctx);
+  await registerDashboard(app, ctx);
   return app;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type { FastifyRequest } from 'fastify';
 import { parseGatewayCredential } from '../auth/gateway-credential.js';
 import { ERROR_CODES, isKeywardError, KeywardError } from '../core/errors.js';
 import { authorizeRequest, identityHeaders } from '../service/authorize.js';
@@ -27,7 +28,20 @@ const HOP_BY_HOP = new Set([
 /** Keyward's own paths are never forwarded, even when no route matches them. */
 function isOwnPath(url: string): boolean {
   const path = url.split('?', 1)[0] ?? '';
-  return path === '/v1' || path.startsWith('/v1/');
+  return path === '/v1' || path.startsWith('/v1/') || path === '/openapi.json' || path === '/healthz';
+}
+
+/**
+ * Whether this request belongs to Keyward rather than the upstream. The API paths always do.
+ * The dashboard's files do. Its deep-link fallback (`/*`) only answers a browser asking for a
+ * page without credentials; any call carrying credentials, or not matching a route, is the
+ * upstream's.
+ */
+function servedByKeyward(req: FastifyRequest): boolean {
+  if (isOwnPath(req.url)) return true;
+  if (req.is404) return false;
+  if (req.routeOptions.url !== '/*') return true;
+  return req.headers.authorization === undefined && (req.headers.accept ?? '').includes('text/html');
 }
 
 function forwardHeaders(incoming: IncomingHttpHeaders, identity: Record<string, string>, remote: string | undefined) {
@@ -106,7 +120,7 @@ export function registerUpstreamProxy(app: App, ctx: Ctx) {
   if (target === undefined) return;
   const upstream = new URL(target);
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.is404 || isOwnPath(req.url)) return;
+    if (servedByKeyward(req)) return;
     try {
       // A device signature covers the body, and here we hold the body: hash what will be
       // forwarded rather than trusting a client's X-Content-SHA256 claim.

@@ -154,3 +154,38 @@ describe('without --upstream', () => {
     }
   });
 });
+
+describe('proxy mode with the dashboard served at /', () => {
+  it('browsers without credentials get the dashboard; credentialed calls and unmatched paths go upstream', async () => {
+    const sqlite = DIALECTS.find((d) => d.name === 'sqlite');
+    if (!sqlite) throw new Error('no sqlite dialect');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dashboardDir = mkdtempSync(join(tmpdir(), 'keyward-dash-'));
+    writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><title>dash</title>');
+    const upstream = await startUpstream();
+    const h = await createHarness(sqlite, { upstream: upstream.url, dashboardDir });
+    try {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken, ['device:onboarding']);
+      const base = await h.kw.app.listen({ host: '127.0.0.1', port: 0 });
+      const page = await fetch(`${base}/integration/device/status`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>dash</title>');
+      const before = upstream.seen.length;
+      const call = await fetch(`${base}/integration/device/status`, { headers: { accept: 'text/html', authorization: `Bearer ${k.key}` } });
+      expect(call.status).toBe(201);
+      expect(upstream.seen.length).toBe(before + 1);
+      const anonymous = await fetch(`${base}/integration/device/status`, { headers: { accept: 'application/json' } });
+      expect(anonymous.status).toBe(401);
+      expect(((await anonymous.json()) as any).error.code).toBe('UNAUTHORIZED');
+      const api = await fetch(`${base}/healthz`, { headers: { authorization: `Bearer ${k.key}` } });
+      expect(((await api.json()) as any).ok).toBe(true);
+    } finally {
+      await h.close();
+      await upstream.close();
+      rmSync(dashboardDir, { recursive: true, force: true });
+    }
+  });
+});

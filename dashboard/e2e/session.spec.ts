@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, useE2E } from './support.js';
+
+describe.skipIf(!HAS_CHROMIUM)('dashboard: sign-in, account switcher, navigation', () => {
+  const e = useE2E();
+
+  it('shows the API error when the password is wrong, then signs in and out', async () => {
+    const t = await e.tenant();
+    const page = e.page;
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
+    await page.getByLabel('Email').fill(t.adminEmail);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('INVALID_CREDENTIALS');
+
+    await e.signIn(t.adminEmail, t.adminPassword);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual([
+      'Applications',
+      'Devices',
+      'API ACCESS',
+      'Usage',
+      'API Keys',
+      'Users',
+      'Audit log',
+    ]);
+    await page.getByRole('button', { name: 'Ada Admin' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
+    // The session is gone server-side too: a reload stays on the sign-in page.
+    await page.goto('/applications');
+    await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
+  });
+
+  it('lets the operator switch between customer accounts', async () => {
+    const a = await e.tenant('Northwind Logistics');
+    const b = await e.tenant('Contoso Meters');
+    await e.call('POST', `/v1/accounts/${a.accountId}/applications`, { token: a.adminToken, body: { name: 'Northwind app' } });
+    await e.call('POST', `/v1/accounts/${b.accountId}/applications`, { token: b.adminToken, body: { name: 'Contoso app' } });
+    await e.signIn('operator@e2e.local', 'operator-password-1');
+    const page = e.page;
+    const switcher = page.getByLabel('Account', { exact: true });
+    await switcher.selectOption({ label: `Northwind Logistics (${a.customerId})` });
+    await page.getByRole('link', { name: 'Northwind app' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Contoso app' }).count()).toBe(0);
+    await switcher.selectOption({ label: `Contoso Meters (${b.customerId})` });
+    await page.getByRole('link', { name: 'Contoso app' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Northwind app' }).count()).toBe(0);
+  });
+
+  it('opens deep links after a reload, and dialogs work from the keyboard (Esc closes, focus returns)', async () => {
+    const t = await e.tenant();
+    const app = await e.call('POST', `/v1/accounts/${t.accountId}/applications`, { token: t.adminToken, body: { name: 'Deep link' } });
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    await page.goto(`/applications/${app.body.id}/keys`);
+    await page.getByRole('heading', { name: 'Deep link', level: 1 }).waitFor();
+    expect(await page.getByRole('link', { name: 'Access keys' }).getAttribute('aria-current')).toBe('page');
+
+    const newButton = page.getByRole('button', { name: 'New', exact: true });
+    await newButton.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New access key' });
+    await dialog.waitFor();
+    // Focus starts in the first field, so typing goes straight into it.
+    await page.keyboard.type('Typed name');
+    expect(await dialog.getByLabel('Name', { exact: true }).inputValue()).toBe('Typed name');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await newButton.evaluate((el) => el === document.activeElement)).toBe(true);
+  });
+
+  it('collapses the sidebar behind a menu button on a phone-sized screen', async () => {
+    const t = await e.tenant();
+    await e.page.setViewportSize({ width: 390, height: 800 });
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    expect(await nav.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await nav.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    // Choosing a page folds the menu away again.
+    await nav.waitFor({ state: 'hidden' });
+  });
+});

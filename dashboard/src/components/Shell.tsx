@@ -1,0 +1,215 @@
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { ApiAccessPage } from '../pages/ApiAccess';
+import { ApiKeysPage } from '../pages/ApiKeys';
+import { ApplicationPage } from '../pages/Application';
+import { ApplicationsPage } from '../pages/Applications';
+import { AuditPage } from '../pages/Audit';
+import { DevicePage } from '../pages/Device';
+import { DevicesPage } from '../pages/Devices';
+import { UsagePage } from '../pages/Usage';
+import { UsersPage } from '../pages/Users';
+import { Link, match, navigate } from '../router';
+import { type SessionState, useSession } from '../session';
+import { EmptyState } from './ui';
+
+interface NavItem {
+  to: string;
+  label: string;
+  section?: string;
+  visible(s: SessionState): boolean;
+}
+
+const canViewKeys = (s: SessionState) => s.can('keys.view.any') || s.can('keys.view.mine');
+
+const NAV: NavItem[] = [
+  { to: '/applications', label: 'Applications', visible: (s) => s.can('applications.view') || s.can('applications.create') },
+  { to: '/devices', label: 'Devices', visible: (s) => s.isAdmin },
+  { to: '/api-access', label: 'API ACCESS', visible: (s) => s.isAdmin },
+  { to: '/usage', label: 'Usage', visible: canViewKeys },
+  { to: '/api-keys', label: 'API Keys', section: 'Administration', visible: canViewKeys },
+  { to: '/users', label: 'Users', section: 'Administration', visible: (s) => s.isAdmin },
+  { to: '/audit', label: 'Audit log', section: 'Administration', visible: (s) => s.isAdmin },
+];
+
+type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode];
+
+const ROUTES: Route[] = [
+  ['/', () => <Home />],
+  ['/applications', () => <ApplicationsPage />],
+  ['/applications/:id', (p) => <ApplicationPage id={p.id as string} tab="summary" />],
+  ['/applications/:id/keys', (p) => <ApplicationPage id={p.id as string} tab="keys" />],
+  ['/api-keys', () => <ApiKeysPage />],
+  ['/devices', () => <DevicesPage />],
+  ['/devices/:id', (p) => <DevicePage id={p.id as string} />],
+  ['/api-access', () => <ApiAccessPage />],
+  ['/users', () => <UsersPage />],
+  ['/usage', () => <UsagePage />],
+  ['/audit', () => <AuditPage />],
+];
+
+function Page({ path }: { path: string }) {
+  for (const [pattern, render] of ROUTES) {
+    const params = match(pattern, path);
+    if (params) return <>{render(params)}</>;
+  }
+  return (
+    <EmptyState title="Page not found" action={<Link to="/applications">Go to Applications</Link>}>
+      There is no page at <code>{path}</code>.
+    </EmptyState>
+  );
+}
+
+/** The first page the user may open: members without application rights land elsewhere. */
+function Home() {
+  const s = useSession();
+  return <Redirect to={NAV.find((n) => n.visible(s))?.to ?? '/applications'} />;
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+function AccountSwitcher() {
+  const s = useSession();
+  if (!s.me.user.isOperator) {
+    return (
+      <div className="account-name">
+        <span className="muted">Account</span> {s.account.name}
+      </div>
+    );
+  }
+  return (
+    <div className="account-switcher">
+      <label htmlFor="account-switcher">Account</label>
+      <select
+        id="account-switcher"
+        value={s.account.id}
+        onChange={(e) => {
+          s.switchAccount(e.target.value);
+          navigate('/applications');
+        }}
+      >
+        {s.accounts.map((a) => (
+          <option key={a.id} value={a.id}>
+            {a.name} ({a.customerId})
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function UserMenu() {
+  const s = useSession();
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const close = (e: Event) => {
+      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !ref.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [open]);
+  const u = s.me.user;
+  const initials = (u.name || u.email)
+    .split(/\s+/)
+    .map((w) => w[0])
+    .join('')
+    .slice(0, 2)
+    .toUpperCase();
+  return (
+    <div className="user-menu" ref={ref}>
+      <button type="button" className="user-button" aria-haspopup="true" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <span className="avatar" aria-hidden="true">
+          {initials}
+        </span>
+        <span className="user-name">{u.name}</span>
+      </button>
+      {open && (
+        <div className="menu">
+          <div className="menu-info">
+            <strong>{u.name}</strong>
+            <span className="muted">{u.email}</span>
+            <span className="muted">{u.isOperator ? 'Operator' : u.isAdmin ? 'Account admin' : 'Member'}</span>
+          </div>
+          <button type="button" className="menu-item" onClick={s.signOut}>
+            Sign out
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function Shell({ path }: { path: string }) {
+  const s = useSession();
+  const [navOpen, setNavOpen] = useState(false);
+  const mainRef = useRef<HTMLElement>(null);
+  const firstPath = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every page change.
+  useEffect(() => {
+    setNavOpen(false);
+    window.scrollTo(0, 0);
+    // After a client-side navigation, move focus to the new page so screen readers announce it.
+    if (firstPath.current) firstPath.current = false;
+    else mainRef.current?.focus({ preventScroll: true });
+  }, [path]);
+  const items = NAV.filter((n) => n.visible(s));
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <button
+          type="button"
+          className="icon-button nav-toggle"
+          aria-controls="sidebar"
+          aria-expanded={navOpen}
+          aria-label="Menu"
+          onClick={() => setNavOpen(!navOpen)}
+        >
+          ☰
+        </button>
+        <Link to="/applications" className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            K
+          </span>
+          Keyward
+        </Link>
+        <div className="topbar-right">
+          <AccountSwitcher />
+          <UserMenu />
+        </div>
+      </header>
+      <nav id="sidebar" className={`sidebar${navOpen ? ' open' : ''}`} aria-label="Main">
+        <ul>
+          {items.map((n, i) => {
+            const active = path === n.to || path.startsWith(`${n.to}/`);
+            const showSection = n.section && items[i - 1]?.section !== n.section;
+            return (
+              <li key={n.to}>
+                {showSection && <span className="nav-section">{n.section}</span>}
+                <Link to={n.to} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
+                  {n.label}
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+        <p className="sidebar-foot">
+          Customer ID <code>{s.account.customerId}</code>
+        </p>
+      </nav>
+      <main id="main" ref={mainRef} tabIndex={-1} className="content" key={s.account.id}>
+        <Page path={path} />
+      </main>
+    </div>
+  );
+}

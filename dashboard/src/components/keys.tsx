@@ -1,0 +1,231 @@
+import { useState } from 'react';
+import { type AccessKey, api, type CreatedKey } from '../api';
+import { formatDate, formatTime, relative } from '../format';
+import { useSession } from '../session';
+import { Checkbox, ConfirmModal, FormModal, TextArea, TextInput } from './forms';
+import { Modal } from './Modal';
+import { Notice, SecretBox } from './ui';
+
+const MGMT = 'keyward:';
+
+/** What the signed-in user may put on a key of this kind: only scopes they hold (Pelion), by key kind (Senet). */
+function useGrantable(kind: AccessKey['kind']) {
+  const { me, catalogue } = useSession();
+  const held = new Set(me.grantableScopes);
+  const scopes = catalogue.scopes.filter((s) => held.has(s.name) && s.keyKinds.includes(kind));
+  const kindScopes = new Set(scopes.map((s) => s.name));
+  const roles = catalogue.roles.filter((r) => r.scopes.length > 0 && r.scopes.every((s) => kindScopes.has(s)));
+  const management = me.grantableScopes.filter((s) => s.startsWith(MGMT));
+  return { scopes, roles, management };
+}
+
+export function NewAccessKeyModal({
+  kind,
+  title,
+  onClose,
+  create,
+}: {
+  kind: AccessKey['kind'];
+  title: string;
+  onClose(): void;
+  create(body: { name: string; description?: string; scopes: string[]; expiresAt?: number }): Promise<CreatedKey>;
+}) {
+  const { scopes, roles, management } = useGrantable(kind);
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [expiry, setExpiry] = useState('');
+  const [created, setCreated] = useState<CreatedKey | null>(null);
+  const toggle = (s: string, on: boolean) => {
+    const next = new Set(chosen);
+    if (on) next.add(s);
+    else next.delete(s);
+    setChosen(next);
+  };
+  if (created) return <KeyCreatedModal created={created} onClose={onClose} />;
+  const nothingToGrant = scopes.length === 0 && management.length === 0;
+  return (
+    <FormModal
+      title={title}
+      submitLabel="Create"
+      onClose={onClose}
+      size="wide"
+      submit={async () => {
+        // A date input gives a calendar day: the key works until the end of that day, local time.
+        const expiresAt = expiry ? new Date(`${expiry}T23:59:59`).getTime() : undefined;
+        setCreated(await create({ name: name.trim(), description, scopes: [...chosen], ...(expiresAt !== undefined && { expiresAt }) }));
+      }}
+    >
+      <TextInput id="key-name" label="Name" value={name} onChange={setName} required autoFocus />
+      <TextArea id="key-description" label="Description" value={description} onChange={setDescription} />
+      <fieldset className="scopes">
+        <legend>Scopes</legend>
+        <p className="hint">
+          You can only grant scopes that your user holds. Scopes are fixed when the key is created and can never be edited.
+        </p>
+        {nothingToGrant && <Notice tone="warning">Your user holds no scopes that can be granted to this kind of key.</Notice>}
+        {roles.length > 0 && (
+          <div className="scope-group">
+            <h3>Roles</h3>
+            {roles.map((r) => (
+              <Checkbox
+                key={r.name}
+                id={`scope-${r.name}`}
+                label={r.description}
+                hint={<code>{r.name}</code>}
+                checked={chosen.has(r.name)}
+                onChange={(on) => toggle(r.name, on)}
+              />
+            ))}
+          </div>
+        )}
+        {scopes.length > 0 && (
+          <div className="scope-group">
+            <h3>API scopes</h3>
+            {scopes.map((s) => (
+              <Checkbox
+                key={s.name}
+                id={`scope-${s.name}`}
+                label={s.description}
+                hint={<code>{s.name}</code>}
+                checked={chosen.has(s.name)}
+                onChange={(on) => toggle(s.name, on)}
+              />
+            ))}
+          </div>
+        )}
+        {management.length > 0 && (
+          <details className="scope-group">
+            <summary>Management API permissions ({management.length})</summary>
+            {management.map((s) => (
+              <Checkbox key={s} id={`scope-${s}`} label={<code>{s}</code>} checked={chosen.has(s)} onChange={(on) => toggle(s, on)} />
+            ))}
+          </details>
+        )}
+      </fieldset>
+      <TextInput
+        id="key-expiry"
+        label="Expires on"
+        type="date"
+        value={expiry}
+        onChange={setExpiry}
+        hint="Leave empty for a key that does not expire. An expired key is rejected and does not count towards your limit."
+      />
+    </FormModal>
+  );
+}
+
+/** The one and only time a key is displayed. */
+export function KeyCreatedModal({ created, onClose }: { created: CreatedKey; onClose(): void }) {
+  const k = created.accessKey;
+  const scopeNames = useScopeNames(k);
+  return (
+    <Modal
+      title="Access key created"
+      onClose={onClose}
+      dismissible={false}
+      size="wide"
+      footer={
+        <button type="button" className="button button-primary" onClick={onClose}>
+          I have copied my access key - Close
+        </button>
+      }
+    >
+      <Notice tone="warning">
+        Securely record your access key now. This is the only time it is shown: Keyward stores only a hash of it.
+      </Notice>
+      <SecretBox label="Access key" value={created.key} />
+      <table className="table table-compact">
+        <caption>Access key created</caption>
+        <tbody>
+          <tr>
+            <th scope="row">Name</th>
+            <td>{k.name}</td>
+          </tr>
+          <tr>
+            <th scope="row">Key ID</th>
+            <td>
+              <code className="mono id">{k.id}</code>
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">Scopes</th>
+            <td>{scopeNames.join(', ') || 'None'}</td>
+          </tr>
+          <tr>
+            <th scope="row">Expires</th>
+            <td>{k.expiresAt ? formatTime(k.expiresAt) : 'Never'}</td>
+          </tr>
+        </tbody>
+      </table>
+      <p className="hint">
+        Callers send it as <code>Authorization: Bearer &lt;access key&gt;</code>.
+      </p>
+    </Modal>
+  );
+}
+
+export function EditKeyModal({ k, onClose, onSaved }: { k: AccessKey; onClose(): void; onSaved(): void }) {
+  const { account } = useSession();
+  const [name, setName] = useState(k.name);
+  const [description, setDescription] = useState(k.description);
+  return (
+    <FormModal
+      title="Edit access key"
+      submitLabel="Save"
+      onClose={onClose}
+      submit={async () => {
+        await api.updateKey(account.id, k.id, { name: name.trim(), description });
+        onSaved();
+      }}
+    >
+      <TextInput id="key-name" label="Name" value={name} onChange={setName} required autoFocus />
+      <TextArea id="key-description" label="Description" value={description} onChange={setDescription} />
+      <p className="hint">A key's scopes and expiry cannot be edited: create a new key instead.</p>
+    </FormModal>
+  );
+}
+
+export function RevokeKeyModal({ k, onClose, onRevoked }: { k: AccessKey; onClose(): void; onRevoked(): void }) {
+  const { account } = useSession();
+  return (
+    <ConfirmModal
+      title="Revoke access key"
+      confirmLabel="Revoke access key"
+      onClose={onClose}
+      onConfirm={async () => {
+        await api.revokeKey(account.id, k.id);
+        onRevoked();
+      }}
+    >
+      <p>
+        Revoke <strong>{k.name}</strong> (<code>{k.start}…</code>)? API calls made using a revoked key are rejected immediately. This cannot
+        be undone.
+      </p>
+      <p className="muted">Last used: {relative(k.lastUsedAt)}</p>
+    </ConfirmModal>
+  );
+}
+
+/** Roles first, then the scopes no listed role already covers. */
+export function useScopeNames(k: AccessKey): string[] {
+  const { catalogue } = useSession();
+  const covered = new Set(catalogue.roles.filter((r) => k.roles.includes(r.name)).flatMap((r) => r.scopes));
+  return [...k.roles, ...k.scopes.filter((s) => !covered.has(s))];
+}
+
+export function ScopeList({ k }: { k: AccessKey }) {
+  const shown = useScopeNames(k);
+  if (shown.length === 0) return <span className="muted">None</span>;
+  return (
+    <ul className="chips" aria-label="Scopes">
+      {shown.map((s) => (
+        <li key={s} className="chip">
+          {s}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export const expiryText = (k: AccessKey) => (k.expiresAt ? formatDate(k.expiresAt) : 'Never');

@@ -1,0 +1,139 @@
+import { type ReactNode, useEffect, useState } from 'react';
+import { ApiError } from '../api';
+
+/** Headlines for the error codes a user can act on; the API's own message follows underneath. */
+const CODE_TITLES: Record<string, string> = {
+  FORBIDDEN: 'You do not have permission to do this',
+  SCOPE_NOT_GRANTABLE: 'You cannot grant a scope you do not hold',
+  VALIDATION_FAILED: 'Please check the form',
+  APPLICATION_LIMIT_REACHED: 'Application limit reached',
+  KEY_LIMIT_REACHED: 'Access key limit reached',
+  EXPIRY_IN_PAST: 'The expiry date must be in the future',
+  EMAIL_TAKEN: 'This email is already in use',
+  LAST_ADMIN: 'The account needs at least one admin',
+  CANNOT_DELETE_SELF: 'You cannot delete yourself',
+  ALREADY_REVOKED: 'Already revoked',
+  CONFIRMATION_REQUIRED: 'The confirmation does not match',
+  CONFIRMATION_MISMATCH: 'The confirmation does not match',
+  RECENT_USE_CONFIRMATION_REQUIRED: 'This key was used within the past 3 days',
+  RATE_LIMITED: 'Too many requests: wait a moment and try again',
+  NETWORK_ERROR: 'Keyward could not be reached',
+};
+
+export function ErrorBanner({ error, title }: { error: unknown; title?: string }) {
+  if (!error) return null;
+  const code = error instanceof ApiError ? error.code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  const requestId = error instanceof ApiError ? error.requestId : undefined;
+  return (
+    <div className="banner banner-error" role="alert">
+      <strong>{title ?? (code && CODE_TITLES[code]) ?? 'Something went wrong'}</strong>
+      <span className="banner-message">{message}</span>
+      {code && (
+        <span className="banner-meta">
+          Error code <code>{code}</code>
+          {requestId && (
+            <>
+              {' '}
+              · request <code>{requestId}</code>
+            </>
+          )}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'warning' | 'success' }) {
+  return (
+    <div className={`banner banner-${tone}`} role={tone === 'warning' ? 'alert' : 'status'}>
+      <div>{children}</div>
+    </div>
+  );
+}
+
+export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Keyward`;
+  }, [title]);
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{title}</h1>
+        {subtitle && <p className="page-subtitle">{subtitle}</p>}
+      </div>
+      {actions && <div className="page-actions">{actions}</div>}
+    </header>
+  );
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+  return (
+    <div className="empty">
+      <h2>{title}</h2>
+      {children && <p>{children}</p>}
+      {action}
+    </div>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge badge-${status}`}>{status[0]?.toUpperCase() + status.slice(1)}</span>;
+}
+
+export function Field({ label, hint, children, id }: { label: string; hint?: ReactNode; children: ReactNode; id: string }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {hint && (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A secret in a read-only box with a Copy button; the only place a secret is ever rendered. */
+export function SecretBox({ label, value }: { label: string; value: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+    } catch {
+      const input = document.getElementById('secret-value') as HTMLInputElement | null;
+      input?.select();
+      document.execCommand?.('copy');
+      setCopied(true);
+    }
+  };
+  return (
+    <div className="secret">
+      <label htmlFor="secret-value">{label}</label>
+      <div className="secret-row">
+        <input id="secret-value" className="mono" readOnly value={value} onFocus={(e) => e.currentTarget.select()} />
+        <button type="button" className="button" onClick={copy}>
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+      <span className="sr-only" aria-live="polite">
+        {copied ? 'Copied to the clipboard' : ''}
+      </span>
+    </div>
+  );
+}
+
+export function Code({ children }: { children: ReactNode }) {
+  return <code className="mono id">{children}</code>;
+}
