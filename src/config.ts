@@ -16,6 +16,11 @@ export interface Config {
   logLevel: string;
   /** Serve the built dashboard from this folder when it exists. */
   dashboardDir: string;
+  /** Verification cache (docs/performance.md): positive entries, 0 disables the cache. */
+  verifyCacheSize: number;
+  verifyCacheTtlMs: number;
+  verifyNegativeCacheSize: number;
+  verifyNegativeCacheTtlMs: number;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -48,6 +53,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bootstrapPassword: env.KEYWARD_BOOTSTRAP_PASSWORD,
     logLevel: env.KEYWARD_LOG_LEVEL ?? 'info',
     dashboardDir: env.KEYWARD_DASHBOARD_DIR ?? join(projectRoot(), 'dashboard', 'dist'),
+    verifyCacheSize: intFrom(env, 'KEYWARD_VERIFY_CACHE_SIZE', 100_000),
+    verifyCacheTtlMs: intFrom(env, 'KEYWARD_VERIFY_CACHE_TTL_SECONDS', 30) * 1000,
+    verifyNegativeCacheSize: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_SIZE', 10_000),
+    verifyNegativeCacheTtlMs: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_TTL_SECONDS', 10) * 1000,
     ...overrides,
   };
 }

@@ -71,6 +71,7 @@ export async function createApplicationKey(
   assertGrantable(p, scopes);
 
   const secret = generateKey();
+  const keyHash = hashSecret(secret);
   const key: AccessKey = {
     id: newId('key'),
     accountId,
@@ -100,7 +101,7 @@ export async function createApplicationKey(
         { limit: account.maxKeysPerApplication },
       );
     }
-    await insertKey(tx, key, hashSecret(secret));
+    await insertKey(tx, key, keyHash);
     await audit(ctx, tx, actor, {
       accountId,
       action: 'key.create',
@@ -109,6 +110,8 @@ export async function createApplicationKey(
       details: { applicationId, scopes, expiresAt: key.expiresAt },
     });
   });
+  // Clears a negative cache entry for this hash, so the new key verifies at once.
+  ctx.changes.publish({ type: 'key', keyId: key.id, keyHash });
   return { key, secret };
 }
 
