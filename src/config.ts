@@ -21,6 +21,8 @@ export interface Config {
   verifyCacheTtlMs: number;
   verifyNegativeCacheSize: number;
   verifyNegativeCacheTtlMs: number;
+  /** Answer POST /v1/keys/verify on node:http ahead of Fastify (src/http/fast-verify.ts). */
+  fastVerify: boolean;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     verifyCacheTtlMs: intFrom(env, 'KEYWARD_VERIFY_CACHE_TTL_SECONDS', 30) * 1000,
     verifyNegativeCacheSize: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_SIZE', 10_000),
     verifyNegativeCacheTtlMs: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_TTL_SECONDS', 10) * 1000,
+    fastVerify: env.KEYWARD_FAST_VERIFY !== '0',
     ...overrides,
   };
 }

@@ -1,0 +1,264 @@
+/**
+ * `npm run bench`: one run, every target in turn, same load for each. Servers and the load
+ * generator run in separate processes (fork), so nothing shares an event loop with what it
+ * measures. Writes bench/results/latest.json and latest.md. See docs/performance.md.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateKey } from '../src/core/key-format.js';
+import { ask, runLoad, type Started, startTarget, stopTarget } from './lib/child.js';
+import { type ProbeResult, probeLatency } from './lib/probe.js';
+import type { LoadResult, LoadSpec } from './lib/types.js';
+import { renderMarkdown } from './report.js';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SCALE = (process.env.BENCH_SCALE ?? '1k,100k,1M').split(',').filter(Boolean);
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export interface TargetResult {
+  name: string;
+  group: 'ceiling' | 'keyward' | 'peer' | 'invalid';
+  description: string;
+  skipped?: string;
+  load?: LoadResult;
+  /** Latency at half the target's measured maximum rate (open loop), microsecond probe. */
+  halfLoad?: { rate: number; load: LoadResult; probe: ProbeResult };
+}
+
+export interface ScaleResult {
+  keys: number;
+  seedSeconds: number;
+  dbMegabytes: number;
+  startMs: number;
+  rssMegabytes: number;
+  heapUsedMegabytes: number;
+  load: LoadResult;
+  probe: ProbeResult;
+}
+
+const log = (s: string) => process.stdout.write(`[bench] ${s}\n`);
+
+function spec(url: string, over: Partial<LoadSpec> = {}): LoadSpec {
+  return { url, method: 'POST', headers: JSON_HEADERS, connections: CONNECTIONS, durationSeconds: DURATION, ...over };
+}
+
+async function warmAndLoad(s: LoadSpec): Promise<LoadResult> {
+  await runLoad({ ...s, durationSeconds: 2 });
+  return runLoad(s);
+}
+
+async function withTarget<T>(started: Promise<Started>, fn: (s: Started) => Promise<T>): Promise<T> {
+  const s = await started;
+  try {
+    return await fn(s);
+  } finally {
+    await stopTarget(s);
+  }
+}
+
+async function halfLoad(s: LoadSpec, max: LoadResult, probeInit: Parameters<typeof probeLatency>[1]) {
+  const rate = Math.round(max.requestsPerSecond / 2);
+  const [load, probe] = await Promise.all([runLoad({ ...s, overallRate: rate }), probeLatency(s.url, probeInit, (DURATION - 1) * 1000)]);
+  return { rate, load, probe };
+}
+
+function ensurePeerInstalled(): void {
+  const peer = here('./peer');
+  if (existsSync(join(peer, 'node_modules', 'better-auth'))) return;
+  log('installing the peer (better-auth) in bench/peer ...');
+  execSync('npm ci --no-audit --no-fund', { cwd: peer, stdio: 'inherit' });
+}
+
+// (a) ceiling
+async function benchCeiling(body: string): Promise<TargetResult> {
+  return withTarget(startTarget(here('./targets/ceiling.ts')), async (s) => ({
+    name: 'ceiling: bare node:http',
+    group: 'ceiling',
+    description: 'node:http answering 200 {"valid":true}, same request as verify',
+    load: await warmAndLoad(spec(`http://127.0.0.1:${s.ready.port}/`, { bodies: [body] })),
+  }));
+}
+
+// (b) Keyward verify, and (d) invalid keys against the same process
+async function benchKeyward(): Promise<{ results: TargetResult[]; routes: string[] }> {
+  return withTarget(startTarget(here('./targets/keyward.ts')), async (s) => {
+    const key = s.ready.key as string;
+    const url = `http://127.0.0.1:${s.ready.port}/v1/keys/verify`;
+    const body = JSON.stringify({ key });
+    const verifySpec = spec(url, { bodies: [body] });
+    const load = await warmAndLoad(verifySpec);
+    const results: TargetResult[] = [
+      {
+        name: 'keyward: POST /v1/keys/verify (valid key)',
+        group: 'keyward',
+        description: 'full Fastify route, cache warm',
+        load,
+        halfLoad: await halfLoad(verifySpec, load, { method: 'POST', headers: JSON_HEADERS, body }),
+      },
+      await benchAuthorizeBearer(s, key),
+      await benchAuthorizeCtn1(s),
+    ];
+    const malformed = Array.from({ length: 1000 }, () => JSON.stringify({ key: `kw_${randomChars(36)}` }));
+    results.push({
+      name: 'keyward: verify random keys (bad checksum)',
+      group: 'invalid',
+      description: '1000 distinct random kw_ strings: refused by the checksum, no store read',
+      load: await warmAndLoad(spec(url, { bodies: malformed })),
+    });
+    const unknown = Array.from({ length: 1000 }, () => JSON.stringify({ key: generateKey() }));
+    results.push({
+      name: 'keyward: verify unknown well-formed keys',
+      group: 'invalid',
+      description: '1000 distinct keys with valid checksums that do not exist: one read each, then the negative cache',
+      load: await warmAndLoad(spec(url, { bodies: unknown })),
+    });
+    return { results, routes: s.ready.routes ?? [] };
+  });
+}
+
+/** GET /v1/authorize with a bearer key (the gateway branch adds the route). */
+async function benchAuthorizeBearer(s: Started, key: string): Promise<TargetResult> {
+  const name = 'keyward: GET /v1/authorize (bearer)';
+  if (!s.ready.routes?.includes('/v1/authorize')) {
+    return {
+      name,
+      group: 'keyward',
+      description: '',
+      skipped: 'GET /v1/authorize is not on this branch (gateway work); re-run after merging',
+    };
+  }
+  const headers = { authorization: `Bearer ${key}`, 'x-original-method': 'GET', 'x-original-uri': '/devices' };
+  return {
+    name,
+    group: 'keyward',
+    description: 'ext-authz with Authorization: Bearer',
+    load: await warmAndLoad(spec(`http://127.0.0.1:${s.ready.port}/v1/authorize`, { method: 'GET', headers })),
+  };
+}
+
+/**
+ * GET /v1/authorize with a CTN1 device signature. Kept apart so it can be enabled once the
+ * device-signature branch is merged: it needs a signer from that branch to build requests.
+ */
+async function benchAuthorizeCtn1(s: Started): Promise<TargetResult> {
+  const name = 'keyward: GET /v1/authorize (CTN1 signature)';
+  const present = s.ready.routes?.includes('/v1/signatures/verify');
+  return {
+    name,
+    group: 'keyward',
+    description: '',
+    skipped: present
+      ? 'CTN1 routes exist but this bench has no signer yet: wire the device branch signer into benchAuthorizeCtn1()'
+      : 'CTN1 device signatures are not on this branch (devices work); re-run after merging',
+  };
+}
+
+// (c) the peer
+async function benchPeer(): Promise<TargetResult[]> {
+  ensurePeerInstalled();
+  return withTarget(startTarget(here('./peer/server.mjs'), {}, { tsx: false }), async (s) => {
+    const url = `http://127.0.0.1:${s.ready.port}/verify`;
+    const body = JSON.stringify({ key: s.ready.key });
+    const load = await warmAndLoad(spec(url, { bodies: [body] }));
+    const invalid = Array.from({ length: 1000 }, () => JSON.stringify({ key: randomChars(64) }));
+    return [
+      {
+        name: 'peer: better-auth verifyApiKey (valid key)',
+        group: 'peer',
+        description: 'better-auth 1.7.5 + @better-auth/api-key on better-sqlite3, bare node:http wrapper',
+        load,
+        halfLoad: await halfLoad(spec(url, { bodies: [body] }), load, { method: 'POST', headers: JSON_HEADERS, body }),
+      },
+      {
+        name: 'peer: better-auth verifyApiKey (random keys)',
+        group: 'invalid',
+        description: '1000 distinct random keys',
+        load: await warmAndLoad(spec(url, { bodies: invalid })),
+      },
+    ];
+  });
+}
+
+// (e) the store at scale
+const SIZES: Record<string, number> = { '1k': 1_000, '10k': 10_000, '100k': 100_000, '1M': 1_000_000 };
+
+async function benchScale(label: string): Promise<ScaleResult> {
+  const keys = SIZES[label] ?? Number(label);
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-scale-'));
+  try {
+    const t0 = performance.now();
+    const seeded = await startTarget(here('./targets/keyward.ts'), { BENCH_DB_DIR: dir, BENCH_SEED: String(keys) });
+    const seedSeconds = (performance.now() - t0) / 1000;
+    const sample = seeded.ready.keys ?? [];
+    await new Promise((r) => seeded.child.once('exit', r));
+    const dbMegabytes = statSync(join(dir, 'keyward.db')).size / 2 ** 20;
+    const tFork = performance.now();
+    return await withTarget(startTarget(here('./targets/keyward.ts'), { BENCH_DB_DIR: dir, BENCH_EXISTING: '1' }), async (s) => {
+      const url = `http://127.0.0.1:${s.ready.port}/v1/keys/verify`;
+      const first = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ key: sample[0] }) });
+      const answer = (await first.json()) as { code: string };
+      // Process start (fork) to the first verification answered over HTTP.
+      const startMs = performance.now() - tFork;
+      if (answer.code !== 'VALID') throw new Error(`scale ${label}: sample key answered ${answer.code}`);
+      const bodies = sample.map((k) => JSON.stringify({ key: k }));
+      const load = await warmAndLoad(spec(url, { bodies }));
+      const half = await halfLoad(spec(url, { bodies }), load, { method: 'POST', headers: JSON_HEADERS, body: bodies[1] ?? bodies[0] });
+      const mem = await ask<{ rss: number; heapUsed: number }>(s, 'memory');
+      return {
+        keys,
+        seedSeconds,
+        dbMegabytes,
+        startMs,
+        rssMegabytes: mem.rss / 2 ** 20,
+        heapUsedMegabytes: mem.heapUsed / 2 ** 20,
+        load,
+        probe: half.probe,
+      };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function randomChars(n: number): string {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return s;
+}
+
+async function main() {
+  const startedAt = new Date().toISOString();
+  log(`connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')}`);
+  const verifyBody = JSON.stringify({ key: generateKey() });
+  log('ceiling ...');
+  const ceiling = await benchCeiling(verifyBody);
+  log('keyward ...');
+  const kw = await benchKeyward();
+  log('peer ...');
+  const peer = await benchPeer();
+  const scale: ScaleResult[] = [];
+  for (const label of SCALE) {
+    log(`scale ${label} ...`);
+    scale.push(await benchScale(label));
+  }
+  const results = {
+    startedAt,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    settings: { connections: CONNECTIONS, durationSeconds: DURATION, scale: SCALE, loadGenerator: 'autocannon 8 (own process)' },
+    targets: [ceiling, ...kw.results, ...peer],
+    scale,
+  };
+  mkdirSync(here('./results'), { recursive: true });
+  writeFileSync(here('./results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const md = renderMarkdown(results);
+  writeFileSync(here('./results/latest.md'), md);
+  process.stdout.write(`\n${md}`);
+}
+
+await main();

@@ -1,0 +1,84 @@
+/**
+ * Keyward as a benchmark target, in its own process. Modes (env):
+ * - default: fresh SQLite store in BENCH_DB_DIR (or a temp dir), one tenant, one application
+ *   key; listens and reports { port, key, routes }.
+ * - BENCH_SEED=N: seeds N keys straight through the store repos, reports a sample of their
+ *   secrets and exits (the scale test then starts a fresh process on that store).
+ * Answers { ask: 'memory' } with process.memoryUsage().
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { createKeyward } from '../../src/server.js';
+import { seedKeys } from './seed.js';
+
+const dir = process.env.BENCH_DB_DIR ?? mkdtempSync(join(tmpdir(), 'keyward-bench-'));
+const OPERATOR = { email: 'operator@bench.local', password: 'operator-password-1' };
+const config = loadConfig(
+  {},
+  { databaseUrl: `sqlite:${join(dir, 'keyward.db')}`, dataDir: dir, bootstrapEmail: OPERATOR.email, bootstrapPassword: OPERATOR.password },
+);
+const kw = await createKeyward(config);
+
+async function call(method: 'GET' | 'POST', url: string, body?: unknown, token?: string) {
+  const res = await kw.app.inject({
+    method,
+    url,
+    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { payload: JSON.stringify(body) }),
+  });
+  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+/** One tenant with an admin and an application: what every mode builds on. */
+async function tenant() {
+  const op = (await call('POST', '/v1/auth/login', OPERATOR)).token as string;
+  const created = await call(
+    'POST',
+    '/v1/accounts',
+    {
+      name: 'Bench',
+      admin: { email: 'admin@bench.local', name: 'Admin', password: 'admin-password-1' },
+    },
+    op,
+  );
+  const admin = (await call('POST', '/v1/auth/login', { email: 'admin@bench.local', password: 'admin-password-1' })).token as string;
+  const accountId = created.account.id as string;
+  const app = await call('POST', `/v1/accounts/${accountId}/applications`, { name: 'Bench app' }, admin);
+  return { accountId, adminId: created.admin.id as string, applicationId: app.id as string, admin };
+}
+
+const seed = Number(process.env.BENCH_SEED ?? 0);
+if (seed > 0) {
+  const t = await tenant();
+  const sample = await seedKeys(kw.ctx.store, { ...t, count: seed, sampleSize: 1000 });
+  await kw.close();
+  process.send?.({ ready: true, port: 0, keys: sample }, () => process.exit(0));
+} else {
+  let key: string | undefined;
+  if (process.env.BENCH_EXISTING !== '1') {
+    const t = await tenant();
+    key = (
+      await call(
+        'POST',
+        `/v1/accounts/${t.accountId}/applications/${t.applicationId}/keys`,
+        { name: 'k', scopes: ['device:read'] },
+        t.admin,
+      )
+    ).key as string;
+  }
+  const routes = Object.keys(((await kw.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: object }).paths);
+  await kw.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = kw.app.server.address();
+  process.send?.({ ready: true, port: typeof addr === 'object' && addr ? addr.port : 0, key, routes });
+}
+
+process.on('message', (m: { ask?: string }) => {
+  if (m.ask === 'memory') {
+    const stats = kw.ctx.verificationCache?.stats();
+    process.send?.({ ...process.memoryUsage(), cache: stats });
+  }
+});
+process.on('disconnect', () => process.exit(0));
