@@ -3,7 +3,7 @@ import type { ScaleResult, TargetResult } from './run.js';
 interface Results {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
-  settings: { connections: number; durationSeconds: number; scale: string[]; loadGenerator: string };
+  settings: { connections: number; durationSeconds: number; rounds: number; scale: string[]; loadGenerator: string };
   targets: TargetResult[];
   scale: ScaleResult[];
 }
@@ -16,23 +16,25 @@ const ms = (n: number) => (n === 0 ? '<1 ms' : `${n} ms`);
 export function renderMarkdown(r: Results): string {
   const ceiling = r.targets.find((t) => t.group === 'ceiling')?.load?.requestsPerSecond ?? 0;
   const peer = r.targets.find((t) => t.group === 'peer')?.load?.requestsPerSecond ?? 0;
+  const ceilingCpu = r.targets.find((t) => t.group === 'ceiling')?.cpuUsPerRequest ?? 0;
   const lines = [
     `# Keyward benchmark — ${r.startedAt}`,
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}. ` +
-      `Load: ${r.settings.loadGenerator}, ${r.settings.connections} connections, ${r.settings.durationSeconds} s per target (after 2 s warm-up), loopback.`,
+      `Load: ${r.settings.loadGenerator}, ${r.settings.connections} connections, ${r.settings.durationSeconds} s per run (after 2 s warm-up), loopback. ` +
+      `Ceiling, Keyward verify and the peer run ${r.settings.rounds} interleaved rounds each; the median round is shown.`,
     '',
-    '| target | req/s | p50 | p99 | vs ceiling | vs peer | errors / non-2xx |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| target | req/s | p50 | p99 | vs ceiling | vs peer | server CPU / req | CPU vs ceiling | errors / non-2xx |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const t of r.targets) {
     if (t.skipped || !t.load) {
-      lines.push(`| ${t.name} | skipped: ${t.skipped} | | | | | |`);
+      lines.push(`| ${t.name} | skipped: ${t.skipped} | | | | | | | |`);
       continue;
     }
     const l = t.load;
     lines.push(
-      `| ${t.name} | ${int(l.requestsPerSecond)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p99)} | ${ceiling ? pct(l.requestsPerSecond / ceiling) : '-'} | ${peer ? `${(l.requestsPerSecond / peer).toFixed(1)}×` : '-'} | ${l.errors + l.timeouts} / ${l.non2xx} |`,
+      `| ${t.name} | ${int(l.requestsPerSecond)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p99)} | ${ceiling ? pct(l.requestsPerSecond / ceiling) : '-'} | ${peer ? `${(l.requestsPerSecond / peer).toFixed(1)}×` : '-'} | ${t.cpuUsPerRequest ? `${t.cpuUsPerRequest.toFixed(1)} µs` : '-'} | ${t.cpuUsPerRequest && ceilingCpu ? `${(t.cpuUsPerRequest / ceilingCpu).toFixed(2)}×` : '-'} | ${l.errors + l.timeouts} / ${l.non2xx} |`,
     );
   }
   const halves = r.targets.filter((t) => t.halfLoad);
@@ -59,6 +61,15 @@ export function renderMarkdown(r: Results): string {
       );
     }
   }
-  lines.push('', 'autocannon resolves whole milliseconds: `<1 ms` means its histogram bucket was 0.', '');
+  const rounds = r.targets.filter((t) => t.rounds);
+  if (rounds.length > 0) {
+    lines.push('', `Rounds (req/s): ${rounds.map((t) => `${t.name.split(':')[0]} ${t.rounds?.map(int).join(' / ')}`).join('; ')}.`);
+  }
+  lines.push(
+    '',
+    'autocannon resolves whole milliseconds: `<1 ms` means its histogram bucket was 0. ' +
+      'Targets that rotate many request bodies are limited by the load generator (autocannon rebuilds each request): compare their CPU per request, not req/s.',
+    '',
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -17,6 +17,9 @@ import { renderMarkdown } from './report.js';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** `http` (targets a–d) and/or `scale` (e). */
+const PARTS = (process.env.BENCH_PARTS ?? 'http,scale').split(',');
 const SCALE = (process.env.BENCH_SCALE ?? '1k,100k,1M').split(',').filter(Boolean);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -26,6 +29,10 @@ export interface TargetResult {
   description: string;
   skipped?: string;
   load?: LoadResult;
+  /** Server process CPU time (user + system) per request answered. */
+  cpuUsPerRequest?: number;
+  /** req/s of every round (the main targets run ROUNDS times, interleaved). */
+  rounds?: number[];
   /** Latency at half the target's measured maximum rate (open loop), microsecond probe. */
   halfLoad?: { rate: number; load: LoadResult; probe: ProbeResult };
 }
@@ -74,51 +81,118 @@ function ensurePeerInstalled(): void {
   execSync('npm ci --no-audit --no-fund', { cwd: peer, stdio: 'inherit' });
 }
 
-// (a) ceiling
-async function benchCeiling(body: string): Promise<TargetResult> {
-  return withTarget(startTarget(here('./targets/ceiling.ts')), async (s) => ({
-    name: 'ceiling: bare node:http',
-    group: 'ceiling',
-    description: 'node:http answering 200 {"valid":true}, same request as verify',
-    load: await warmAndLoad(spec(`http://127.0.0.1:${s.ready.port}/`, { bodies: [body] })),
-  }));
+interface Server {
+  name: string;
+  group: TargetResult['group'];
+  description: string;
+  started: Started;
+  spec: LoadSpec;
+  probe: Parameters<typeof probeLatency>[1];
 }
 
-// (b) Keyward verify, and (d) invalid keys against the same process
-async function benchKeyward(): Promise<{ results: TargetResult[]; routes: string[] }> {
-  return withTarget(startTarget(here('./targets/keyward.ts')), async (s) => {
-    const key = s.ready.key as string;
-    const url = `http://127.0.0.1:${s.ready.port}/v1/keys/verify`;
-    const body = JSON.stringify({ key });
-    const verifySpec = spec(url, { bodies: [body] });
-    const load = await warmAndLoad(verifySpec);
-    const results: TargetResult[] = [
-      {
-        name: 'keyward: POST /v1/keys/verify (valid key)',
-        group: 'keyward',
-        description: 'full Fastify route, cache warm',
-        load,
-        halfLoad: await halfLoad(verifySpec, load, { method: 'POST', headers: JSON_HEADERS, body }),
-      },
-      await benchAuthorizeBearer(s, key),
-      await benchAuthorizeCtn1(s),
-    ];
-    const malformed = Array.from({ length: 1000 }, () => JSON.stringify({ key: `kw_${randomChars(36)}` }));
-    results.push({
-      name: 'keyward: verify random keys (bad checksum)',
-      group: 'invalid',
-      description: '1000 distinct random kw_ strings: refused by the checksum, no store read',
-      load: await warmAndLoad(spec(url, { bodies: malformed })),
-    });
-    const unknown = Array.from({ length: 1000 }, () => JSON.stringify({ key: generateKey() }));
-    results.push({
-      name: 'keyward: verify unknown well-formed keys',
-      group: 'invalid',
-      description: '1000 distinct keys with valid checksums that do not exist: one read each, then the negative cache',
-      load: await warmAndLoad(spec(url, { bodies: unknown })),
-    });
-    return { results, routes: s.ready.routes ?? [] };
+/** CPU time the server process spent per request during one load: robust on a shared machine. */
+async function loadWithCpu(s: Started, l: LoadSpec): Promise<{ load: LoadResult; cpuUsPerRequest: number }> {
+  const before = await ask<NodeJS.CpuUsage>(s, 'cpu');
+  const load = await runLoad(l);
+  const after = await ask<NodeJS.CpuUsage>(s, 'cpu');
+  const cpu = after.user - before.user + (after.system - before.system);
+  return { load, cpuUsPerRequest: load.totalRequests > 0 ? cpu / load.totalRequests : 0 };
+}
+
+const median = <T>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)] as T;
+
+/**
+ * (a) ceiling, (b) Keyward verify and (c) the peer, all started at once and loaded in
+ * alternation, ROUNDS times: background load on a shared machine then hits each about equally.
+ * Each target's median round is reported.
+ */
+async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started; peer: Started; routes: string[] }> {
+  ensurePeerInstalled();
+  const [ceiling, keyward, peer] = await Promise.all([
+    startTarget(here('./targets/ceiling.ts')),
+    startTarget(here('./targets/keyward.ts')),
+    startTarget(here('./peer/server.mjs'), {}, { tsx: false }),
+  ]);
+  const kwBody = JSON.stringify({ key: keyward.ready.key });
+  const peerBody = JSON.stringify({ key: peer.ready.key });
+  const servers: Server[] = [
+    {
+      name: 'ceiling: bare node:http',
+      group: 'ceiling',
+      description: 'node:http answering 200 {"valid":true} to the same request as verify',
+      started: ceiling,
+      spec: spec(`http://127.0.0.1:${ceiling.ready.port}/`, { bodies: [kwBody] }),
+      probe: { method: 'POST', headers: JSON_HEADERS, body: kwBody },
+    },
+    {
+      name: 'keyward: POST /v1/keys/verify (valid key)',
+      group: 'keyward',
+      description: 'SQLite store, verification cache warm, node:http fast path',
+      started: keyward,
+      spec: spec(`http://127.0.0.1:${keyward.ready.port}/v1/keys/verify`, { bodies: [kwBody] }),
+      probe: { method: 'POST', headers: JSON_HEADERS, body: kwBody },
+    },
+    {
+      name: 'peer: better-auth verifyApiKey (valid key)',
+      group: 'peer',
+      description: 'better-auth 1.7.5 + @better-auth/api-key on better-sqlite3 (WAL), bare node:http wrapper',
+      started: peer,
+      spec: spec(`http://127.0.0.1:${peer.ready.port}/verify`, { bodies: [peerBody] }),
+      probe: { method: 'POST', headers: JSON_HEADERS, body: peerBody },
+    },
+  ];
+  for (const sv of servers) await runLoad({ ...sv.spec, durationSeconds: 2 });
+  const rounds = new Map<string, { load: LoadResult; cpuUsPerRequest: number }[]>();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const sv of servers) {
+      log(`round ${r + 1}/${ROUNDS}: ${sv.name}`);
+      rounds.set(sv.name, [...(rounds.get(sv.name) ?? []), await loadWithCpu(sv.started, sv.spec)]);
+    }
+  }
+  const results: TargetResult[] = [];
+  for (const sv of servers) {
+    const all = rounds.get(sv.name) ?? [];
+    const best = median(all, (x) => x.load.requestsPerSecond);
+    const result: TargetResult = {
+      name: sv.name,
+      group: sv.group,
+      description: sv.description,
+      load: best.load,
+      cpuUsPerRequest: median(all, (x) => x.cpuUsPerRequest).cpuUsPerRequest,
+      rounds: all.map((x) => Math.round(x.load.requestsPerSecond)),
+    };
+    if (sv.group !== 'ceiling') {
+      log(`half load: ${sv.name}`);
+      result.halfLoad = await halfLoad(sv.spec, best.load, sv.probe);
+    }
+    results.push(result);
+  }
+  await stopTarget(ceiling);
+  return { results, keyward, peer, routes: keyward.ready.routes ?? [] };
+}
+
+/** (b) the other Keyward verification routes and (d) invalid keys, against the same process. */
+async function benchKeywardMore(s: Started): Promise<TargetResult[]> {
+  const key = s.ready.key as string;
+  const url = `http://127.0.0.1:${s.ready.port}/v1/keys/verify`;
+  const results: TargetResult[] = [await benchAuthorizeBearer(s, key), await benchAuthorizeCtn1(s)];
+  const malformed = Array.from({ length: 1000 }, () => JSON.stringify({ key: `kw_${randomChars(36)}` }));
+  log('keyward: random keys');
+  results.push({
+    name: 'keyward: verify random keys (bad checksum)',
+    group: 'invalid',
+    description: '1000 distinct random kw_ strings rotated: refused by the checksum, no store read',
+    ...(await loadWithCpu(s, spec(url, { bodies: malformed }))),
   });
+  const unknown = Array.from({ length: 1000 }, () => JSON.stringify({ key: generateKey() }));
+  log('keyward: unknown keys');
+  results.push({
+    name: 'keyward: verify unknown well-formed keys',
+    group: 'invalid',
+    description: '1000 distinct keys with valid checksums that do not exist, rotated: one read each, then the negative cache',
+    ...(await loadWithCpu(s, spec(url, { bodies: unknown }))),
+  });
+  return results;
 }
 
 /** GET /v1/authorize with a bearer key (the gateway branch adds the route). */
@@ -132,18 +206,19 @@ async function benchAuthorizeBearer(s: Started, key: string): Promise<TargetResu
       skipped: 'GET /v1/authorize is not on this branch (gateway work); re-run after merging',
     };
   }
+  log('keyward: authorize (bearer)');
   const headers = { authorization: `Bearer ${key}`, 'x-original-method': 'GET', 'x-original-uri': '/devices' };
   return {
     name,
     group: 'keyward',
     description: 'ext-authz with Authorization: Bearer',
-    load: await warmAndLoad(spec(`http://127.0.0.1:${s.ready.port}/v1/authorize`, { method: 'GET', headers })),
+    ...(await loadWithCpu(s, spec(`http://127.0.0.1:${s.ready.port}/v1/authorize`, { method: 'GET', headers }))),
   };
 }
 
 /**
  * GET /v1/authorize with a CTN1 device signature. Kept apart so it can be enabled once the
- * device-signature branch is merged: it needs a signer from that branch to build requests.
+ * device-signature branch is merged: it needs that branch's signer to build requests.
  */
 async function benchAuthorizeCtn1(s: Started): Promise<TargetResult> {
   const name = 'keyward: GET /v1/authorize (CTN1 signature)';
@@ -158,30 +233,16 @@ async function benchAuthorizeCtn1(s: Started): Promise<TargetResult> {
   };
 }
 
-// (c) the peer
-async function benchPeer(): Promise<TargetResult[]> {
-  ensurePeerInstalled();
-  return withTarget(startTarget(here('./peer/server.mjs'), {}, { tsx: false }), async (s) => {
-    const url = `http://127.0.0.1:${s.ready.port}/verify`;
-    const body = JSON.stringify({ key: s.ready.key });
-    const load = await warmAndLoad(spec(url, { bodies: [body] }));
-    const invalid = Array.from({ length: 1000 }, () => JSON.stringify({ key: randomChars(64) }));
-    return [
-      {
-        name: 'peer: better-auth verifyApiKey (valid key)',
-        group: 'peer',
-        description: 'better-auth 1.7.5 + @better-auth/api-key on better-sqlite3, bare node:http wrapper',
-        load,
-        halfLoad: await halfLoad(spec(url, { bodies: [body] }), load, { method: 'POST', headers: JSON_HEADERS, body }),
-      },
-      {
-        name: 'peer: better-auth verifyApiKey (random keys)',
-        group: 'invalid',
-        description: '1000 distinct random keys',
-        load: await warmAndLoad(spec(url, { bodies: invalid })),
-      },
-    ];
-  });
+async function benchPeerInvalid(s: Started): Promise<TargetResult> {
+  const url = `http://127.0.0.1:${s.ready.port}/verify`;
+  const invalid = Array.from({ length: 1000 }, () => JSON.stringify({ key: randomChars(64) }));
+  log('peer: random keys');
+  return {
+    name: 'peer: better-auth verifyApiKey (random keys)',
+    group: 'invalid',
+    description: '1000 distinct random keys rotated',
+    ...(await loadWithCpu(s, spec(url, { bodies: invalid }))),
+  };
 }
 
 // (e) the store at scale
@@ -235,23 +296,29 @@ function randomChars(n: number): string {
 async function main() {
   const startedAt = new Date().toISOString();
   log(`connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')}`);
-  const verifyBody = JSON.stringify({ key: generateKey() });
-  log('ceiling ...');
-  const ceiling = await benchCeiling(verifyBody);
-  log('keyward ...');
-  const kw = await benchKeyward();
-  log('peer ...');
-  const peer = await benchPeer();
+  const targets: TargetResult[] = [];
+  if (PARTS.includes('http')) {
+    const main = await benchMain();
+    targets.push(...main.results, ...(await benchKeywardMore(main.keyward)), await benchPeerInvalid(main.peer));
+    await stopTarget(main.keyward);
+    await stopTarget(main.peer);
+  }
   const scale: ScaleResult[] = [];
-  for (const label of SCALE) {
+  for (const label of PARTS.includes('scale') ? SCALE : []) {
     log(`scale ${label} ...`);
     scale.push(await benchScale(label));
   }
   const results = {
     startedAt,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-    settings: { connections: CONNECTIONS, durationSeconds: DURATION, scale: SCALE, loadGenerator: 'autocannon 8 (own process)' },
-    targets: [ceiling, ...kw.results, ...peer],
+    settings: {
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      rounds: ROUNDS,
+      scale: SCALE,
+      loadGenerator: 'autocannon 8 (own process)',
+    },
+    targets,
     scale,
   };
   mkdirSync(here('./results'), { recursive: true });

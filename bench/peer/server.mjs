@@ -12,8 +12,13 @@ import { betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 
 const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-peer-'));
+const db = new Database(join(dir, 'auth.db'));
+// The same journal settings Keyward's SQLite store uses, so the peer is not held back by an
+// fsync per verification (its verify writes usage counters to the key row).
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
 const options = {
-  database: new Database(join(dir, 'auth.db')),
+  database: db,
   secret: 'bench-secret-bench-secret-bench-secret-0123',
   baseURL: 'http://127.0.0.1',
   emailAndPassword: { enabled: true },
@@ -50,3 +55,6 @@ server.listen(0, '127.0.0.1', () => {
   process.send?.({ ready: true, port: server.address().port, key: created.key });
 });
 process.on('disconnect', () => process.exit(0));
+process.on('message', (m) => {
+  if (m.ask === 'cpu') process.send?.(process.cpuUsage());
+});

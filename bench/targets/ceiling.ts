@@ -11,3 +11,6 @@ server.listen(0, '127.0.0.1', () => {
   process.send?.({ ready: true, port: typeof addr === 'object' && addr ? addr.port : 0 });
 });
 process.on('disconnect', () => process.exit(0));
+process.on('message', (m: { ask?: string }) => {
+  if (m.ask === 'cpu') process.send?.(process.cpuUsage());
+});

@@ -76,9 +76,11 @@ if (seed > 0) {
 }
 
 process.on('message', (m: { ask?: string }) => {
+  if (m.ask === 'cpu') process.send?.(process.cpuUsage());
   if (m.ask === 'memory') {
     const stats = kw.ctx.verificationCache?.stats();
     process.send?.({ ...process.memoryUsage(), cache: stats });
   }
 });
 process.on('disconnect', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));

@@ -1,15 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { ERROR_CODES, type ErrorCode, httpStatusOf } from '../core/errors.js';
-import { randomBase62 } from '../core/ids.js';
 import type { Ctx } from '../service/context.js';
 import { verifyKey } from '../service/verify.js';
+import { newRequestId } from './request-id.js';
 import { presentVerifyResult, VerifyBody } from './routes/keys-verify.js';
 
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
 const HEADERS_JSON = 'application/json; charset=utf-8';
-
-export const newRequestId = () => `req_${randomBase62(16)}`;
 
 /**
  * `POST /v1/keys/verify` answered straight on node:http, ahead of Fastify: the operator's
@@ -50,12 +48,20 @@ function answer(ctx: Ctx, text: string, res: ServerResponse, logError: (error: u
     sendError(res, requestId, 'MALFORMED_JSON', ERROR_CODES.MALFORMED_JSON);
     return;
   }
-  const parsed = VerifyBody.safeParse(body);
-  if (!parsed.success) {
-    sendValidationError(res, requestId, parsed.error);
-    return;
+  let key: string;
+  let scopes: string[] | undefined;
+  if (isPlainKeyOnly(body)) {
+    key = body.key;
+  } else {
+    const parsed = VerifyBody.safeParse(body);
+    if (!parsed.success) {
+      sendValidationError(res, requestId, parsed.error);
+      return;
+    }
+    key = parsed.data.key;
+    scopes = parsed.data.scopes;
   }
-  verifyKey(ctx, parsed.data.key, parsed.data.scopes).then(
+  verifyKey(ctx, key, scopes).then(
     (result) => send(res, 200, requestId, JSON.stringify(presentVerifyResult(result))),
     (error: unknown) => {
       logError(error);
@@ -63,6 +69,19 @@ function answer(ctx: Ctx, text: string, res: ServerResponse, logError: (error: u
     },
   );
 }
+
+/**
+ * The common body `{"key":"…"}` checked by hand: exactly what VerifyBody accepts when no
+ * scopes are sent (zod would strip other fields; here any other field goes to zod).
+ */
+function isPlainKeyOnly(body: unknown): body is { key: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const keys = Object.keys(body);
+  const key = (body as { key?: unknown }).key;
+  return keys.length === 1 && typeof key === 'string' && key.length <= KEY_MAX;
+}
+
+const KEY_MAX = 512;
 
 const INVALID = Symbol('invalid');
 

@@ -5,7 +5,7 @@ import { ErrorBody, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
 
 export const VerifyBody = z.object({
-  key: z.string().max(512),
+  key: z.string().max(512), // fast-verify.ts KEY_MAX
   scopes: z.array(z.string().min(1).max(100)).max(50).optional().describe('Scopes or roles the key must hold'),
 });
 
