@@ -46,6 +46,9 @@ export interface ScaleResult {
   heapUsedMegabytes: number;
   load: LoadResult;
   probe: ProbeResult;
+  /** findKeyForVerification timed in-process, cache bypassed: the cold path at this size. */
+  storeLookup: ProbeResult;
+  cacheEntries: number;
 }
 
 const log = (s: string) => process.stdout.write(`[bench] ${s}\n`);
@@ -269,7 +272,8 @@ async function benchScale(label: string): Promise<ScaleResult> {
       const bodies = sample.map((k) => JSON.stringify({ key: k }));
       const load = await warmAndLoad(spec(url, { bodies }));
       const half = await halfLoad(spec(url, { bodies }), load, { method: 'POST', headers: JSON_HEADERS, body: bodies[1] ?? bodies[0] });
-      const mem = await ask<{ rss: number; heapUsed: number }>(s, 'memory');
+      const mem = await ask<{ rss: number; heapUsed: number; cache?: { size: number } }>(s, 'memory');
+      const storeLookup = await ask<ProbeResult>(s, 'lookup', { keys: shuffled(sample).slice(0, 2000) });
       return {
         keys,
         seedSeconds,
@@ -279,11 +283,22 @@ async function benchScale(label: string): Promise<ScaleResult> {
         heapUsedMegabytes: mem.heapUsed / 2 ** 20,
         load,
         probe: half.probe,
+        storeLookup,
+        cacheEntries: mem.cache?.size ?? 0,
       };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function shuffled<T>(xs: T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
 }
 
 function randomChars(n: number): string {

@@ -23,6 +23,8 @@ export interface Config {
   verifyNegativeCacheTtlMs: number;
   /** Answer POST /v1/keys/verify on node:http ahead of Fastify (src/http/fast-verify.ts). */
   fastVerify: boolean;
+  /** Redis relaying cache invalidations between nodes; unset = single node (TTL bound only). */
+  redisUrl: string | undefined;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -60,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     verifyNegativeCacheSize: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_SIZE', 10_000),
     verifyNegativeCacheTtlMs: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_TTL_SECONDS', 10) * 1000,
     fastVerify: env.KEYWARD_FAST_VERIFY !== '0',
+    redisUrl: env.KEYWARD_REDIS_URL || undefined,
     ...overrides,
   };
 }

@@ -33,10 +33,10 @@ export async function stopTarget(s: Started): Promise<void> {
 }
 
 /** Asks a running target something over IPC (e.g. its memory use). */
-export function ask<T>(s: Started, question: string): Promise<T> {
+export function ask<T>(s: Started, question: string, extra: Record<string, unknown> = {}): Promise<T> {
   return new Promise((resolve) => {
     s.child.once('message', (m) => resolve(m as T));
-    s.child.send({ ask: question });
+    s.child.send({ ask: question, ...extra });
   });
 }
 

@@ -10,7 +10,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
+import { hashSecret } from '../../src/core/key-format.js';
 import { createKeyward } from '../../src/server.js';
+import { findKeyForVerification } from '../../src/store/repos/keys.js';
 import { seedKeys } from './seed.js';
 
 const dir = process.env.BENCH_DB_DIR ?? mkdtempSync(join(tmpdir(), 'keyward-bench-'));
@@ -53,7 +55,7 @@ async function tenant() {
 const seed = Number(process.env.BENCH_SEED ?? 0);
 if (seed > 0) {
   const t = await tenant();
-  const sample = await seedKeys(kw.ctx.store, { ...t, count: seed, sampleSize: 1000 });
+  const sample = await seedKeys(kw.ctx.store, { ...t, count: seed, sampleSize: Math.min(seed, 100_000) });
   await kw.close();
   process.send?.({ ready: true, port: 0, keys: sample }, () => process.exit(0));
 } else {
@@ -75,7 +77,22 @@ if (seed > 0) {
   process.send?.({ ready: true, port: typeof addr === 'object' && addr ? addr.port : 0, key, routes });
 }
 
-process.on('message', (m: { ask?: string }) => {
+/** Store lookups straight through the repo (no cache), timed one by one. */
+async function lookupLatency(keys: string[]) {
+  const times: number[] = [];
+  for (const k of keys) {
+    const t0 = process.hrtime.bigint();
+    const found = await findKeyForVerification(kw.ctx.store.db, hashSecret(k));
+    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    if (!found) throw new Error('sample key not found');
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0);
+  return { samples: times.length, p50Us: at(0.5), p99Us: at(0.99), maxUs: Math.round(times[times.length - 1] ?? 0) };
+}
+
+process.on('message', async (m: { ask?: string; keys?: string[] }) => {
+  if (m.ask === 'lookup') process.send?.(await lookupLatency(m.keys ?? []));
   if (m.ask === 'cpu') process.send?.(process.cpuUsage());
   if (m.ask === 'memory') {
     const stats = kw.ctx.verificationCache?.stats();
