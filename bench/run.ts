@@ -272,6 +272,7 @@ async function benchScale(label: string): Promise<ScaleResult> {
       const bodies = sample.map((k) => JSON.stringify({ key: k }));
       const load = await warmAndLoad(spec(url, { bodies }));
       const half = await halfLoad(spec(url, { bodies }), load, { method: 'POST', headers: JSON_HEADERS, body: bodies[1] ?? bodies[0] });
+      await ask(s, 'fill', { keys: sample });
       const mem = await ask<{ rss: number; heapUsed: number; cache?: { size: number } }>(s, 'memory');
       const storeLookup = await ask<ProbeResult>(s, 'lookup', { keys: shuffled(sample).slice(0, 2000) });
       return {
