@@ -50,10 +50,17 @@ export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
     bodyLimit,
     // The verification hot path is answered on node:http before Fastify (docs/performance.md).
     ...(fastVerify && {
-      serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-        createServer((req, res) => {
+      serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void, options: FastifyServerOptions) => {
+        const server = createServer((req, res) => {
           if (!fastVerify(req, res)) handler(req, res);
-        }),
+        });
+        // What Fastify applies to a server it creates itself (lib/server.js), so timeouts do not change.
+        server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
+        server.requestTimeout = options.requestTimeout ?? 0;
+        server.setTimeout(options.connectionTimeout ?? 0);
+        if (options.maxRequestsPerSocket) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+        return server;
+      },
     }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

@@ -74,6 +74,10 @@ for (const dialect of DIALECTS) {
       expect(viaServer.status).toBeLessThan(500);
     });
 
+    it("regression: the server made for the fast path keeps Fastify's timeouts (keep-alive 72 s, not node's 5 s)", () => {
+      expect(h.kw.app.server.keepAliveTimeout).toBe(72_000);
+    });
+
     it('the verify route is still documented in OpenAPI', async () => {
       const doc = await h.call('GET', '/openapi.json');
       expect(doc.body.paths['/v1/keys/verify'].post.responses['200']).toBeDefined();
