@@ -23,6 +23,15 @@ export interface Config {
   usageFlushIntervalMs: number;
   /** KEYWARD_MASTER_KEY (64 hex chars); when unset the key lives in `<dataDir>/master.key`. */
   masterKey?: string | undefined;
+  /** Verification cache (docs/performance.md): positive entries, 0 disables the cache. */
+  verifyCacheSize: number;
+  verifyCacheTtlMs: number;
+  verifyNegativeCacheSize: number;
+  verifyNegativeCacheTtlMs: number;
+  /** Answer POST /v1/keys/verify on node:http ahead of Fastify (src/http/fast-verify.ts). */
+  fastVerify: boolean;
+  /** Redis relaying cache invalidations between nodes; unset = single node (TTL bound only). */
+  redisUrl: string | undefined;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -84,6 +93,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     upstream: upstreamFrom(env.KEYWARD_UPSTREAM),
     usageFlushIntervalMs: Math.max(intFrom(env, 'KEYWARD_USAGE_FLUSH_MS', 1000), 10),
     masterKey: env.KEYWARD_MASTER_KEY,
+    verifyCacheSize: intFrom(env, 'KEYWARD_VERIFY_CACHE_SIZE', 100_000),
+    verifyCacheTtlMs: intFrom(env, 'KEYWARD_VERIFY_CACHE_TTL_SECONDS', 30) * 1000,
+    verifyNegativeCacheSize: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_SIZE', 10_000),
+    verifyNegativeCacheTtlMs: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_TTL_SECONDS', 10) * 1000,
+    fastVerify: env.KEYWARD_FAST_VERIFY !== '0',
+    redisUrl: env.KEYWARD_REDIS_URL || undefined,
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import { startRedisInvalidation } from './cache/redis-invalidation.js';
 import { type Config, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import type { App } from './http/types.js';
@@ -24,11 +25,18 @@ export async function createKeyward(
   if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
   const app = await buildApp(ctx, { logger: opts.logger ?? false });
   ctx.usage.start();
+  const relay =
+    config.redisUrl && ctx.verificationCache
+      ? await startRedisInvalidation(config.redisUrl, ctx.changes, ctx.verificationCache, (err) =>
+          app.log.warn({ err }, 'cache invalidation relay error'),
+        )
+      : undefined;
   return {
     ctx,
     app,
     async close() {
       try {
+        await relay?.close();
         await app.close();
       } finally {
         try {

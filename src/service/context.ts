@@ -1,4 +1,5 @@
 import { MemoryReplayGuard, type ReplayGuard } from '../auth/replay-cache.js';
+import { VerificationCache } from '../cache/verification-cache.js';
 import type { Config } from '../config.js';
 import { CatalogueIndex } from '../core/catalogue.js';
 import { ChangeFeed } from '../core/changes.js';
@@ -27,14 +28,17 @@ export interface Ctx {
   deviceLookup: (deviceId: string) => Promise<DeviceSigningRecord | undefined>;
   /** Accepted device signatures, so none is accepted twice within the timestamp window. */
   replay: ReplayGuard;
+  /** The cache behind `keyLookup`, for stats and tests; absent when a context is built by hand. */
+  verificationCache?: VerificationCache;
 }
 
 export function createContext(store: Store, config: Config, now: () => number = Date.now): Ctx {
-  return {
+  const changes = new ChangeFeed();
+  const ctx: Ctx = {
     store,
     config,
     catalogue: new CatalogueIndex(config.catalogue),
-    changes: new ChangeFeed(),
+    changes,
     now,
     keyLookup: (keyHash) => findKeyForVerification(store.db, keyHash),
     usage: new UsageRecorder(store, config.usageFlushIntervalMs),
@@ -42,6 +46,21 @@ export function createContext(store: Store, config: Config, now: () => number = 
     deviceLookup: (deviceId) => findDeviceForSigning(store.db, deviceId),
     replay: new MemoryReplayGuard(),
   };
+  const cache = new VerificationCache({
+    load: (keyHash) => findKeyForVerification(store.db, keyHash),
+    // Read through ctx so a test that moves ctx.now moves the cache's clock with it.
+    now: () => ctx.now(),
+    maxEntries: config.verifyCacheSize,
+    ttlMs: config.verifyCacheTtlMs,
+    maxNegative: config.verifyNegativeCacheSize,
+    negativeTtlMs: config.verifyNegativeCacheTtlMs,
+  });
+  if (cache.enabled) {
+    changes.subscribe((change) => cache.invalidate(change));
+    ctx.keyLookup = (keyHash) => cache.lookup(keyHash);
+    ctx.verificationCache = cache;
+  }
+  return ctx;
 }
 
 /** Who performs an operation and from where, for authorization and the audit log. */

@@ -144,5 +144,7 @@ export async function issueKey(
       details: { kind: where.kind, applicationId: where.applicationId, scopes, expiresAt: key.expiresAt },
     });
   });
+  // Clears a negative cache entry for this hash, so the new key verifies at once.
+  ctx.changes.publish({ type: 'key', keyId: key.id, keyHash: hashSecret(secret) });
   return { key, secret };
 }

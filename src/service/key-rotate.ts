@@ -1,4 +1,5 @@
 import { KeywardError } from '../core/errors.js';
+import { hashSecret } from '../core/key-format.js';
 import { type AccessKey, keyStatus } from '../core/model.js';
 import { canOnKeysOf } from '../core/permissions.js';
 import { updateKey as updateKeyRow } from '../store/repos/keys.js';
@@ -73,5 +74,6 @@ export async function rotateKey(
     });
   });
   ctx.changes.publish({ type: 'key', keyId: old.id });
+  ctx.changes.publish({ type: 'key', keyId: key.id, keyHash: hashSecret(secret) });
   return { key, secret, previous };
 }

@@ -76,21 +76,22 @@ for (const dialect of DIALECTS) {
       const t = await h.tenant();
       const { key, keyId, applicationId } = await appWithKey(h, t, t.adminToken, [], { expiresAt: Date.now() + 60_000 });
       expect((await verify(key)).body.valid).toBe(true);
-      // Move the key's expiry into the past directly: time travel, not a second code path.
-      await h.kw.ctx.store.db
-        .updateTable('access_keys')
-        .set({ expires_at: Date.now() - 1 })
-        .where('id', '=', keyId)
-        .execute();
-      expect((await verify(key)).body.code).toBe('EXPIRED');
-      const got = await h.call('GET', `/v1/accounts/${t.accountId}/keys/${keyId}`, { token: t.adminToken });
-      expect(got.body.status).toBe('expired');
-      await h.call('PATCH', `/v1/accounts/${t.accountId}`, { token: h.operatorToken, body: { maxKeysPerApplication: 1 } });
-      const again = await h.call('POST', `/v1/accounts/${t.accountId}/applications/${applicationId}/keys`, {
-        token: t.adminToken,
-        body: { name: 'replacement', scopes: [] },
-      });
-      expect(again.status).toBe(201);
+      // Time travel past the expiry: the cached record must be re-judged against the new time.
+      const realNow = h.kw.ctx.now;
+      h.kw.ctx.now = () => realNow() + 120_000;
+      try {
+        expect((await verify(key)).body.code).toBe('EXPIRED');
+        const got = await h.call('GET', `/v1/accounts/${t.accountId}/keys/${keyId}`, { token: t.adminToken });
+        expect(got.body.status).toBe('expired');
+        await h.call('PATCH', `/v1/accounts/${t.accountId}`, { token: h.operatorToken, body: { maxKeysPerApplication: 1 } });
+        const again = await h.call('POST', `/v1/accounts/${t.accountId}/applications/${applicationId}/keys`, {
+          token: t.adminToken,
+          body: { name: 'replacement', scopes: [] },
+        });
+        expect(again.status).toBe(201);
+      } finally {
+        h.kw.ctx.now = realNow;
+      }
     });
 
     it('refuses an expiry in the past', async () => {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Ctx } from '../../service/context.js';
 import { recordUse } from '../../service/usage.js';
-import { VERIFY_CODES, verifyKey } from '../../service/verify.js';
+import { VERIFY_CODES, type VerifyResult, verifyKey } from '../../service/verify.js';
 import { ErrorBody, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
 
-const Body = z.object({
-  key: z.string().max(512),
+export const VerifyBody = z.object({
+  key: z.string().max(512), // fast-verify.ts KEY_MAX
   scopes: z.array(z.string().min(1).max(100)).max(50).optional().describe('Scopes or roles the key must hold'),
 });
 
@@ -21,6 +21,28 @@ const Out = z.object({
   expiresAt: Timestamp.nullable(),
 });
 
+/** What leaves the server, in the schema's field order (the fast path serializes this directly). */
+export function presentVerifyResult(r: VerifyResult): z.infer<typeof Out> {
+  return {
+    valid: r.valid,
+    code: r.code,
+    keyId: r.keyId,
+    accountId: r.accountId,
+    applicationId: r.applicationId,
+    kind: r.kind,
+    scopes: r.scopes,
+    expiresAt: r.expiresAt,
+  };
+}
+
+/** Verification as both the route and the fast path answer it: a valid key counts as used. */
+export async function verifyAndRecord(ctx: Ctx, key: string, scopes: readonly string[] | undefined): Promise<VerifyResult> {
+  const result = await verifyKey(ctx, key, scopes);
+  recordUse(ctx, result);
+  return result;
+}
+
+/** Also answered by src/http/fast-verify.ts ahead of Fastify; keep the two in step. */
 export function registerVerifyKey(app: App, ctx: Ctx) {
   app.post(
     '/v1/keys/verify',
@@ -30,14 +52,10 @@ export function registerVerifyKey(app: App, ctx: Ctx) {
         summary: 'Verify an access key',
         description:
           'Always 200 for a well-formed request: `valid` says whether to let the caller through and `code` says why not (NOT_FOUND, MALFORMED, REVOKED, EXPIRED, DISABLED, INSUFFICIENT_SCOPE).',
-        body: Body,
+        body: VerifyBody,
         response: { 200: Out, 400: ErrorBody },
       },
     },
-    async (req) => {
-      const { createdBy: _internal, ...result } = await verifyKey(ctx, req.body.key, req.body.scopes);
-      recordUse(ctx, result);
-      return result;
-    },
+    async (req) => presentVerifyResult(await verifyAndRecord(ctx, req.body.key, req.body.scopes)),
   );
 }

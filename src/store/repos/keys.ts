@@ -161,3 +161,33 @@ export async function countLiveCustomerKeys(db: Db, accountId: string, now: numb
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Many keys in one statement: bulk imports and the benchmark's store seeding. */
+export async function insertKeys(db: Db, rows: readonly { key: AccessKey; keyHash: string }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('access_keys')
+    .values(
+      rows.map(({ key: k, keyHash }) => ({
+        id: k.id,
+        account_id: k.accountId,
+        application_id: k.applicationId,
+        kind: k.kind,
+        name: k.name,
+        description: k.description,
+        key_hash: keyHash,
+        start: k.start,
+        scopes: toList(k.scopes),
+        roles: toList(k.roles),
+        status: k.status,
+        expires_at: k.expiresAt,
+        created_by: k.createdBy,
+        created_at: k.createdAt,
+        updated_at: k.updatedAt,
+        revoked_at: k.revokedAt,
+        last_used_at: k.lastUsedAt,
+        usage_count: k.usageCount,
+      })),
+    )
+    .execute();
+}

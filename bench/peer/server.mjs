@@ -1,0 +1,60 @@
+// The benchmark's peer: better-auth's API key plugin on SQLite (better-sqlite3), configured as
+// its documentation shows. Its verification is a server-side call (`auth.api.verifyApiKey`),
+// not a public route, so it is exposed on the cheapest possible wrapper: a bare node:http server.
+// Started by bench/run.ts with fork(); reports { port, key } over IPC.
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiKey } from '@better-auth/api-key';
+import Database from 'better-sqlite3';
+import { betterAuth } from 'better-auth';
+import { getMigrations } from 'better-auth/db/migration';
+
+const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-peer-'));
+const db = new Database(join(dir, 'auth.db'));
+// The same journal settings Keyward's SQLite store uses, so the peer is not held back by an
+// fsync per verification (its verify writes usage counters to the key row).
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+const options = {
+  database: db,
+  secret: 'bench-secret-bench-secret-bench-secret-0123',
+  baseURL: 'http://127.0.0.1',
+  emailAndPassword: { enabled: true },
+  logger: { disabled: true },
+  // The default (10 requests a day per key) would refuse the benchmark after 10 calls.
+  plugins: [apiKey({ rateLimit: { enabled: false } })],
+};
+const auth = betterAuth(options);
+const { runMigrations } = await getMigrations(options);
+await runMigrations();
+
+const { user } = await auth.api.signUpEmail({ body: { email: 'bench@example.com', password: 'bench-password-1', name: 'Bench' } });
+const created = await auth.api.createApiKey({ body: { userId: user.id, name: 'bench' } });
+
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    let status = 200;
+    let body;
+    try {
+      const { key } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const result = await auth.api.verifyApiKey({ body: { key } });
+      body = JSON.stringify({ valid: result.valid, code: result.error?.code ?? null, keyId: result.key?.id ?? null });
+    } catch (e) {
+      status = 400;
+      body = JSON.stringify({ error: String(e?.message ?? e) });
+    }
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+});
+server.listen(0, '127.0.0.1', () => {
+  process.send?.({ ready: true, port: server.address().port, key: created.key });
+});
+process.on('disconnect', () => process.exit(0));
+process.on('message', (m) => {
+  if (m.ask === 'cpu') process.send?.(process.cpuUsage());
+});

@@ -1,0 +1,343 @@
+/**
+ * `npm run bench`: one run, every target in turn, same load for each. Servers and the load
+ * generator run in separate processes (fork), so nothing shares an event loop with what it
+ * measures. Writes bench/results/latest.json and latest.md. See docs/performance.md.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateKey } from '../src/core/key-format.js';
+import { ask, runLoad, type Started, startTarget, stopTarget } from './lib/child.js';
+import { type ProbeResult, probeLatency } from './lib/probe.js';
+import type { LoadResult, LoadSpec } from './lib/types.js';
+import { renderMarkdown } from './report.js';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** `http` (targets a–d) and/or `scale` (e). */
+const PARTS = (process.env.BENCH_PARTS ?? 'http,scale').split(',');
+const SCALE = (process.env.BENCH_SCALE ?? '1k,100k,1M').split(',').filter(Boolean);
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export interface TargetResult {
+  name: string;
+  group: 'ceiling' | 'keyward' | 'peer' | 'invalid';
+  description: string;
+  skipped?: string;
+  load?: LoadResult;
+  /** Server process CPU time (user + system) per request answered. */
+  cpuUsPerRequest?: number;
+  /** req/s of every round (the main targets run ROUNDS times, interleaved). */
+  rounds?: number[];
+  /** Latency at half the target's measured maximum rate (open loop), microsecond probe. */
+  halfLoad?: { rate: number; load: LoadResult; probe: ProbeResult };
+}
+
+export interface ScaleResult {
+  keys: number;
+  seedSeconds: number;
+  dbMegabytes: number;
+  startMs: number;
+  rssMegabytes: number;
+  heapUsedMegabytes: number;
+  load: LoadResult;
+  probe: ProbeResult;
+  /** findKeyForVerification timed in-process, cache bypassed: the cold path at this size. */
+  storeLookup: ProbeResult;
+  cacheEntries: number;
+}
+
+const log = (s: string) => process.stdout.write(`[bench] ${s}\n`);
+
+function spec(url: string, over: Partial<LoadSpec> = {}): LoadSpec {
+  return { url, method: 'POST', headers: JSON_HEADERS, connections: CONNECTIONS, durationSeconds: DURATION, ...over };
+}
+
+async function warmAndLoad(s: LoadSpec): Promise<LoadResult> {
+  await runLoad({ ...s, durationSeconds: 2 });
+  return runLoad(s);
+}
+
+async function withTarget<T>(started: Promise<Started>, fn: (s: Started) => Promise<T>): Promise<T> {
+  const s = await started;
+  try {
+    return await fn(s);
+  } finally {
+    await stopTarget(s);
+  }
+}
+
+async function halfLoad(s: LoadSpec, max: LoadResult, probeInit: Parameters<typeof probeLatency>[1]) {
+  const rate = Math.round(max.requestsPerSecond / 2);
+  const [load, probe] = await Promise.all([runLoad({ ...s, overallRate: rate }), probeLatency(s.url, probeInit, (DURATION - 1) * 1000)]);
+  return { rate, load, probe };
+}
+
+function ensurePeerInstalled(): void {
+  const peer = here('./peer');
+  if (existsSync(join(peer, 'node_modules', 'better-auth'))) return;
+  log('installing the peer (better-auth) in bench/peer ...');
+  execSync('npm ci --no-audit --no-fund', { cwd: peer, stdio: 'inherit' });
+}
+
+interface Server {
+  name: string;
+  group: TargetResult['group'];
+  description: string;
+  started: Started;
+  spec: LoadSpec;
+  probe: Parameters<typeof probeLatency>[1];
+}
+
+/** CPU time the server process spent per request during one load: robust on a shared machine. */
+async function loadWithCpu(s: Started, l: LoadSpec): Promise<{ load: LoadResult; cpuUsPerRequest: number }> {
+  const before = await ask<NodeJS.CpuUsage>(s, 'cpu');
+  const load = await runLoad(l);
+  const after = await ask<NodeJS.CpuUsage>(s, 'cpu');
+  const cpu = after.user - before.user + (after.system - before.system);
+  return { load, cpuUsPerRequest: load.totalRequests > 0 ? cpu / load.totalRequests : 0 };
+}
+
+const median = <T>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)] as T;
+
+/**
+ * (a) ceiling, (b) Keyward verify and (c) the peer, all started at once and loaded in
+ * alternation, ROUNDS times: background load on a shared machine then hits each about equally.
+ * Each target's median round is reported.
+ */
+async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started; peer: Started; routes: string[] }> {
+  ensurePeerInstalled();
+  const [ceiling, keyward, peer] = await Promise.all([
+    startTarget(here('./targets/ceiling.ts')),
+    startTarget(here('./targets/keyward.ts')),
+    startTarget(here('./peer/server.mjs'), {}, { tsx: false }),
+  ]);
+  const kwBody = JSON.stringify({ key: keyward.ready.key });
+  const peerBody = JSON.stringify({ key: peer.ready.key });
+  const servers: Server[] = [
+    {
+      name: 'ceiling: bare node:http',
+      group: 'ceiling',
+      description: 'node:http answering 200 {"valid":true} to the same request as verify',
+      started: ceiling,
+      spec: spec(`http://127.0.0.1:${ceiling.ready.port}/`, { bodies: [kwBody] }),
+      probe: { method: 'POST', headers: JSON_HEADERS, body: kwBody },
+    },
+    {
+      name: 'keyward: POST /v1/keys/verify (valid key)',
+      group: 'keyward',
+      description: 'SQLite store, verification cache warm, node:http fast path',
+      started: keyward,
+      spec: spec(`http://127.0.0.1:${keyward.ready.port}/v1/keys/verify`, { bodies: [kwBody] }),
+      probe: { method: 'POST', headers: JSON_HEADERS, body: kwBody },
+    },
+    {
+      name: 'peer: better-auth verifyApiKey (valid key)',
+      group: 'peer',
+      description: 'better-auth 1.7.5 + @better-auth/api-key on better-sqlite3 (WAL), bare node:http wrapper',
+      started: peer,
+      spec: spec(`http://127.0.0.1:${peer.ready.port}/verify`, { bodies: [peerBody] }),
+      probe: { method: 'POST', headers: JSON_HEADERS, body: peerBody },
+    },
+  ];
+  for (const sv of servers) await runLoad({ ...sv.spec, durationSeconds: 2 });
+  const rounds = new Map<string, { load: LoadResult; cpuUsPerRequest: number }[]>();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const sv of servers) {
+      log(`round ${r + 1}/${ROUNDS}: ${sv.name}`);
+      rounds.set(sv.name, [...(rounds.get(sv.name) ?? []), await loadWithCpu(sv.started, sv.spec)]);
+    }
+  }
+  const results: TargetResult[] = [];
+  for (const sv of servers) {
+    const all = rounds.get(sv.name) ?? [];
+    const best = median(all, (x) => x.load.requestsPerSecond);
+    const result: TargetResult = {
+      name: sv.name,
+      group: sv.group,
+      description: sv.description,
+      load: best.load,
+      cpuUsPerRequest: median(all, (x) => x.cpuUsPerRequest).cpuUsPerRequest,
+      rounds: all.map((x) => Math.round(x.load.requestsPerSecond)),
+    };
+    if (sv.group !== 'ceiling') {
+      log(`half load: ${sv.name}`);
+      result.halfLoad = await halfLoad(sv.spec, best.load, sv.probe);
+    }
+    results.push(result);
+  }
+  await stopTarget(ceiling);
+  return { results, keyward, peer, routes: keyward.ready.routes ?? [] };
+}
+
+/** (b) the other Keyward verification routes and (d) invalid keys, against the same process. */
+async function benchKeywardMore(s: Started): Promise<TargetResult[]> {
+  const key = s.ready.key as string;
+  const url = `http://127.0.0.1:${s.ready.port}/v1/keys/verify`;
+  const results: TargetResult[] = [await benchAuthorizeBearer(s, key), await benchAuthorizeCtn1(s)];
+  const malformed = Array.from({ length: 1000 }, () => JSON.stringify({ key: `kw_${randomChars(36)}` }));
+  log('keyward: random keys');
+  results.push({
+    name: 'keyward: verify random keys (bad checksum)',
+    group: 'invalid',
+    description: '1000 distinct random kw_ strings rotated: refused by the checksum, no store read',
+    ...(await loadWithCpu(s, spec(url, { bodies: malformed }))),
+  });
+  const unknown = Array.from({ length: 1000 }, () => JSON.stringify({ key: generateKey() }));
+  log('keyward: unknown keys');
+  results.push({
+    name: 'keyward: verify unknown well-formed keys',
+    group: 'invalid',
+    description: '1000 distinct keys with valid checksums that do not exist, rotated: one read each, then the negative cache',
+    ...(await loadWithCpu(s, spec(url, { bodies: unknown }))),
+  });
+  return results;
+}
+
+/** GET /v1/authorize with a bearer key, as nginx auth_request sends it. */
+async function benchAuthorizeBearer(s: Started, key: string): Promise<TargetResult> {
+  log('keyward: authorize (bearer)');
+  const headers = { authorization: `Bearer ${key}`, 'x-original-method': 'GET', 'x-original-uri': '/integration/device/csvExport' };
+  return {
+    name: 'keyward: GET /v1/authorize (bearer)',
+    group: 'keyward',
+    description: "ext-authz with Authorization: Bearer, a URI the key's scope grants",
+    ...(await loadWithCpu(s, spec(`http://127.0.0.1:${s.ready.port}/v1/authorize`, { method: 'GET', headers }))),
+  };
+}
+
+/** GET /v1/authorize with a CTN1 device signature; every request freshly signed (no replays). */
+async function benchAuthorizeCtn1(s: Started): Promise<TargetResult> {
+  const name = 'keyward: GET /v1/authorize (CTN1 signature)';
+  const device = s.ready.device;
+  if (!device) return { name, group: 'keyward', description: '', skipped: 'the target created no device' };
+  log('keyward: authorize (CTN1)');
+  const headers = { 'x-original-method': 'GET', 'x-original-host': 'api.example.com' };
+  return {
+    name,
+    group: 'keyward',
+    description: 'ext-authz with a CTN1-HMAC-SHA256 signature, signed per request by the load generator (distinct query each time)',
+    ...(await loadWithCpu(
+      s,
+      spec(`http://127.0.0.1:${s.ready.port}/v1/authorize`, {
+        method: 'GET',
+        headers,
+        ctn1: { deviceId: device.id, secret: device.secret, host: 'api.example.com', path: '/integration/device/status' },
+      }),
+    )),
+  };
+}
+
+async function benchPeerInvalid(s: Started): Promise<TargetResult> {
+  const url = `http://127.0.0.1:${s.ready.port}/verify`;
+  const invalid = Array.from({ length: 1000 }, () => JSON.stringify({ key: randomChars(64) }));
+  log('peer: random keys');
+  return {
+    name: 'peer: better-auth verifyApiKey (random keys)',
+    group: 'invalid',
+    description: '1000 distinct random keys rotated',
+    ...(await loadWithCpu(s, spec(url, { bodies: invalid }))),
+  };
+}
+
+// (e) the store at scale
+const SIZES: Record<string, number> = { '1k': 1_000, '10k': 10_000, '100k': 100_000, '1M': 1_000_000 };
+
+async function benchScale(label: string): Promise<ScaleResult> {
+  const keys = SIZES[label] ?? Number(label);
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-scale-'));
+  try {
+    const t0 = performance.now();
+    const seeded = await startTarget(here('./targets/keyward.ts'), { BENCH_DB_DIR: dir, BENCH_SEED: String(keys) });
+    const seedSeconds = (performance.now() - t0) / 1000;
+    const sample = seeded.ready.keys ?? [];
+    await new Promise((r) => seeded.child.once('exit', r));
+    const dbMegabytes = statSync(join(dir, 'keyward.db')).size / 2 ** 20;
+    const tFork = performance.now();
+    return await withTarget(startTarget(here('./targets/keyward.ts'), { BENCH_DB_DIR: dir, BENCH_EXISTING: '1' }), async (s) => {
+      const url = `http://127.0.0.1:${s.ready.port}/v1/keys/verify`;
+      const first = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ key: sample[0] }) });
+      const answer = (await first.json()) as { code: string };
+      // Process start (fork) to the first verification answered over HTTP.
+      const startMs = performance.now() - tFork;
+      if (answer.code !== 'VALID') throw new Error(`scale ${label}: sample key answered ${answer.code}`);
+      const bodies = sample.map((k) => JSON.stringify({ key: k }));
+      const load = await warmAndLoad(spec(url, { bodies }));
+      const half = await halfLoad(spec(url, { bodies }), load, { method: 'POST', headers: JSON_HEADERS, body: bodies[1] ?? bodies[0] });
+      await ask(s, 'fill', { keys: sample });
+      const mem = await ask<{ rss: number; heapUsed: number; cache?: { size: number } }>(s, 'memory');
+      const storeLookup = await ask<ProbeResult>(s, 'lookup', { keys: shuffled(sample).slice(0, 2000) });
+      return {
+        keys,
+        seedSeconds,
+        dbMegabytes,
+        startMs,
+        rssMegabytes: mem.rss / 2 ** 20,
+        heapUsedMegabytes: mem.heapUsed / 2 ** 20,
+        load,
+        probe: half.probe,
+        storeLookup,
+        cacheEntries: mem.cache?.size ?? 0,
+      };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function shuffled<T>(xs: T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+function randomChars(n: number): string {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return s;
+}
+
+async function main() {
+  const startedAt = new Date().toISOString();
+  log(`connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')}`);
+  const targets: TargetResult[] = [];
+  if (PARTS.includes('http')) {
+    const main = await benchMain();
+    targets.push(...main.results, ...(await benchKeywardMore(main.keyward)), await benchPeerInvalid(main.peer));
+    await stopTarget(main.keyward);
+    await stopTarget(main.peer);
+  }
+  const scale: ScaleResult[] = [];
+  for (const label of PARTS.includes('scale') ? SCALE : []) {
+    log(`scale ${label} ...`);
+    scale.push(await benchScale(label));
+  }
+  const results = {
+    startedAt,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    settings: {
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      rounds: ROUNDS,
+      scale: SCALE,
+      loadGenerator: 'autocannon 8 (own process)',
+    },
+    targets,
+    scale,
+  };
+  mkdirSync(here('./results'), { recursive: true });
+  writeFileSync(here('./results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const md = renderMarkdown(results);
+  writeFileSync(here('./results/latest.md'), md);
+  process.stdout.write(`\n${md}`);
+}
+
+await main();

@@ -1,0 +1,139 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey } from '../../src/core/key-format.js';
+import { createFastVerify } from '../../src/http/fast-verify.js';
+import { appWithKey, createHarness, DIALECTS, type Harness } from '../harness.js';
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+/** Response bodies are checked field by field. */
+const json = async (res: Response): Promise<any> => res.json();
+
+/** Status, content type and body with the request id blanked: what must not differ between paths. */
+function normalize(status: number, type: string | null, requestId: string | null, text: string) {
+  return { status, type, hasRequestId: /^req_/.test(requestId ?? ''), body: text.replaceAll(/req_[0-9A-Za-z]+/g, 'req_X') };
+}
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(!dialect.enabled)(`POST /v1/keys/verify fast path [${dialect.name}]`, () => {
+    let h: Harness;
+    let base: string;
+    let valid: { key: string; keyId: string };
+    let revoked: string;
+    beforeAll(async () => {
+      h = await createHarness(dialect);
+      await h.kw.app.listen({ host: '127.0.0.1', port: 0 });
+      base = `http://127.0.0.1:${(h.kw.app.server.address() as AddressInfo).port}`;
+      const t = await h.tenant();
+      valid = await appWithKey(h, t, t.adminToken, ['device:read']);
+      const r = await appWithKey(h, t, t.adminToken);
+      await h.call('POST', `/v1/accounts/${t.accountId}/keys/${r.keyId}/revoke`, { token: t.adminToken });
+      revoked = r.key;
+    });
+    afterAll(async () => h?.close());
+
+    const cases: [string, Record<string, string>, () => string][] = [
+      ['valid key', JSON_TYPE, () => JSON.stringify({ key: valid.key })],
+      ['valid key, held scope', JSON_TYPE, () => JSON.stringify({ key: valid.key, scopes: ['device:read'] })],
+      ['valid key, missing scope', JSON_TYPE, () => JSON.stringify({ key: valid.key, scopes: ['device:fuota'] })],
+      ['revoked key', JSON_TYPE, () => JSON.stringify({ key: revoked })],
+      ['unknown key', JSON_TYPE, () => JSON.stringify({ key: generateKey() })],
+      ['malformed key', JSON_TYPE, () => JSON.stringify({ key: 'kw_nope' })],
+      ['extra fields are ignored', JSON_TYPE, () => JSON.stringify({ key: valid.key, other: 1 })],
+      ['"constructor" as a value', JSON_TYPE, () => JSON.stringify({ key: 'constructor' })],
+      ['charset in content type', { 'content-type': 'application/json; charset=utf-8' }, () => JSON.stringify({ key: valid.key })],
+      ['invalid JSON', JSON_TYPE, () => '{bad'],
+      ['__proto__ poisoning', JSON_TYPE, () => '{"key":"a","__proto__":{"x":1}}'],
+      ['constructor poisoning', JSON_TYPE, () => '{"key":"a","constructor":{"prototype":{"x":1}}}'],
+      ['array body', JSON_TYPE, () => '[]'],
+      ['null body', JSON_TYPE, () => 'null'],
+      ['key of the wrong type', JSON_TYPE, () => '{"key":5}'],
+      ['missing key', JSON_TYPE, () => '{}'],
+      ['key of the longest length', JSON_TYPE, () => JSON.stringify({ key: 'x'.repeat(512) })],
+      ['key too long', JSON_TYPE, () => JSON.stringify({ key: 'x'.repeat(513) })],
+      ['empty scopes', JSON_TYPE, () => JSON.stringify({ key: valid.key, scopes: [] })],
+      ['scopes not an array', JSON_TYPE, () => JSON.stringify({ key: valid.key, scopes: 'device:read' })],
+      ['empty scope name', JSON_TYPE, () => JSON.stringify({ key: valid.key, scopes: [''] })],
+      ['too many scopes', JSON_TYPE, () => JSON.stringify({ key: valid.key, scopes: Array(51).fill('a') })],
+      ['wrong content type (declined, Fastify answers)', { 'content-type': 'text/plain' }, () => JSON.stringify({ key: valid.key })],
+    ];
+
+    it.each(cases)('answers exactly like the Fastify route: %s', async (_name, headers, body) => {
+      const payload = body();
+      const real = await fetch(`${base}/v1/keys/verify`, { method: 'POST', headers, body: payload });
+      const viaServer = normalize(real.status, real.headers.get('content-type'), real.headers.get('x-request-id'), await real.text());
+      const injected = await h.kw.app.inject({ method: 'POST', url: '/v1/keys/verify', headers, payload });
+      const viaFastify = normalize(
+        injected.statusCode,
+        String(injected.headers['content-type'] ?? '') || null,
+        String(injected.headers['x-request-id'] ?? '') || null,
+        injected.body,
+      );
+      expect(viaServer).toEqual(viaFastify);
+      expect(viaServer.hasRequestId).toBe(true);
+      expect(viaServer.status).toBeLessThan(500);
+    });
+
+    it("regression: the server made for the fast path keeps Fastify's timeouts (keep-alive 72 s, not node's 5 s)", () => {
+      expect(h.kw.app.server.keepAliveTimeout).toBe(72_000);
+    });
+
+    it('the verify route is still documented in OpenAPI', async () => {
+      const doc = await h.call('GET', '/openapi.json');
+      expect(doc.body.paths['/v1/keys/verify'].post.responses['200']).toBeDefined();
+    });
+
+    it('other routes still go through Fastify on the same server', async () => {
+      const res = await fetch(`${base}/v1/keys/verify?x=1`, {
+        method: 'POST',
+        headers: JSON_TYPE,
+        body: JSON.stringify({ key: valid.key }),
+      });
+      expect(res.status).toBe(200);
+      expect((await json(res)).code).toBe('VALID');
+      const missing = await fetch(`${base}/v1/nothing`);
+      expect(missing.status).toBe(404);
+      expect((await json(missing)).error.code).toBe('ROUTE_NOT_FOUND');
+    });
+
+    it('takes only the plain case and declines everything else before reading the body', async () => {
+      const fast = createFastVerify(h.kw.ctx, { bodyLimit: 1024, logError: () => {} });
+      let declined = 0;
+      const server: Server = createServer((req, res) => {
+        if (!fast(req, res)) {
+          declined++;
+          res.writeHead(599).end();
+        }
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const ok = await fetch(`${url}/v1/keys/verify`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ key: valid.key }) });
+        expect((await json(ok)).code).toBe('VALID');
+        expect(declined).toBe(0);
+        const declines: [string, RequestInit][] = [
+          ['/v1/keys/verify', { method: 'GET' }],
+          ['/v1/keys/verify?x=1', { method: 'POST', headers: JSON_TYPE, body: '{}' }],
+          ['/v1/keys/verify', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' }],
+          ['/v1/keys/verify', { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ key: 'x'.repeat(2000) }) }],
+          ['/v1/keys/verify', { method: 'POST', headers: JSON_TYPE, body: '' }],
+        ];
+        for (const [path, init] of declines) expect((await fetch(`${url}${path}`, init)).status).toBe(599);
+        expect(declined).toBe(declines.length);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    });
+
+    it('a revoke is seen by the fast path as soon as it has returned', async () => {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken);
+      const verify = async () =>
+        (await json(await fetch(`${base}/v1/keys/verify`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ key: k.key }) })))
+          .code;
+      expect(await verify()).toBe('VALID');
+      await h.call('POST', `/v1/accounts/${t.accountId}/keys/${k.keyId}/revoke`, { token: t.adminToken });
+      expect(await verify()).toBe('REVOKED');
+    });
+  });
+}
