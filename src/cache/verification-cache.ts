@@ -57,8 +57,12 @@ export class VerificationCache {
     return this.opts.maxEntries > 0;
   }
 
-  lookup(keyHash: string): Promise<KeyVerificationRecord | undefined> {
-    if (!this.enabled) return this.load(keyHash);
+  /**
+   * What the cache knows right now, without a store read: the record (a hit), `null` (a
+   * negative hit: known not to exist), or `undefined` (not cached: call `lookup`).
+   */
+  peek(keyHash: string): KeyVerificationRecord | null | undefined {
+    if (!this.enabled) return undefined;
     const now = this.opts.now();
     const entry = this.positive.get(keyHash);
     if (entry !== undefined) {
@@ -67,7 +71,7 @@ export class VerificationCache {
         // Re-insert to mark as most recently used (Map keeps insertion order).
         this.positive.delete(keyHash);
         this.positive.set(keyHash, entry);
-        return Promise.resolve(entry.record);
+        return entry.record;
       }
       this.remove(keyHash);
     }
@@ -75,10 +79,17 @@ export class VerificationCache {
     if (negativeUntil !== undefined) {
       if (negativeUntil > now) {
         this.counters.negativeHits++;
-        return Promise.resolve(undefined);
+        return null;
       }
       this.negative.delete(keyHash);
     }
+    return undefined;
+  }
+
+  lookup(keyHash: string): Promise<KeyVerificationRecord | undefined> {
+    if (!this.enabled) return this.load(keyHash);
+    const known = this.peek(keyHash);
+    if (known !== undefined) return Promise.resolve(known ?? undefined);
     this.counters.misses++;
     const pending = this.inflight.get(keyHash);
     if (pending !== undefined) return pending;

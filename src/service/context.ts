@@ -20,6 +20,8 @@ export interface Ctx {
   now: () => number;
   /** How verification finds a key by its hash; a cache may wrap the store lookup. */
   keyLookup: (keyHash: string) => Promise<KeyVerificationRecord | undefined>;
+  /** What `keyLookup` could answer without a store read: record, null (known absent) or undefined (unknown). */
+  keyPeek: (keyHash: string) => KeyVerificationRecord | null | undefined;
   /** Buffered last-used times and usage counts (flushed in batches, and on close). */
   usage: UsageRecorder;
   /** Seals and opens device secrets under the master key. */
@@ -41,6 +43,7 @@ export function createContext(store: Store, config: Config, now: () => number = 
     changes,
     now,
     keyLookup: (keyHash) => findKeyForVerification(store.db, keyHash),
+    keyPeek: () => undefined,
     usage: new UsageRecorder(store, config.usageFlushIntervalMs),
     secrets: new SecretBox(loadMasterKey(config).key),
     deviceLookup: (deviceId) => findDeviceForSigning(store.db, deviceId),
@@ -58,6 +61,7 @@ export function createContext(store: Store, config: Config, now: () => number = 
   if (cache.enabled) {
     changes.subscribe((change) => cache.invalidate(change));
     ctx.keyLookup = (keyHash) => cache.lookup(keyHash);
+    ctx.keyPeek = (keyHash) => cache.peek(keyHash);
     ctx.verificationCache = cache;
   }
   return ctx;

@@ -42,15 +42,33 @@ export function decide(record: KeyVerificationRecord | undefined, required: read
   return { valid: true, code: 'VALID', ...base };
 }
 
+/** What a verification needs before any lookup: the answer already, or the hash to look up. */
+function prepare(ctx: Ctx, presented: string, requiredScopes: readonly string[]): VerifyResult | { keyHash: string; required: string[] } {
+  if (!isWellFormedKey(presented)) return { valid: false, code: 'MALFORMED', ...EMPTY };
+  const { scopes, unknown } = ctx.catalogue.expand(requiredScopes.filter((s) => !ctx.catalogue.isManagementScope(s)));
+  const required = [...scopes, ...unknown, ...requiredScopes.filter((s) => ctx.catalogue.isManagementScope(s))];
+  return { keyHash: hashSecret(presented), required };
+}
+
 /**
  * Verifies a presented access key. Malformed keys (wrong shape or checksum) are refused
  * before any lookup. Required names may be scopes or roles; an unknown name can never be
  * satisfied.
  */
 export async function verifyKey(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): Promise<VerifyResult> {
-  if (!isWellFormedKey(presented)) return { valid: false, code: 'MALFORMED', ...EMPTY };
-  const { scopes, unknown } = ctx.catalogue.expand(requiredScopes.filter((s) => !ctx.catalogue.isManagementScope(s)));
-  const required = [...scopes, ...unknown, ...requiredScopes.filter((s) => ctx.catalogue.isManagementScope(s))];
-  const record = await ctx.keyLookup(hashSecret(presented));
-  return decide(record, required, ctx.now());
+  const p = prepare(ctx, presented, requiredScopes);
+  if (!('keyHash' in p)) return p;
+  return decide(await ctx.keyLookup(p.keyHash), p.required, ctx.now());
+}
+
+/**
+ * The same verification answered synchronously when no store read is needed (malformed,
+ * or the cache already knows the hash), else undefined: callers then use `verifyKey`.
+ * Lets the hot path answer without a promise turn.
+ */
+export function verifyKeyNow(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): VerifyResult | undefined {
+  const p = prepare(ctx, presented, requiredScopes);
+  if (!('keyHash' in p)) return p;
+  const known = ctx.keyPeek(p.keyHash);
+  return known === undefined ? undefined : decide(known ?? undefined, p.required, ctx.now());
 }

@@ -204,3 +204,30 @@ describe('VerificationCache', () => {
     expect(s.calls).toHaveLength(2);
   });
 });
+
+describe('VerificationCache.peek', () => {
+  it('answers hits and negative hits without a store read, and undefined for the unknown', async () => {
+    let loads = 0;
+    const rows = new Map<string, unknown>([['h1', { key: { id: 'k1' } }]]);
+    const cache = new VerificationCache({
+      load: async (h) => {
+        loads++;
+        return rows.get(h) as never;
+      },
+      now: () => 0,
+      maxEntries: 10,
+      ttlMs: 1000,
+      maxNegative: 10,
+      negativeTtlMs: 1000,
+    });
+    expect(cache.peek('h1')).toBeUndefined();
+    expect(cache.peek('nope')).toBeUndefined();
+    expect(loads).toBe(0);
+    await cache.lookup('h1');
+    await cache.lookup('nope');
+    expect(loads).toBe(2);
+    expect(cache.peek('h1')).toEqual({ key: { id: 'k1' } });
+    expect(cache.peek('nope')).toBeNull();
+    expect(loads).toBe(2);
+  });
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Ctx } from '../../service/context.js';
 import { recordUse } from '../../service/usage.js';
-import { VERIFY_CODES, type VerifyResult, verifyKey } from '../../service/verify.js';
+import { VERIFY_CODES, type VerifyResult, verifyKey, verifyKeyNow } from '../../service/verify.js';
 import { ErrorBody, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -39,6 +39,13 @@ export function presentVerifyResult(r: VerifyResult): z.infer<typeof Out> {
 export async function verifyAndRecord(ctx: Ctx, key: string, scopes: readonly string[] | undefined): Promise<VerifyResult> {
   const result = await verifyKey(ctx, key, scopes);
   recordUse(ctx, result);
+  return result;
+}
+
+/** `verifyAndRecord` when it can answer without a store read, else undefined. */
+export function verifyAndRecordNow(ctx: Ctx, key: string, scopes: readonly string[] | undefined): VerifyResult | undefined {
+  const result = verifyKeyNow(ctx, key, scopes);
+  if (result) recordUse(ctx, result);
   return result;
 }
 
