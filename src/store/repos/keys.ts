@@ -27,29 +27,7 @@ function toKey(r: AccessKeyRow): AccessKey {
 }
 
 export async function insertKey(db: Db, k: AccessKey, keyHash: string): Promise<void> {
-  await db
-    .insertInto('access_keys')
-    .values({
-      id: k.id,
-      account_id: k.accountId,
-      application_id: k.applicationId,
-      kind: k.kind,
-      name: k.name,
-      description: k.description,
-      key_hash: keyHash,
-      start: k.start,
-      scopes: toList(k.scopes),
-      roles: toList(k.roles),
-      status: k.status,
-      expires_at: k.expiresAt,
-      created_by: k.createdBy,
-      created_at: k.createdAt,
-      updated_at: k.updatedAt,
-      revoked_at: k.revokedAt,
-      last_used_at: k.lastUsedAt,
-      usage_count: k.usageCount,
-    })
-    .execute();
+  await insertKeys(db, [{ key: k, keyHash }]);
 }
 
 export async function findKey(db: Db, accountId: string, id: string): Promise<AccessKey | undefined> {
