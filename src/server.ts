@@ -25,10 +25,21 @@ export async function createKeyward(
   if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
   const app = await buildApp(ctx, { logger: opts.logger ?? false });
   ctx.usage.start();
+  const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
   const relay =
-    config.redisUrl && ctx.verificationCache
-      ? await startRedisInvalidation(config.redisUrl, ctx.changes, ctx.verificationCache, (err) =>
-          app.log.warn({ err }, 'cache invalidation relay error'),
+    config.redisUrl && caches.length > 0
+      ? await startRedisInvalidation(
+          config.redisUrl,
+          ctx.changes,
+          {
+            invalidate: (change) => {
+              for (const c of caches) c.invalidate(change);
+            },
+            clear: () => {
+              for (const c of caches) c.clear();
+            },
+          },
+          (err) => app.log.warn({ err }, 'cache invalidation relay error'),
         )
       : undefined;
   return {

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Change, ChangeFeed } from '../core/changes.js';
-import type { VerificationCache } from './verification-cache.js';
+/** Anything holding state derived from the store: the key and device caches. */
+export interface Invalidatable {
+  invalidate(change: Change): void;
+  clear(): void;
+}
 
 export const INVALIDATION_CHANNEL = 'keyward:changes';
 
@@ -19,7 +23,7 @@ interface Envelope {
 export async function startRedisInvalidation(
   url: string,
   changes: ChangeFeed,
-  cache: VerificationCache,
+  cache: Invalidatable,
   onError: (error: unknown) => void = () => {},
 ): Promise<{ close(): Promise<void> }> {
   const node = randomBytes(8).toString('hex');

@@ -1,4 +1,5 @@
 import { MemoryReplayGuard, type ReplayGuard } from '../auth/replay-cache.js';
+import { DeviceSigningCache } from '../cache/device-cache.js';
 import { VerificationCache } from '../cache/verification-cache.js';
 import type { Config } from '../config.js';
 import { CatalogueIndex } from '../core/catalogue.js';
@@ -32,6 +33,8 @@ export interface Ctx {
   replay: ReplayGuard;
   /** The cache behind `keyLookup`, for stats and tests; absent when a context is built by hand. */
   verificationCache?: VerificationCache;
+  /** The cache behind `deviceLookup`; absent when disabled. */
+  deviceCache?: DeviceSigningCache;
 }
 
 export function createContext(store: Store, config: Config, now: () => number = Date.now): Ctx {
@@ -63,6 +66,18 @@ export function createContext(store: Store, config: Config, now: () => number = 
     ctx.keyLookup = (keyHash) => cache.lookup(keyHash);
     ctx.keyPeek = (keyHash) => cache.peek(keyHash);
     ctx.verificationCache = cache;
+  }
+  const devices = new DeviceSigningCache({
+    load: (deviceId) => findDeviceForSigning(store.db, deviceId),
+    now: () => ctx.now(),
+    maxEntries: config.verifyCacheSize,
+    ttlMs: config.verifyCacheTtlMs,
+    negativeTtlMs: config.verifyNegativeCacheTtlMs,
+  });
+  if (devices.enabled) {
+    changes.subscribe((change) => devices.invalidate(change));
+    ctx.deviceLookup = (deviceId) => devices.lookup(deviceId);
+    ctx.deviceCache = devices;
   }
   return ctx;
 }

@@ -61,6 +61,8 @@ export async function createDevice(
       details: { name: device.name, secretSource: device.secretSource },
     });
   });
+  // A device ID looked up before it existed is remembered as unknown: drop that at once.
+  ctx.changes.publish({ type: 'device', deviceId: device.id });
   return { device, secret };
 }
 

@@ -95,6 +95,7 @@ export async function verifySignedRequest(ctx: Ctx, req: SignedRequest): Promise
   }
   if (device.lastUsedAt === null || now - device.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
     await touchDeviceUsed(ctx.store.db, device.id, now);
+    ctx.deviceCache?.touched(device.id, now);
   }
   return { valid: true, code: 'VALID', ...found };
 }

@@ -1,0 +1,127 @@
+import type { Change } from '../core/changes.js';
+import type { DeviceSigningRecord } from '../store/repos/devices.js';
+
+export interface DeviceCacheOptions {
+  /** The store read being cached: the device and the sealed secret it signs with. */
+  load: (deviceId: string) => Promise<DeviceSigningRecord | undefined>;
+  now: () => number;
+  /** Entries kept (LRU), known and unknown devices together; 0 disables the cache. */
+  maxEntries: number;
+  /** Safety net for changes made by other nodes, which this node may not hear about. */
+  ttlMs: number;
+  /** How long an unknown device ID is remembered as unknown. */
+  negativeTtlMs: number;
+}
+
+interface Entry {
+  /** null: no such device. */
+  record: DeviceSigningRecord | null;
+  expiresAt: number;
+}
+
+/**
+ * Caches what signature verification reads per device (the device row and its sealed
+ * secret, never the opened secret), so a signed request costs no store read. Every local
+ * change is published after commit and drops entries synchronously: a device change (secret
+ * reset, disable, delete, creation) drops that device; an account change (shared-secret
+ * reset) drops every device of the account. A read in flight when a change arrives is not
+ * stored (epoch check), so a reset that has returned is never undone by a stale read.
+ */
+export class DeviceSigningCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byAccount = new Map<string, Set<string>>();
+  private epoch = 0;
+  private readonly counters = { hits: 0, misses: 0, loads: 0 };
+
+  constructor(private readonly opts: DeviceCacheOptions) {}
+
+  get enabled(): boolean {
+    return this.opts.maxEntries > 0;
+  }
+
+  async lookup(deviceId: string): Promise<DeviceSigningRecord | undefined> {
+    if (!this.enabled) return this.load(deviceId);
+    const now = this.opts.now();
+    const entry = this.entries.get(deviceId);
+    if (entry !== undefined) {
+      if (entry.expiresAt > now) {
+        this.counters.hits++;
+        this.entries.delete(deviceId);
+        this.entries.set(deviceId, entry);
+        return entry.record ?? undefined;
+      }
+      this.remove(deviceId);
+    }
+    this.counters.misses++;
+    const started = this.epoch;
+    const record = await this.load(deviceId);
+    if (started === this.epoch) this.store(deviceId, record, now);
+    return record;
+  }
+
+  /** The device's last use was written to the store: keep the cached copy in step. */
+  touched(deviceId: string, at: number): void {
+    const entry = this.entries.get(deviceId);
+    if (entry?.record) entry.record = { ...entry.record, device: { ...entry.record.device, lastUsedAt: at } };
+  }
+
+  invalidate(change: Change): void {
+    switch (change.type) {
+      case 'device':
+        this.epoch++;
+        this.remove(change.deviceId);
+        break;
+      case 'account':
+        this.epoch++;
+        for (const id of this.byAccount.get(change.accountId) ?? []) this.remove(id);
+        break;
+      case 'key':
+      case 'application':
+      case 'user':
+        // Keys, applications and users are not part of a device's signing record.
+        break;
+      default:
+        this.clear();
+    }
+  }
+
+  clear(): void {
+    this.epoch++;
+    this.entries.clear();
+    this.byAccount.clear();
+  }
+
+  stats() {
+    return { ...this.counters, size: this.entries.size };
+  }
+
+  private load(deviceId: string): Promise<DeviceSigningRecord | undefined> {
+    this.counters.loads++;
+    return this.opts.load(deviceId);
+  }
+
+  private store(deviceId: string, record: DeviceSigningRecord | undefined, now: number): void {
+    const ttl = record ? this.opts.ttlMs : this.opts.negativeTtlMs;
+    this.entries.set(deviceId, { record: record ?? null, expiresAt: now + ttl });
+    if (record) {
+      const ids = this.byAccount.get(record.device.accountId) ?? new Set<string>();
+      ids.add(deviceId);
+      this.byAccount.set(record.device.accountId, ids);
+    }
+    while (this.entries.size > this.opts.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.remove(oldest);
+    }
+  }
+
+  private remove(deviceId: string): void {
+    const entry = this.entries.get(deviceId);
+    this.entries.delete(deviceId);
+    const accountId = entry?.record?.device.accountId;
+    if (accountId === undefined) return;
+    const ids = this.byAccount.get(accountId);
+    ids?.delete(deviceId);
+    if (ids?.size === 0) this.byAccount.delete(accountId);
+  }
+}
