@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { ERROR_CODES, type ErrorCode, httpStatusOf } from '../core/errors.js';
 import type { Ctx } from '../service/context.js';
 import { newRequestId } from './request-id.js';
-import { presentVerifyResult, VerifyBody, verifyAndRecord, verifyAndRecordNow } from './routes/keys-verify.js';
+import { presentVerifyResult, VerifyBody, verifyAndRecord } from './routes/keys-verify.js';
 
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
 const HEADERS_JSON = 'application/json; charset=utf-8';
@@ -60,13 +60,13 @@ function answer(ctx: Ctx, text: string, res: ServerResponse, logError: (error: u
     key = parsed.data.key;
     scopes = parsed.data.scopes;
   }
-  // A cache hit (or a malformed key) answers in this turn: no promise, no extra tick.
-  const now = verifyAndRecordNow(ctx, key, scopes);
-  if (now) {
-    send(res, 200, requestId, JSON.stringify(presentVerifyResult(now)));
+  const outcome = verifyAndRecord(ctx, key, scopes);
+  if (!(outcome instanceof Promise)) {
+    // A cache hit (or a malformed key) answers in this turn: no promise, no extra tick.
+    send(res, 200, requestId, JSON.stringify(presentVerifyResult(outcome)));
     return;
   }
-  verifyAndRecord(ctx, key, scopes).then(
+  outcome.then(
     (result) => send(res, 200, requestId, JSON.stringify(presentVerifyResult(result))),
     (error: unknown) => {
       logError(error);

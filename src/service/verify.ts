@@ -53,22 +53,18 @@ function prepare(ctx: Ctx, presented: string, requiredScopes: readonly string[])
 /**
  * Verifies a presented access key. Malformed keys (wrong shape or checksum) are refused
  * before any lookup. Required names may be scopes or roles; an unknown name can never be
- * satisfied.
+ * satisfied. Answers synchronously when no store read is needed (malformed, or the cache
+ * already knows the hash), so the hot path can reply without a promise turn; otherwise a
+ * promise of the answer.
  */
-export async function verifyKey(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): Promise<VerifyResult> {
-  const p = prepare(ctx, presented, requiredScopes);
-  if (!('keyHash' in p)) return p;
-  return decide(await ctx.keyLookup(p.keyHash), p.required, ctx.now());
-}
-
-/**
- * The same verification answered synchronously when no store read is needed (malformed,
- * or the cache already knows the hash), else undefined: callers then use `verifyKey`.
- * Lets the hot path answer without a promise turn.
- */
-export function verifyKeyNow(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): VerifyResult | undefined {
+export function verifyKeySoon(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): VerifyResult | Promise<VerifyResult> {
   const p = prepare(ctx, presented, requiredScopes);
   if (!('keyHash' in p)) return p;
   const known = ctx.keyPeek(p.keyHash);
-  return known === undefined ? undefined : decide(known ?? undefined, p.required, ctx.now());
+  if (known !== undefined) return decide(known ?? undefined, p.required, ctx.now());
+  return ctx.keyLookup(p.keyHash).then((record) => decide(record, p.required, ctx.now()));
+}
+
+export async function verifyKey(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): Promise<VerifyResult> {
+  return verifyKeySoon(ctx, presented, requiredScopes);
 }

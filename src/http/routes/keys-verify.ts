@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Ctx } from '../../service/context.js';
 import { recordUse } from '../../service/usage.js';
-import { VERIFY_CODES, type VerifyResult, verifyKey, verifyKeyNow } from '../../service/verify.js';
+import { VERIFY_CODES, type VerifyResult, verifyKeySoon } from '../../service/verify.js';
 import { ErrorBody, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -35,18 +35,20 @@ export function presentVerifyResult(r: VerifyResult): z.infer<typeof Out> {
   };
 }
 
-/** Verification as both the route and the fast path answer it: a valid key counts as used. */
-export async function verifyAndRecord(ctx: Ctx, key: string, scopes: readonly string[] | undefined): Promise<VerifyResult> {
-  const result = await verifyKey(ctx, key, scopes);
-  recordUse(ctx, result);
-  return result;
-}
-
-/** `verifyAndRecord` when it can answer without a store read, else undefined. */
-export function verifyAndRecordNow(ctx: Ctx, key: string, scopes: readonly string[] | undefined): VerifyResult | undefined {
-  const result = verifyKeyNow(ctx, key, scopes);
-  if (result) recordUse(ctx, result);
-  return result;
+/**
+ * Verification as both the route and the fast path answer it: a valid key counts as used.
+ * Synchronous when no store read is needed (see `verifyKeySoon`).
+ */
+export function verifyAndRecord(ctx: Ctx, key: string, scopes: readonly string[] | undefined): VerifyResult | Promise<VerifyResult> {
+  const outcome = verifyKeySoon(ctx, key, scopes);
+  if (outcome instanceof Promise) {
+    return outcome.then((result) => {
+      recordUse(ctx, result);
+      return result;
+    });
+  }
+  recordUse(ctx, outcome);
+  return outcome;
 }
 
 /** Also answered by src/http/fast-verify.ts ahead of Fastify; keep the two in step. */
