@@ -1,5 +1,6 @@
 import type { Change } from '../core/changes.js';
 import type { DeviceSigningRecord } from '../store/repos/devices.js';
+import { addTo, removeFrom } from './set-index.js';
 
 export interface DeviceCacheOptions {
   /** The store read being cached: the device and the sealed secret it signs with. */
@@ -73,7 +74,7 @@ export class DeviceSigningCache {
         break;
       case 'account':
         this.epoch++;
-        for (const id of this.byAccount.get(change.accountId) ?? []) this.remove(id);
+        for (const id of [...(this.byAccount.get(change.accountId) ?? [])]) this.remove(id);
         break;
       case 'key':
       case 'application':
@@ -103,11 +104,7 @@ export class DeviceSigningCache {
   private store(deviceId: string, record: DeviceSigningRecord | undefined, now: number): void {
     const ttl = record ? this.opts.ttlMs : this.opts.negativeTtlMs;
     this.entries.set(deviceId, { record: record ?? null, expiresAt: now + ttl });
-    if (record) {
-      const ids = this.byAccount.get(record.device.accountId) ?? new Set<string>();
-      ids.add(deviceId);
-      this.byAccount.set(record.device.accountId, ids);
-    }
+    if (record) addTo(this.byAccount, record.device.accountId, deviceId);
     while (this.entries.size > this.opts.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
@@ -119,9 +116,6 @@ export class DeviceSigningCache {
     const entry = this.entries.get(deviceId);
     this.entries.delete(deviceId);
     const accountId = entry?.record?.device.accountId;
-    if (accountId === undefined) return;
-    const ids = this.byAccount.get(accountId);
-    ids?.delete(deviceId);
-    if (ids?.size === 0) this.byAccount.delete(accountId);
+    if (accountId !== undefined) removeFrom(this.byAccount, accountId, deviceId);
   }
 }

@@ -1,5 +1,6 @@
 import type { Change } from '../core/changes.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
+import { addTo, removeFrom } from './set-index.js';
 
 export interface VerificationCacheOptions {
   /** The store lookup being cached (one indexed read). */
@@ -210,20 +211,4 @@ export class VerificationCache {
     removeFrom(this.byUser, key.createdBy, keyHash);
     removeFrom(this.byAccount, key.accountId, keyHash);
   }
-}
-
-function addTo(index: Map<string, Set<string>>, id: string, keyHash: string): void {
-  let set = index.get(id);
-  if (set === undefined) {
-    set = new Set();
-    index.set(id, set);
-  }
-  set.add(keyHash);
-}
-
-function removeFrom(index: Map<string, Set<string>>, id: string, keyHash: string): void {
-  const set = index.get(id);
-  if (set === undefined) return;
-  set.delete(keyHash);
-  if (set.size === 0) index.delete(id);
 }
