@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { FastifyRequest } from 'fastify';
 import { parseGatewayCredential } from '../auth/gateway-credential.js';
+import { sha256Hex } from '../core/ctn1.js';
 import { ERROR_CODES, isKeywardError, KeywardError } from '../core/errors.js';
 import { authorizeRequest, identityHeaders } from '../service/authorize.js';
 import type { Ctx } from '../service/context.js';
@@ -132,7 +132,7 @@ export function registerUpstreamProxy(app: App, ctx: Ctx) {
         uri: req.url,
         host: req.headers.host,
         contentSha256: body
-          ? createHash('sha256').update(body).digest('hex')
+          ? sha256Hex(body)
           : typeof req.headers['x-content-sha256'] === 'string'
             ? req.headers['x-content-sha256']
             : undefined,
