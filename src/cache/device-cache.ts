@@ -1,12 +1,13 @@
 import type { Change } from '../core/changes.js';
 import type { DeviceSigningRecord } from '../store/repos/devices.js';
+import { type SecondChance, secondChanceVictim } from './second-chance.js';
 import { addTo, removeFrom } from './set-index.js';
 
 export interface DeviceCacheOptions {
   /** The store read being cached: the device and the sealed secret it signs with. */
   load: (deviceId: string) => Promise<DeviceSigningRecord | undefined>;
   now: () => number;
-  /** Entries kept (LRU), known and unknown devices together; 0 disables the cache. */
+  /** Entries kept (second-chance eviction, close to LRU), known and unknown devices together; 0 disables the cache. */
   maxEntries: number;
   /** Safety net for changes made by other nodes, which this node may not hear about. */
   ttlMs: number;
@@ -14,7 +15,7 @@ export interface DeviceCacheOptions {
   negativeTtlMs: number;
 }
 
-interface Entry {
+interface Entry extends SecondChance {
   /** null: no such device. */
   record: DeviceSigningRecord | null;
   expiresAt: number;
@@ -47,8 +48,7 @@ export class DeviceSigningCache {
     if (entry !== undefined) {
       if (entry.expiresAt > now) {
         this.counters.hits++;
-        this.entries.delete(deviceId);
-        this.entries.set(deviceId, entry);
+        entry.used = true;
         return entry.record ?? undefined;
       }
       this.remove(deviceId);
@@ -103,13 +103,15 @@ export class DeviceSigningCache {
 
   private store(deviceId: string, record: DeviceSigningRecord | undefined, now: number): void {
     const ttl = record ? this.opts.ttlMs : this.opts.negativeTtlMs;
-    this.entries.set(deviceId, { record: record ?? null, expiresAt: now + ttl });
-    if (record) addTo(this.byAccount, record.device.accountId, deviceId);
-    while (this.entries.size > this.opts.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.remove(oldest);
+    this.remove(deviceId);
+    // Evict before inserting, so the new entry is never its own victim.
+    while (this.entries.size >= this.opts.maxEntries) {
+      const victim = secondChanceVictim(this.entries);
+      if (victim === undefined) break;
+      this.remove(victim);
     }
+    this.entries.set(deviceId, { record: record ?? null, expiresAt: now + ttl, used: false });
+    if (record) addTo(this.byAccount, record.device.accountId, deviceId);
   }
 
   private remove(deviceId: string): void {

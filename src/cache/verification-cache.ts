@@ -1,12 +1,13 @@
 import type { Change } from '../core/changes.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
+import { type SecondChance, secondChanceVictim } from './second-chance.js';
 import { addTo, removeFrom } from './set-index.js';
 
 export interface VerificationCacheOptions {
   /** The store lookup being cached (one indexed read). */
   load: (keyHash: string) => Promise<KeyVerificationRecord | undefined>;
   now: () => number;
-  /** Positive entries kept (LRU); 0 disables the whole cache. */
+  /** Positive entries kept (second-chance eviction, close to LRU); 0 disables the whole cache. */
   maxEntries: number;
   /** Safety net for changes made by other nodes, which this node never hears about. */
   ttlMs: number;
@@ -26,7 +27,7 @@ export interface VerificationCacheStats {
   negativeSize: number;
 }
 
-interface Entry {
+interface Entry extends SecondChance {
   record: KeyVerificationRecord;
   expiresAt: number;
 }
@@ -69,9 +70,7 @@ export class VerificationCache {
     if (entry !== undefined) {
       if (entry.expiresAt > now) {
         this.counters.hits++;
-        // Re-insert to mark as most recently used (Map keeps insertion order).
-        this.positive.delete(keyHash);
-        this.positive.set(keyHash, entry);
+        entry.used = true;
         return entry.record;
       }
       this.remove(keyHash);
@@ -177,9 +176,9 @@ export class VerificationCache {
     }
     this.remove(keyHash);
     if (this.positive.size >= this.opts.maxEntries) {
-      const oldest = this.positive.keys().next().value;
-      if (oldest !== undefined) {
-        this.remove(oldest);
+      const victim = secondChanceVictim(this.positive);
+      if (victim !== undefined) {
+        this.remove(victim);
         this.counters.evictions++;
       }
     }
@@ -189,7 +188,7 @@ export class VerificationCache {
     Object.freeze(record.key);
     Object.freeze(record);
     const { key } = record;
-    this.positive.set(keyHash, { record, expiresAt: now + this.opts.ttlMs });
+    this.positive.set(keyHash, { record, expiresAt: now + this.opts.ttlMs, used: false });
     this.byKey.set(key.id, keyHash);
     if (key.applicationId !== null) addTo(this.byApplication, key.applicationId, keyHash);
     addTo(this.byUser, key.createdBy, keyHash);
