@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { ERROR_CODES, type ErrorCode, httpStatusOf } from '../core/errors.js';
 import type { Ctx } from '../service/context.js';
+import { decide, MALFORMED_RESULT, peekPresented, type VerifyResult, validUntil } from '../service/verify.js';
+import type { KeyVerificationRecord } from '../store/repos/keys.js';
 import { newRequestId } from './request-id.js';
 import { presentVerifyResult, VerifyBody, verifyAndRecord } from './routes/keys-verify.js';
 
@@ -42,23 +44,32 @@ export function createFastVerify(ctx: Ctx, opts: { bodyLimit: number; logError: 
 
 function answer(ctx: Ctx, text: string, res: ServerResponse, logError: (error: unknown) => void): void {
   const requestId = newRequestId();
-  const body = parseJson(text);
-  if (body === INVALID) {
-    sendError(res, requestId, 'MALFORMED_JSON', ERROR_CODES.MALFORMED_JSON);
-    return;
-  }
-  let key: string;
+  let key = PLAIN_BODY.exec(text)?.[1];
   let scopes: string[] | undefined;
-  if (isPlainKeyOnly(body)) {
-    key = body.key;
-  } else {
-    const parsed = VerifyBody.safeParse(body);
-    if (!parsed.success) {
-      sendValidationError(res, requestId, parsed.error);
+  if (key === undefined) {
+    const body = parseJson(text);
+    if (body === INVALID) {
+      sendError(res, requestId, 'MALFORMED_JSON', ERROR_CODES.MALFORMED_JSON);
       return;
     }
-    key = parsed.data.key;
-    scopes = parsed.data.scopes;
+    if (isPlainKeyOnly(body)) {
+      key = body.key;
+    } else {
+      const parsed = VerifyBody.safeParse(body);
+      if (!parsed.success) {
+        sendValidationError(res, requestId, parsed.error);
+        return;
+      }
+      key = parsed.data.key;
+      scopes = parsed.data.scopes;
+    }
+  }
+  if (scopes === undefined) {
+    const ready = readyAnswer(ctx, key);
+    if (ready !== undefined) {
+      sendReady(res, requestId, ready);
+      return;
+    }
   }
   const outcome = verifyAndRecord(ctx, key, scopes);
   if (!(outcome instanceof Promise)) {
@@ -73,6 +84,58 @@ function answer(ctx: Ctx, text: string, res: ServerResponse, logError: (error: u
       sendError(res, requestId, 'INTERNAL_ERROR', ERROR_CODES.INTERNAL_ERROR);
     },
   );
+}
+
+/**
+ * The usual body, `{"key":"kw_…"}`, recognised without JSON.parse. Only characters that JSON
+ * cannot escape and only JSON whitespace, so a match means exactly what JSON.parse would give
+ * `isPlainKeyOnly`; anything else takes the general path.
+ */
+const PLAIN_BODY = /^[ \t\n\r]*\{[ \t\n\r]*"key"[ \t\n\r]*:[ \t\n\r]*"([0-9A-Za-z_]{1,512})"[ \t\n\r]*\}[ \t\n\r]*$/;
+
+/** A whole verify answer, serialized once and reused while it holds. */
+interface Ready {
+  body: string;
+  length: number;
+  /** The key to count a use of: set only when the answer is VALID. */
+  usedKeyId: string | null;
+  /** The answer holds while the clock is below this (see `validUntil`). */
+  until: number;
+}
+
+function readyOf(result: VerifyResult, until: number): Ready {
+  const body = JSON.stringify(presentVerifyResult(result));
+  return { body, length: Buffer.byteLength(body), usedKeyId: result.valid ? result.keyId : null, until };
+}
+
+const MALFORMED_READY = readyOf(MALFORMED_RESULT, Number.POSITIVE_INFINITY);
+const NOT_FOUND_READY = readyOf(decide(undefined, [], 0), Number.POSITIVE_INFINITY);
+
+/**
+ * Answers per cached record. Records are immutable and replaced (dropped from the cache) on
+ * every change, so an answer can only go stale through the clock, which `until` covers; a
+ * dropped record's answer goes with it (weak keys).
+ */
+const answers = new WeakMap<KeyVerificationRecord, Ready>();
+
+/**
+ * The answer to `{"key": …}` without scopes when it needs no store read (the cache knows the
+ * key, or it is malformed), counting the use as `verifyAndRecord` does; otherwise undefined.
+ */
+function readyAnswer(ctx: Ctx, key: string): Ready | undefined {
+  const peeked = peekPresented(ctx, key);
+  if (peeked === undefined) return undefined;
+  if (peeked === 'malformed') return MALFORMED_READY;
+  if (peeked === null) return NOT_FOUND_READY;
+  const now = ctx.now();
+  let ready = answers.get(peeked);
+  if (ready === undefined || now >= ready.until) {
+    const result = decide(peeked, [], now);
+    ready = readyOf(result, validUntil(peeked, result));
+    answers.set(peeked, ready);
+  }
+  if (ready.usedKeyId !== null) ctx.usage.record(ready.usedKeyId, now);
+  return ready;
 }
 
 /**
@@ -120,6 +183,11 @@ function sendValidationError(res: ServerResponse, requestId: string, error: z.Zo
 function sendError(res: ServerResponse, requestId: string, code: ErrorCode, message: string, details?: unknown): void {
   const body = JSON.stringify({ error: { code, message, requestId, ...(details !== undefined && { details }) } });
   send(res, httpStatusOf(code), requestId, body);
+}
+
+function sendReady(res: ServerResponse, requestId: string, ready: Ready): void {
+  res.writeHead(200, ['content-type', HEADERS_JSON, 'x-request-id', requestId, 'content-length', String(ready.length)]);
+  res.end(ready.body);
 }
 
 function send(res: ServerResponse, status: number, requestId: string, body: string): void {

@@ -21,7 +21,13 @@ export interface VerifyResult {
 
 const EMPTY = { keyId: null, accountId: null, applicationId: null, kind: null, scopes: [], expiresAt: null, createdBy: null };
 
-/** Pure decision over a looked-up record: the order of checks is the order of the codes' precedence. */
+/** The answer for a presented key of the wrong shape or checksum. */
+export const MALFORMED_RESULT: Readonly<VerifyResult> = Object.freeze({ valid: false, code: 'MALFORMED', ...EMPTY });
+
+/**
+ * Pure decision over a looked-up record: the order of checks is the order of the codes' precedence.
+ * The clock matters only through the key's expiry (`validUntil` relies on that).
+ */
 export function decide(record: KeyVerificationRecord | undefined, required: readonly string[], now: number): VerifyResult {
   if (!record) return { valid: false, code: 'NOT_FOUND', ...EMPTY };
   const { key } = record;
@@ -42,9 +48,28 @@ export function decide(record: KeyVerificationRecord | undefined, required: read
   return { valid: true, code: 'VALID', ...base };
 }
 
+/**
+ * Until when `decide(record, [], now)` keeps giving the answer it gives at `now`: a valid key
+ * turns EXPIRED at its expiry; every other answer only changes with the record, and a changed
+ * record is a new object (the cache drops the old one on every change).
+ */
+export function validUntil(record: KeyVerificationRecord, result: VerifyResult): number {
+  return result.valid && record.key.expiresAt !== null ? record.key.expiresAt : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The synchronous first half of a verification without required scopes: `'malformed'`, the
+ * cached record, `null` when the key is known not to exist, or `undefined` when only the store
+ * can tell (then use `verifyKeySoon`).
+ */
+export function peekPresented(ctx: Ctx, presented: string): KeyVerificationRecord | null | 'malformed' | undefined {
+  if (!isWellFormedKey(presented)) return 'malformed';
+  return ctx.keyPeek(hashSecret(presented));
+}
+
 /** What a verification needs before any lookup: the answer already, or the hash to look up. */
 function prepare(ctx: Ctx, presented: string, requiredScopes: readonly string[]): VerifyResult | { keyHash: string; required: string[] } {
-  if (!isWellFormedKey(presented)) return { valid: false, code: 'MALFORMED', ...EMPTY };
+  if (!isWellFormedKey(presented)) return MALFORMED_RESULT;
   const { scopes, unknown } = ctx.catalogue.expand(requiredScopes.filter((s) => !ctx.catalogue.isManagementScope(s)));
   const required = [...scopes, ...unknown, ...requiredScopes.filter((s) => ctx.catalogue.isManagementScope(s))];
   return { keyHash: hashSecret(presented), required };

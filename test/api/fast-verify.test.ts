@@ -125,6 +125,46 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    const fastVerify = async (key: string) =>
+      (await json(await fetch(`${base}/v1/keys/verify`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ key }) }))).code;
+
+    it('a prepared answer does not outlive the key: VALID turns EXPIRED when the clock passes the expiry', async () => {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken, [], { expiresAt: Date.now() + 60_000 });
+      expect(await fastVerify(k.key)).toBe('VALID');
+      expect(await fastVerify(k.key)).toBe('VALID');
+      const realNow = h.kw.ctx.now;
+      h.kw.ctx.now = () => realNow() + 120_000;
+      try {
+        expect(await fastVerify(k.key)).toBe('EXPIRED');
+      } finally {
+        h.kw.ctx.now = realNow;
+      }
+    });
+
+    it('every valid answer counts a use, also when the answer was prepared earlier', async () => {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken);
+      for (let i = 0; i < 5; i++) expect(await fastVerify(k.key)).toBe('VALID');
+      await h.kw.ctx.usage.flush();
+      const usage = await h.call('GET', `/v1/accounts/${t.accountId}/usage?keyId=${k.keyId}`, { token: t.adminToken });
+      const [series] = usage.body.series;
+      expect(series.keyId).toBe(k.keyId);
+      expect(series.points.reduce((n: number, p: { count: number }) => n + p.count, 0)).toBe(5);
+    });
+
+    it('a body with JSON whitespace is the same request (the quick body match agrees with JSON.parse)', async () => {
+      const bodies = [`{"key":"${valid.key}"}`, ` {\n\t"key" : "${valid.key}"\r\n} `];
+      for (const body of bodies) {
+        const res = await fetch(`${base}/v1/keys/verify`, { method: 'POST', headers: JSON_TYPE, body });
+        expect((await json(res)).code).toBe('VALID');
+      }
+      // A form feed is whitespace to a regular expression's \s but not to JSON.
+      const bad = await fetch(`${base}/v1/keys/verify`, { method: 'POST', headers: JSON_TYPE, body: `{\f"key":"${valid.key}"}` });
+      expect(bad.status).toBe(400);
+      expect((await json(bad)).error.code).toBe('MALFORMED_JSON');
+    });
+
     it('a revoke is seen by the fast path as soon as it has returned', async () => {
       const t = await h.tenant();
       const k = await appWithKey(h, t, t.adminToken);
