@@ -3,14 +3,15 @@ import type { ScaleResult, TargetResult } from './run.js';
 interface Results {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
-  settings: { connections: number; durationSeconds: number; rounds: number; scale: string[]; loadGenerator: string };
+  settings: { connections: number; durationSeconds: number; rounds: number; scale: string[]; loadGenerator: string; pinning?: string };
   targets: TargetResult[];
   scale: ScaleResult[];
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number) => `${(n * 100).toFixed(0)} %`;
-const ms = (n: number) => (n === 0 ? '<1 ms' : `${n} ms`);
+/** A latency given in µs, shown in µs below a millisecond. */
+const lat = (us: number) => (us < 1000 ? `${Math.round(us)} µs` : `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`);
 
 /** The short table committed next to latest.json. */
 export function renderMarkdown(r: Results): string {
@@ -22,9 +23,10 @@ export function renderMarkdown(r: Results): string {
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}. ` +
       `Load: ${r.settings.loadGenerator}, ${r.settings.connections} connections, ${r.settings.durationSeconds} s per run (after 2 s warm-up), loopback. ` +
+      `Pinning: ${r.settings.pinning ?? 'none'}. ` +
       `Ceiling, Keyward verify and the peer run ${r.settings.rounds} interleaved rounds each; the median round is shown.`,
     '',
-    '| target | req/s | p50 | p99 | vs ceiling | vs peer | server CPU / req | CPU vs ceiling | errors / non-2xx |',
+    '| target | req/s | p50 | p99 | vs ceiling | vs peer | server CPU / req | CPU vs ceiling | errors / status ≥ 400 |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const t of r.targets) {
@@ -34,18 +36,28 @@ export function renderMarkdown(r: Results): string {
     }
     const l = t.load;
     lines.push(
-      `| ${t.name} | ${int(l.requestsPerSecond)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p99)} | ${ceiling ? pct(l.requestsPerSecond / ceiling) : '-'} | ${peer ? `${(l.requestsPerSecond / peer).toFixed(1)}×` : '-'} | ${t.cpuUsPerRequest ? `${t.cpuUsPerRequest.toFixed(1)} µs` : '-'} | ${t.cpuUsPerRequest && ceilingCpu ? `${(t.cpuUsPerRequest / ceilingCpu).toFixed(2)}×` : '-'} | ${l.errors + l.timeouts} / ${l.non2xx} |`,
+      `| ${t.name} | ${int(l.requestsPerSecond)} | ${lat(l.latencyUs.p50)} | ${lat(l.latencyUs.p99)} | ${ceiling ? pct(l.requestsPerSecond / ceiling) : '-'} | ${peer ? `${(l.requestsPerSecond / peer).toFixed(1)}×` : '-'} | ${t.cpuUsPerRequest ? `${t.cpuUsPerRequest.toFixed(1)} µs` : '-'} | ${t.cpuUsPerRequest && ceilingCpu ? `${(t.cpuUsPerRequest / ceilingCpu).toFixed(2)}×` : '-'} | ${l.errors + l.timeouts} / ${l.non2xx} |`,
     );
   }
   const halves = r.targets.filter((t) => t.halfLoad);
   if (halves.length > 0) {
-    lines.push('', '**Latency at 50 % of the measured maximum** (open-loop load in one process, a 1-connection probe in another, µs):', '');
-    lines.push('| target | rate (req/s) | probe p50 | probe p99 | probe max | autocannon p99 |', '|---|---:|---:|---:|---:|---:|');
+    const ceilingHalf = r.targets.find((t) => t.group === 'ceiling')?.halfLoad;
+    lines.push(
+      '',
+      '**Latency at 50 % of the measured maximum** (every request timed by wrk; connections pause 1 ms between a response and their next request, their number calibrated to reach half the maximum):',
+      '',
+    );
+    lines.push(
+      '| target | rate aimed / reached | connections | p50 | p90 | p99 | p99.9 | max | p99 vs ceiling |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const t of halves) {
       const h = t.halfLoad;
       if (!h) continue;
+      const l = h.load.latencyUs;
+      const vs = ceilingHalf && t.group !== 'ceiling' ? `${(l.p99 / Math.max(1, ceilingHalf.load.latencyUs.p99)).toFixed(2)}×` : '-';
       lines.push(
-        `| ${t.name} | ${int(h.rate)} | ${h.probe.p50Us} µs | ${h.probe.p99Us} µs | ${h.probe.maxUs} µs | ${ms(h.load.latencyMs.p99)} |`,
+        `| ${t.name} | ${int(h.target)} / ${int(h.load.requestsPerSecond)} | ${h.connections} | ${lat(l.p50)} | ${lat(l.p90)} | ${lat(l.p99)} | ${lat(l.p999)} | ${lat(l.max)} | ${vs} |`,
       );
     }
   }
@@ -57,12 +69,12 @@ export function renderMarkdown(r: Results): string {
       '',
     );
     lines.push(
-      '| keys | seed | db size | start → first verify | RSS (cache filled) | cache entries | req/s (HTTP) | p99 (autocannon) | probe p50 / p99 at 50 % | store lookup p50 / p99 |',
+      '| keys | seed | db size | start → first verify | RSS (cache filled) | cache entries | req/s (HTTP) | p99 at max | p50 / p99 at 50 % | store lookup p50 / p99 |',
       '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const s of r.scale) {
       lines.push(
-        `| ${int(s.keys)} | ${s.seedSeconds.toFixed(1)} s | ${s.dbMegabytes.toFixed(0)} MB | ${int(s.startMs)} ms | ${s.rssMegabytes.toFixed(0)} MB | ${int(s.cacheEntries)} | ${int(s.load.requestsPerSecond)} | ${ms(s.load.latencyMs.p99)} | ${s.probe.p50Us} / ${s.probe.p99Us} µs | ${s.storeLookup.p50Us} / ${s.storeLookup.p99Us} µs |`,
+        `| ${int(s.keys)} | ${s.seedSeconds.toFixed(1)} s | ${s.dbMegabytes.toFixed(0)} MB | ${int(s.startMs)} ms | ${s.rssMegabytes.toFixed(0)} MB | ${int(s.cacheEntries)} | ${int(s.load.requestsPerSecond)} | ${lat(s.load.latencyUs.p99)} | ${lat(s.half.load.latencyUs.p50)} / ${lat(s.half.load.latencyUs.p99)} | ${s.storeLookup.p50Us} / ${s.storeLookup.p99Us} µs |`,
       );
     }
   }
@@ -72,8 +84,8 @@ export function renderMarkdown(r: Results): string {
   }
   lines.push(
     '',
-    'autocannon resolves whole milliseconds: `<1 ms` means its histogram bucket was 0. ' +
-      'Targets that rotate many request bodies are limited by the load generator (autocannon rebuilds each request): compare their CPU per request, not req/s.',
+    "Latencies are wrk's, per request, in µs resolution. With the servers pinned to one CPU, req/s is the inverse of the server's CPU per request; " +
+      'the CPU column is the steadier of the two on a shared machine.',
     '',
   );
   return `${lines.join('\n')}\n`;

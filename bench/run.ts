@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: one run, every target in turn, same load for each. Servers and the load
- * generator run in separate processes (fork), so nothing shares an event loop with what it
- * measures. Writes bench/results/latest.json and latest.md. See docs/performance.md.
+ * `npm run bench`: one run, every target in turn, same load for each. Servers run in their own
+ * processes pinned to CPU 0, the load generator (wrk) on CPU 1, so what is measured never
+ * shares a core with what measures it. Writes bench/results/latest.json and latest.md. See
+ * docs/performance.md.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -9,9 +10,9 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKey } from '../src/core/key-format.js';
-import { ask, runLoad, type Started, startTarget, stopTarget } from './lib/child.js';
-import { type ProbeResult, probeLatency } from './lib/probe.js';
-import type { LoadResult, LoadSpec } from './lib/types.js';
+import { ask, type Started, startTarget, stopTarget } from './lib/child.js';
+import type { LatencySample, LoadResult, LoadSpec } from './lib/types.js';
+import { ensureWrk, pinning, runLoad } from './lib/wrk.js';
 import { renderMarkdown } from './report.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -33,8 +34,17 @@ export interface TargetResult {
   cpuUsPerRequest?: number;
   /** req/s of every round (the main targets run ROUNDS times, interleaved). */
   rounds?: number[];
-  /** Latency at half the target's measured maximum rate (open loop), microsecond probe. */
-  halfLoad?: { rate: number; load: LoadResult; probe: ProbeResult };
+  /** Latency at half the target's measured maximum rate. */
+  halfLoad?: HalfLoad;
+}
+
+export interface HalfLoad {
+  /** Half the measured maximum: the rate aimed at. */
+  target: number;
+  /** Connections used, each pausing `delayMs` between a response and its next request. */
+  connections: number;
+  delayMs: number;
+  load: LoadResult;
 }
 
 export interface ScaleResult {
@@ -45,9 +55,9 @@ export interface ScaleResult {
   rssMegabytes: number;
   heapUsedMegabytes: number;
   load: LoadResult;
-  probe: ProbeResult;
+  half: HalfLoad;
   /** findKeyForVerification timed in-process, cache bypassed: the cold path at this size. */
-  storeLookup: ProbeResult;
+  storeLookup: LatencySample;
   cacheEntries: number;
 }
 
@@ -71,10 +81,22 @@ async function withTarget<T>(started: Promise<Started>, fn: (s: Started) => Prom
   }
 }
 
-async function halfLoad(s: LoadSpec, max: LoadResult, probeInit: Parameters<typeof probeLatency>[1]) {
-  const rate = Math.round(max.requestsPerSecond / 2);
-  const [load, probe] = await Promise.all([runLoad({ ...s, overallRate: rate }), probeLatency(s.url, probeInit, (DURATION - 1) * 1000)]);
-  return { rate, load, probe };
+const HALF_DELAY_MS = 1;
+
+/**
+ * Latency at half the measured maximum. wrk has no fixed-rate mode, so the rate is set by
+ * connections that each pause 1 ms between a response and the next request: a short run
+ * calibrates how many connections give half the maximum, then the measured run uses them.
+ */
+async function halfLoad(s: LoadSpec, max: LoadResult): Promise<HalfLoad> {
+  const target = max.requestsPerSecond / 2;
+  let connections = Math.max(1, Math.round((target * HALF_DELAY_MS) / 1000));
+  for (let i = 0; i < 2; i++) {
+    const probe = await runLoad({ ...s, connections, delayMs: HALF_DELAY_MS, durationSeconds: 2 });
+    connections = Math.max(1, Math.round((connections * target) / Math.max(1, probe.requestsPerSecond)));
+  }
+  const load = await runLoad({ ...s, connections, delayMs: HALF_DELAY_MS });
+  return { target: Math.round(target), connections, delayMs: HALF_DELAY_MS, load };
 }
 
 function ensurePeerInstalled(): void {
@@ -90,7 +112,6 @@ interface Server {
   description: string;
   started: Started;
   spec: LoadSpec;
-  probe: Parameters<typeof probeLatency>[1];
 }
 
 /** CPU time the server process spent per request during one load: robust on a shared machine. */
@@ -125,7 +146,6 @@ async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started;
       description: 'node:http answering 200 {"valid":true} to the same request as verify',
       started: ceiling,
       spec: spec(`http://127.0.0.1:${ceiling.ready.port}/`, { bodies: [kwBody] }),
-      probe: { method: 'POST', headers: JSON_HEADERS, body: kwBody },
     },
     {
       name: 'keyward: POST /v1/keys/verify (valid key)',
@@ -133,7 +153,6 @@ async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started;
       description: 'SQLite store, verification cache warm, node:http fast path',
       started: keyward,
       spec: spec(`http://127.0.0.1:${keyward.ready.port}/v1/keys/verify`, { bodies: [kwBody] }),
-      probe: { method: 'POST', headers: JSON_HEADERS, body: kwBody },
     },
     {
       name: 'peer: better-auth verifyApiKey (valid key)',
@@ -141,7 +160,6 @@ async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started;
       description: 'better-auth 1.7.5 + @better-auth/api-key on better-sqlite3 (WAL), bare node:http wrapper',
       started: peer,
       spec: spec(`http://127.0.0.1:${peer.ready.port}/verify`, { bodies: [peerBody] }),
-      probe: { method: 'POST', headers: JSON_HEADERS, body: peerBody },
     },
   ];
   for (const sv of servers) await runLoad({ ...sv.spec, durationSeconds: 2 });
@@ -164,10 +182,8 @@ async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started;
       cpuUsPerRequest: median(all, (x) => x.cpuUsPerRequest).cpuUsPerRequest,
       rounds: all.map((x) => Math.round(x.load.requestsPerSecond)),
     };
-    if (sv.group !== 'ceiling') {
-      log(`half load: ${sv.name}`);
-      result.halfLoad = await halfLoad(sv.spec, best.load, sv.probe);
-    }
+    log(`half load: ${sv.name}`);
+    result.halfLoad = await halfLoad(sv.spec, best.load);
     results.push(result);
   }
   await stopTarget(ceiling);
@@ -267,10 +283,10 @@ async function benchScale(label: string): Promise<ScaleResult> {
       if (answer.code !== 'VALID') throw new Error(`scale ${label}: sample key answered ${answer.code}`);
       const bodies = sample.map((k) => JSON.stringify({ key: k }));
       const load = await warmAndLoad(spec(url, { bodies }));
-      const half = await halfLoad(spec(url, { bodies }), load, { method: 'POST', headers: JSON_HEADERS, body: bodies[1] ?? bodies[0] });
+      const half = await halfLoad(spec(url, { bodies }), load);
       await ask(s, 'fill', { keys: sample });
       const mem = await ask<{ rss: number; heapUsed: number; cache?: { size: number } }>(s, 'memory');
-      const storeLookup = await ask<ProbeResult>(s, 'lookup', { keys: shuffled(sample).slice(0, 2000) });
+      const storeLookup = await ask<LatencySample>(s, 'lookup', { keys: shuffled(sample).slice(0, 2000) });
       return {
         keys,
         seedSeconds,
@@ -279,7 +295,7 @@ async function benchScale(label: string): Promise<ScaleResult> {
         rssMegabytes: mem.rss / 2 ** 20,
         heapUsedMegabytes: mem.heapUsed / 2 ** 20,
         load,
-        probe: half.probe,
+        half,
         storeLookup,
         cacheEntries: mem.cache?.size ?? 0,
       };
@@ -307,7 +323,10 @@ function randomChars(n: number): string {
 
 async function main() {
   const startedAt = new Date().toISOString();
-  log(`connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')}`);
+  const wrk = ensureWrk(log);
+  log(
+    `connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')} ${pinning ? 'servers on CPU 0, wrk on CPU 1' : 'unpinned'}`,
+  );
   const targets: TargetResult[] = [];
   if (PARTS.includes('http')) {
     const main = await benchMain();
@@ -328,7 +347,8 @@ async function main() {
       durationSeconds: DURATION,
       rounds: ROUNDS,
       scale: SCALE,
-      loadGenerator: 'autocannon 8 (own process)',
+      loadGenerator: `${wrk} (Debian), 1 thread, own process`,
+      pinning: pinning ? 'servers (every thread) on CPU 0, wrk on CPU 1' : 'none (fewer than 2 CPUs or no taskset)',
     },
     targets,
     scale,

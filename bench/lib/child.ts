@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { LoadResult, LoadSpec, Ready } from './types.js';
+import type { Ready } from './types.js';
+import { pinServer } from './wrk.js';
 
 const TSX = ['--import', 'tsx'];
 
@@ -11,7 +11,7 @@ export interface Started {
   startMs: number;
 }
 
-/** Forks a target server and waits for its ready message. */
+/** Forks a target server, waits for its ready message and pins it to the servers' CPU. */
 export function startTarget(modulePath: string, env: Record<string, string> = {}, opts: { tsx?: boolean } = {}): Promise<Started> {
   const t0 = performance.now();
   const child = fork(modulePath, [], {
@@ -20,7 +20,15 @@ export function startTarget(modulePath: string, env: Record<string, string> = {}
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ child, ready: m as Ready, startMs: performance.now() - t0 }));
+    child.once('message', (m) => {
+      const startMs = performance.now() - t0;
+      try {
+        pinServer(child.pid);
+      } catch {
+        // A target that exits right after reporting (the seeding run) cannot be pinned: nothing to load.
+      }
+      resolve({ child, ready: m as Ready, startMs });
+    });
     child.once('exit', (code) => reject(new Error(`${modulePath} exited with ${code} before it was ready`)));
   });
 }
@@ -37,18 +45,5 @@ export function ask<T>(s: Started, question: string, extra: Record<string, unkno
   return new Promise((resolve) => {
     s.child.once('message', (m) => resolve(m as T));
     s.child.send({ ask: question, ...extra });
-  });
-}
-
-/** Runs one load in a separate process (see loader.ts). */
-export function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const child = fork(fileURLToPath(new URL('./loader.ts', import.meta.url)), [], {
-    execArgv: TSX,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m as LoadResult));
-    child.once('exit', (code) => code !== 0 && reject(new Error(`loader exited with ${code}`)));
-    child.send(spec);
   });
 }

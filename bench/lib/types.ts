@@ -6,8 +6,11 @@ export interface LoadSpec {
   bodies?: string[];
   connections: number;
   durationSeconds: number;
-  /** Open-loop rate (requests/s over all connections); absent = as fast as possible. */
-  overallRate?: number;
+  /**
+   * Pause of each connection between a response and its next request (wrk's delay(), whole
+   * milliseconds): how a fixed fraction of the maximum load is paced. Absent = no pause.
+   */
+  delayMs?: number;
   /**
    * Sign every request as this device (CTN1-HMAC-SHA256), each with a distinct query so no
    * signature repeats: replay protection must accept every one, as with real devices.
@@ -18,8 +21,9 @@ export interface LoadSpec {
 export interface LoadResult {
   requestsPerSecond: number;
   totalRequests: number;
-  /** autocannon's histogram has whole-millisecond resolution: 0 means under 1 ms. */
-  latencyMs: { p50: number; p99: number; mean: number; max: number };
+  /** Every request's latency as wrk measured it (write of the request to end of the response), µs. */
+  latencyUs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  /** Responses with a status of 400 or more. */
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -36,4 +40,12 @@ export interface Ready {
   note?: string;
   /** A device for the signed-request targets. */
   device?: { id: string; secret: string };
+}
+
+/** Latencies timed one by one in-process (the store lookup at scale), µs. */
+export interface LatencySample {
+  samples: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
 }
