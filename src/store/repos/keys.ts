@@ -1,3 +1,4 @@
+import { CompiledQuery, type InferResult } from 'kysely';
 import type { KeyKind } from '../../core/catalogue.js';
 import type { AccessKey, StoredKeyStatus } from '../../core/model.js';
 import type { AccessKeyRow } from '../schema.js';
@@ -113,15 +114,29 @@ export interface KeyVerificationRecord {
   creatorDeleted: boolean;
 }
 
-export async function findKeyForVerification(db: Db, keyHash: string): Promise<KeyVerificationRecord | undefined> {
-  const row = await db
+function verificationQuery(db: Db, keyHash: string) {
+  return db
     .selectFrom('access_keys')
     .innerJoin('users', 'users.id', 'access_keys.created_by')
     .leftJoin('applications', 'applications.id', 'access_keys.application_id')
     .selectAll('access_keys')
     .select(['applications.status as app_status', 'users.deleted_at as creator_deleted_at'])
-    .where('access_keys.key_hash', '=', keyHash)
-    .executeTakeFirst();
+    .where('access_keys.key_hash', '=', keyHash);
+}
+
+/** The verification query's SQL per handle: built and compiled once, then run with each hash. */
+const verificationSql = new WeakMap<Db, string>();
+
+export async function findKeyForVerification(db: Db, keyHash: string): Promise<KeyVerificationRecord | undefined> {
+  let text = verificationSql.get(db);
+  if (text === undefined) {
+    const compiled = verificationQuery(db, keyHash).compile();
+    if (compiled.parameters.length !== 1) throw new Error('verification query: expected one parameter');
+    text = compiled.sql;
+    verificationSql.set(db, text);
+  }
+  const { rows } = await db.executeQuery<InferResult<ReturnType<typeof verificationQuery>>[number]>(CompiledQuery.raw(text, [keyHash]));
+  const row = rows[0];
   if (!row) return undefined;
   const { app_status, creator_deleted_at, ...keyRow } = row;
   return { key: toKey(keyRow), applicationStatus: app_status, creatorDeleted: creator_deleted_at !== null };
