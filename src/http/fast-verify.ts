@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { ERROR_CODES, type ErrorCode, httpStatusOf } from '../core/errors.js';
 import type { Ctx } from '../service/context.js';
+import { recordUse } from '../service/usage.js';
 import { decide, MALFORMED_RESULT, peekPresented, type VerifyResult, validUntil } from '../service/verify.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
 import { newRequestId } from './request-id.js';
@@ -64,21 +65,14 @@ function answer(ctx: Ctx, text: string, res: ServerResponse, logError: (error: u
       scopes = parsed.data.scopes;
     }
   }
-  if (scopes === undefined) {
-    const ready = readyAnswer(ctx, key);
-    if (ready !== undefined) {
-      sendReady(res, requestId, ready);
-      return;
-    }
-  }
-  const outcome = verifyAndRecord(ctx, key, scopes);
+  const outcome = scopes === undefined ? readyAnswer(ctx, key) : scopedAnswer(ctx, key, scopes);
   if (!(outcome instanceof Promise)) {
     // A cache hit (or a malformed key) answers in this turn: no promise, no extra tick.
-    send(res, 200, requestId, JSON.stringify(presentVerifyResult(outcome)));
+    sendReady(res, requestId, outcome);
     return;
   }
   outcome.then(
-    (result) => send(res, 200, requestId, JSON.stringify(presentVerifyResult(result))),
+    (ready) => sendReady(res, requestId, ready),
     (error: unknown) => {
       logError(error);
       sendError(res, requestId, 'INTERNAL_ERROR', ERROR_CODES.INTERNAL_ERROR);
@@ -94,18 +88,16 @@ function answer(ctx: Ctx, text: string, res: ServerResponse, logError: (error: u
 const PLAIN_BODY = /^[ \t\n\r]*\{[ \t\n\r]*"key"[ \t\n\r]*:[ \t\n\r]*"([0-9A-Za-z_]{1,512})"[ \t\n\r]*\}[ \t\n\r]*$/;
 
 /** A whole verify answer, serialized once and reused while it holds. */
-interface Ready {
+interface Ready extends Pick<VerifyResult, 'valid' | 'keyId'> {
   body: string;
   length: number;
-  /** The key to count a use of: set only when the answer is VALID. */
-  usedKeyId: string | null;
   /** The answer holds while the clock is below this (see `validUntil`). */
   until: number;
 }
 
 function readyOf(result: VerifyResult, until: number): Ready {
   const body = JSON.stringify(presentVerifyResult(result));
-  return { body, length: Buffer.byteLength(body), usedKeyId: result.valid ? result.keyId : null, until };
+  return { body, length: Buffer.byteLength(body), valid: result.valid, keyId: result.keyId, until };
 }
 
 const MALFORMED_READY = readyOf(MALFORMED_RESULT, Number.POSITIVE_INFINITY);
@@ -119,23 +111,33 @@ const NOT_FOUND_READY = readyOf(decide(undefined, [], 0), Number.POSITIVE_INFINI
 const answers = new WeakMap<KeyVerificationRecord, Ready>();
 
 /**
- * The answer to `{"key": …}` without scopes when it needs no store read (the cache knows the
- * key, or it is malformed), counting the use as `verifyAndRecord` does; otherwise undefined.
+ * The answer to `{"key": …}` without scopes, counting the use as `verifyAndRecord` does:
+ * synchronous when the key is malformed or the cache knows it, else after one store read.
  */
-function readyAnswer(ctx: Ctx, key: string): Ready | undefined {
+function readyAnswer(ctx: Ctx, key: string): Ready | Promise<Ready> {
   const peeked = peekPresented(ctx, key);
-  if (peeked === undefined) return undefined;
   if (peeked === 'malformed') return MALFORMED_READY;
-  if (peeked === null) return NOT_FOUND_READY;
+  if (peeked.known !== undefined) return readyFor(ctx, peeked.known);
+  return ctx.keyLookup(peeked.keyHash).then((record) => readyFor(ctx, record ?? null));
+}
+
+function readyFor(ctx: Ctx, record: KeyVerificationRecord | null): Ready {
+  if (record === null) return NOT_FOUND_READY;
   const now = ctx.now();
-  let ready = answers.get(peeked);
+  let ready = answers.get(record);
   if (ready === undefined || now >= ready.until) {
-    const result = decide(peeked, [], now);
-    ready = readyOf(result, validUntil(peeked, result));
-    answers.set(peeked, ready);
+    const result = decide(record, [], now);
+    ready = readyOf(result, validUntil(record, result));
+    answers.set(record, ready);
   }
-  if (ready.usedKeyId !== null) ctx.usage.record(ready.usedKeyId, now);
+  recordUse(ctx, ready);
   return ready;
+}
+
+/** With required scopes the answer depends on them: decided and serialized per request. */
+function scopedAnswer(ctx: Ctx, key: string, scopes: string[]): Ready | Promise<Ready> {
+  const outcome = verifyAndRecord(ctx, key, scopes);
+  return outcome instanceof Promise ? outcome.then((result) => readyOf(result, 0)) : readyOf(outcome, 0);
 }
 
 /**
@@ -186,11 +188,10 @@ function sendError(res: ServerResponse, requestId: string, code: ErrorCode, mess
 }
 
 function sendReady(res: ServerResponse, requestId: string, ready: Ready): void {
-  res.writeHead(200, ['content-type', HEADERS_JSON, 'x-request-id', requestId, 'content-length', String(ready.length)]);
-  res.end(ready.body);
+  send(res, 200, requestId, ready.body, ready.length);
 }
 
-function send(res: ServerResponse, status: number, requestId: string, body: string): void {
-  res.writeHead(status, { 'content-type': HEADERS_JSON, 'x-request-id': requestId, 'content-length': Buffer.byteLength(body) });
+function send(res: ServerResponse, status: number, requestId: string, body: string, length = Buffer.byteLength(body)): void {
+  res.writeHead(status, ['content-type', HEADERS_JSON, 'x-request-id', requestId, 'content-length', String(length)]);
   res.end(body);
 }

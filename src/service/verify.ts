@@ -58,13 +58,17 @@ export function validUntil(record: KeyVerificationRecord, result: VerifyResult):
 }
 
 /**
- * The synchronous first half of a verification without required scopes: `'malformed'`, the
- * cached record, `null` when the key is known not to exist, or `undefined` when only the store
- * can tell (then use `verifyKeySoon`).
+ * The first half of a verification without required scopes: `'malformed'`, or the key's hash
+ * with what the cache knows of it (the record, `null` when known not to exist, `undefined`
+ * when only `ctx.keyLookup(keyHash)` can tell).
  */
-export function peekPresented(ctx: Ctx, presented: string): KeyVerificationRecord | null | 'malformed' | undefined {
+export function peekPresented(
+  ctx: Ctx,
+  presented: string,
+): 'malformed' | { keyHash: string; known: KeyVerificationRecord | null | undefined } {
   if (!isWellFormedKey(presented)) return 'malformed';
-  return ctx.keyPeek(hashSecret(presented));
+  const keyHash = hashSecret(presented);
+  return { keyHash, known: ctx.keyPeek(keyHash) };
 }
 
 /** What a verification needs before any lookup: the answer already, or the hash to look up. */
