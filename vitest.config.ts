@@ -8,7 +8,7 @@ export default defineConfig({
     // Suites share one PostgreSQL; each takes its own schema, so files can run in parallel.
     fileParallelism: true,
     projects: [
-      { extends: true, test: { name: 'unit' } },
+      { extends: true, test: { name: 'unit', globalSetup: ['test/global-setup.ts'] } },
       // Browser suites: the built dashboard in Chromium against a real Keyward (dashboard/e2e/support.ts).
       {
         test: {

@@ -54,10 +54,6 @@ const postgres: TestDialect = {
 
 export const DIALECTS: TestDialect[] = [sqlite, postgres];
 
-if (!postgres.enabled) {
-  console.warn('\n[keyward tests] PostgreSQL suites SKIPPED: set KEYWARD_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test\n');
-}
-
 export const OPERATOR = { email: 'operator@test.local', password: 'operator-password-1' };
 
 export interface Harness {

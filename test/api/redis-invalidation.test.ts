@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyward, type Keyward } from '../../src/server.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, REDIS_URL } from '../harness.js';
 
-if (!REDIS_URL) console.warn('\n[keyward tests] Redis invalidation suites SKIPPED: set KEYWARD_TEST_REDIS_URL=redis://127.0.0.1:6379\n');
 
 /** Polls until `fn` returns `want`: delivery between nodes is asynchronous (pub/sub), bounded at 5 s. */
 async function eventually<T>(fn: () => Promise<T>, want: T): Promise<T> {

@@ -9,7 +9,6 @@ import { type Seen, startUpstream } from './upstream.js';
 
 /** nginx from the Debian package (scripts/ci-services.sh installs it); the suite skips visibly without it. */
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(existsSync) ?? (spawnSync('nginx', ['-v']).error ? undefined : 'nginx');
-if (!NGINX) console.warn('\n[keyward tests] nginx integration SKIPPED: nginx is not installed (apt-get install -y nginx-light)\n');
 
 const EXAMPLE = join(import.meta.dirname, '../../examples/nginx.conf');
 
