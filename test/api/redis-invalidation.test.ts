@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyward, type Keyward } from '../../src/server.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, REDIS_URL } from '../harness.js';
 
-
 /** Polls until `fn` returns `want`: delivery between nodes is asynchronous (pub/sub), bounded at 5 s. */
 async function eventually<T>(fn: () => Promise<T>, want: T): Promise<T> {
   let last = await fn();
