@@ -10,6 +10,7 @@ import { createUser } from '../service/users.js';
 import { openStore } from '../store/store.js';
 import { actAs, withKeyward } from './act-as.js';
 import { generateKeyFile, rotateMasterKey } from './master-key.js';
+import { signForCli } from './sign.js';
 
 const program = new Command();
 program.name('keyward').description('Keyward: API access service').showHelpAfterError();
@@ -154,6 +155,19 @@ program
       return { keyId: key.id, key: secret, note: 'Shown once: store it now.' };
     }),
   );
+
+program
+  .command('sign')
+  .description(
+    'Sign a request as a device (CTN1-HMAC-SHA256); prints the body POST /v1/signatures/verify takes. Secret from KEYWARD_DEVICE_SECRET',
+  )
+  .requiredOption('--device <deviceId>', 'the device ID')
+  .requiredOption('--url <url>', 'the absolute URL the device calls')
+  .option('--method <method>', 'HTTP method', 'GET')
+  .option('--body <text>', 'the exact request body')
+  .action((o: { device: string; url: string; method: string; body?: string }) => {
+    process.stdout.write(`${JSON.stringify(signForCli(o, process.env.KEYWARD_DEVICE_SECRET))}\n`);
+  });
 
 const masterKey = program.command('master-key').description('Manage the master key sealing device secrets (docs/devices.md)');
 masterKey
