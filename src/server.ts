@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import { startSharedLoginThrottle } from './auth/throttle-redis.js';
 import { startRedisInvalidation } from './cache/redis-invalidation.js';
 import { type Config, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
@@ -42,11 +43,18 @@ export async function createKeyward(
           (err) => app.log.warn({ err }, 'cache invalidation relay error'),
         )
       : undefined;
+  const sharedThrottle = config.redisUrl
+    ? startSharedLoginThrottle(config.redisUrl, (err) =>
+        app.log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
+      )
+    : undefined;
+  if (sharedThrottle) ctx.loginThrottle = sharedThrottle.throttle;
   return {
     ctx,
     app,
     async close() {
       try {
+        sharedThrottle?.close();
         await relay?.close();
         await app.close();
       } finally {

@@ -5,7 +5,12 @@ import { errorResponses, Name, Password, UserOut, UserParams, userOut } from '..
 import { type App, actorOf, BEARER } from '../types.js';
 import { UserRights } from './users-create.js';
 
-const Body = z.object({ name: Name.optional(), password: Password.optional(), ...UserRights });
+const Body = z.object({
+  name: Name.optional(),
+  password: Password.optional(),
+  currentPassword: z.string().min(1).max(200).optional().describe('Your current password: required when you change your own password'),
+  ...UserRights,
+});
 
 export function registerUpdateUser(app: App, ctx: Ctx) {
   app.patch(
@@ -14,7 +19,9 @@ export function registerUpdateUser(app: App, ctx: Ctx) {
       schema: {
         tags: ['users'],
         summary: "Change a user's name, password, admin flag, permissions or API scopes",
-        description: 'Users may change their own name and password; everything else needs an admin.',
+        description:
+          'Users may change their own name and password (with `currentPassword`); everything else needs an admin. ' +
+          "A new password ends the user's other sessions (all of them when an admin sets it). Needs a session: access keys get 403 SESSION_REQUIRED.",
         security: BEARER,
         params: UserParams,
         body: Body,
