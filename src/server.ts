@@ -54,10 +54,10 @@ export async function createKeyward(
     app,
     async close() {
       try {
-        sharedThrottle?.close();
         await relay?.close();
         await app.close();
       } finally {
+        sharedThrottle?.close();
         try {
           // After the server stops taking requests, so no use recorded during shutdown is lost.
           await ctx.usage.close();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Ctx } from '../../service/context.js';
 import { updateUser } from '../../service/users.js';
-import { errorResponses, Name, Password, UserOut, UserParams, userOut } from '../schemas.js';
+import { ErrorBody, errorResponses, Name, Password, UserOut, UserParams, userOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 import { UserRights } from './users-create.js';
 
@@ -25,7 +25,7 @@ export function registerUpdateUser(app: App, ctx: Ctx) {
         security: BEARER,
         params: UserParams,
         body: Body,
-        response: { 200: UserOut, ...errorResponses },
+        response: { 200: UserOut, ...errorResponses, 429: ErrorBody },
       },
     },
     async (req) => userOut(await updateUser(ctx, await actorOf(ctx, req), req.params.accountId, req.params.userId, req.body)),
