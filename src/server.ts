@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import { startSharedLoginThrottle } from './auth/throttle-redis.js';
 import { startRedisInvalidation } from './cache/redis-invalidation.js';
 import { type Config, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
@@ -42,6 +43,12 @@ export async function createKeyward(
           (err) => app.log.warn({ err }, 'cache invalidation relay error'),
         )
       : undefined;
+  const sharedThrottle = config.redisUrl
+    ? startSharedLoginThrottle(config.redisUrl, (err) =>
+        app.log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
+      )
+    : undefined;
+  if (sharedThrottle) ctx.loginThrottle = sharedThrottle.throttle;
   return {
     ctx,
     app,
@@ -50,6 +57,7 @@ export async function createKeyward(
         await relay?.close();
         await app.close();
       } finally {
+        sharedThrottle?.close();
         try {
           // After the server stops taking requests, so no use recorded during shutdown is lost.
           await ctx.usage.close();

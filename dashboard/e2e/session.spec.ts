@@ -27,9 +27,25 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: sign-in, account switcher, navigation
       'Audit log',
     ]);
     await page.getByRole('button', { name: 'Ada Admin' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
     // The session is gone server-side too: a reload stays on the sign-in page.
+    await page.goto('/applications');
+    await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
+  });
+
+  it('signs out everywhere: every session of the user ends, and this browser returns to the sign-in page', async () => {
+    const t = await e.tenant(); // t.adminToken is a second session, as from another browser
+    const other = await e.tenant();
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    expect((await e.call('GET', '/v1/me', { token: t.adminToken })).status).toBe(200);
+    await page.getByRole('button', { name: 'Ada Admin' }).click();
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
+    expect((await e.call('GET', '/v1/me', { token: t.adminToken })).status).toBe(401);
+    // Only this user's sessions end.
+    expect((await e.call('GET', '/v1/me', { token: other.adminToken })).status).toBe(200);
     await page.goto('/applications');
     await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
   });

@@ -29,6 +29,32 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: users and permissions', () => {
     expect(bob.apiScopes).toEqual(['device:read']);
   });
 
+  it('shows the Users page, read-only, to members with users.view and hides it from other members', async () => {
+    const t = await e.tenant();
+    for (const [email, permissions] of [
+      ['viewer@acme.test', ['users.view', 'applications.view']],
+      ['plain@acme.test', ['applications.view']],
+    ] as const) {
+      const created = await e.call('POST', `/v1/accounts/${t.accountId}/users`, {
+        token: t.adminToken,
+        body: { email, name: email.split('@')[0], password: 'member-password-1', permissions },
+      });
+      expect(created.status).toBe(201);
+    }
+    const page = e.page;
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await e.signIn('viewer@acme.test', 'member-password-1');
+    await nav.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('row').filter({ hasText: t.adminEmail }).waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'plain@acme.test' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'New user' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Edit permissions of/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Delete / }).count()).toBe(0);
+
+    await e.signIn('plain@acme.test', 'member-password-1');
+    expect(await nav.getByRole('link').allTextContents()).not.toContain('Users');
+  });
+
   it("sets a user's permissions and API scopes", async () => {
     const t = await e.tenant();
     await e.call('POST', `/v1/accounts/${t.accountId}/users`, {

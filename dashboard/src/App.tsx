@@ -32,6 +32,15 @@ export function App() {
     navigate('/login');
   }, []);
 
+  const signOutEverywhere = useCallback(async () => {
+    // Server first: if it fails, this browser stays signed in and the menu shows why.
+    await api.logoutAll();
+    session.clear();
+    sessionStorage.removeItem(ACCOUNT_KEY);
+    setLoaded(null);
+    navigate('/login');
+  }, []);
+
   const start = useCallback(async () => {
     setBooting(true);
     setError(null);
@@ -73,8 +82,9 @@ export function App() {
         setAccountId(id);
       },
       signOut,
+      signOutEverywhere,
     };
-  }, [loaded, accountId, signOut]);
+  }, [loaded, accountId, signOut, signOutEverywhere]);
 
   if (path === '/login' || !session.token) {
     return (

@@ -173,6 +173,7 @@ export const api = {
   login: (email: string, password: string) =>
     request<{ token: string; expiresAt: number; user: User }>('POST', '/v1/auth/login', { email, password }),
   logout: () => request<{ ok: true }>('POST', '/v1/auth/logout'),
+  logoutAll: () => request<{ ok: true; sessionsEnded: number }>('POST', '/v1/auth/logout-all'),
   me: () => request<Me>('GET', '/v1/me'),
   catalogue: () => request<Catalogue>('GET', '/v1/catalogue'),
   accounts: () => request<{ accounts: Account[] }>('GET', '/v1/accounts'),

@@ -30,5 +30,6 @@ export function permissionLabel(p: string): string {
     const verb = { view: 'View', create: 'Create', edit: 'Edit', revoke: 'Revoke' }[action ?? ''] ?? action;
     return `${verb} access keys for ${whose === 'any' ? 'any application' : 'my applications'}`;
   }
+  if (p === 'users.view') return 'View users';
   return p;
 }

@@ -11,6 +11,8 @@ export interface SessionState {
   can(permission: string): boolean;
   isAdmin: boolean;
   signOut(): void;
+  /** Ends every session of this user (every browser and device), then this one. */
+  signOutEverywhere(): Promise<void>;
 }
 
 export const SessionContext = createContext<SessionState | null>(null);

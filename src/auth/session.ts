@@ -6,31 +6,27 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from '../core/password.js';
 import type { Ctx } from '../service/context.js';
 import { deleteSession, findSession, insertSession } from '../store/repos/sessions.js';
 import { findLiveUserByEmail, findUser } from '../store/repos/users.js';
-import { LoginThrottle } from './login-throttle.js';
 
 /** Dashboard session tokens: `kws_` + 40 base62 characters, stored only as SHA-256. */
 export const SESSION_PREFIX = 'kws_';
 
-const throttle = new WeakMap<Ctx, LoginThrottle>();
-
-export async function login(ctx: Ctx, rawEmail: string, password: string): Promise<{ token: string; expiresAt: number; user: User }> {
+/** Signs in from `address` (the client's IP), through the sign-in throttle (login-throttle.ts). */
+export async function login(
+  ctx: Ctx,
+  rawEmail: string,
+  password: string,
+  address: string,
+): Promise<{ token: string; expiresAt: number; user: User }> {
   const email = rawEmail.toLowerCase();
-  const limiter = throttle.get(ctx) ?? new LoginThrottle();
-  throttle.set(ctx, limiter);
-  const wait = limiter.retryAfter(email, ctx.now());
-  if (wait > 0) {
-    throw new KeywardError('RATE_LIMITED', 'Too many failed sign-ins for this email: try again later.', {
-      retryAfterSeconds: Math.ceil(wait / 1000),
-    });
-  }
+  await ctx.loginThrottle.enter(email, address, ctx.now());
   const found = await findLiveUserByEmail(ctx.store.db, email);
   // Hash even for unknown emails so response time does not reveal which emails exist.
   const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!found || !ok) {
-    limiter.fail(email, ctx.now());
+    await ctx.loginThrottle.failed(email, address, ctx.now());
     throw new KeywardError('INVALID_CREDENTIALS');
   }
-  limiter.succeed(email);
+  await ctx.loginThrottle.succeeded(email, address, ctx.now());
   const token = SESSION_PREFIX + randomBase62(40);
   const now = ctx.now();
   const expiresAt = now + ctx.config.sessionTtlMs;
@@ -48,10 +44,10 @@ export async function logout(ctx: Ctx, token: string): Promise<void> {
   await deleteSession(ctx.store.db, hashSecret(token));
 }
 
-/** The live user behind a session token, or undefined when the token is unknown, expired or its user deleted. */
-export async function sessionUser(ctx: Ctx, token: string): Promise<User | undefined> {
+/** The live user behind a session token and the session's id, or undefined when the token is unknown, expired or its user deleted. */
+export async function sessionUser(ctx: Ctx, token: string): Promise<{ user: User; sessionId: string } | undefined> {
   const session = await findSession(ctx.store.db, hashSecret(token));
   if (!session || session.expires_at <= ctx.now()) return undefined;
   const user = await findUser(ctx.store.db, session.user_id);
-  return user && user.deletedAt === null ? user : undefined;
+  return user && user.deletedAt === null ? { user, sessionId: session.id } : undefined;
 }

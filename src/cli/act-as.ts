@@ -23,7 +23,7 @@ export async function actAs(ctx: Ctx, email: string | null): Promise<Actor> {
   }
   const found = await findLiveUserByEmail(ctx.store.db, email.toLowerCase());
   if (!found) throw new KeywardError('USER_NOT_FOUND', `No user ${email}.`);
-  return { principal: sessionPrincipal(found.user, ctx.catalogue), ip: 'cli' };
+  return { principal: sessionPrincipal(found.user, ctx.catalogue, null), ip: 'cli' };
 }
 
 /** Opens the configured store, runs one command, prints its JSON result and closes. */

@@ -1,5 +1,5 @@
 import { canonicalSegments, matchesPath, type PathPattern, parsePathPattern } from './path-pattern.js';
-import { isPermission, MANAGEMENT_SCOPE_PREFIX } from './permissions.js';
+import { isKeyPermission, MANAGEMENT_SCOPE_PREFIX } from './permissions.js';
 
 /**
  * The operator's catalogue of API scopes (each granting method + URI patterns of the
@@ -137,7 +137,7 @@ export class CatalogueIndex {
 
   /** `keyward:<permission>`: a management permission carried by an access key. */
   isManagementScope(name: string): boolean {
-    return name.startsWith(MANAGEMENT_SCOPE_PREFIX) && isPermission(name.slice(MANAGEMENT_SCOPE_PREFIX.length));
+    return name.startsWith(MANAGEMENT_SCOPE_PREFIX) && isKeyPermission(name.slice(MANAGEMENT_SCOPE_PREFIX.length));
   }
 
   isRole(name: string): boolean {

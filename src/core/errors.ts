@@ -11,6 +11,9 @@ export const ERROR_CODES = {
   INVALID_CREDENTIALS: 'Email or password is wrong.',
   FORBIDDEN: 'The caller lacks the permission this operation needs.',
   SCOPE_NOT_GRANTABLE: 'A requested scope exceeds what the creating user holds.',
+  SESSION_REQUIRED: 'This operation needs a signed-in user session, not an access key.',
+  CURRENT_PASSWORD_REQUIRED: 'Changing your own password needs your current password (currentPassword).',
+  CURRENT_PASSWORD_WRONG: 'The current password is wrong.',
   UNKNOWN_SCOPE: 'A requested scope or role is not in the catalogue.',
   UNKNOWN_PERMISSION: 'A requested permission does not exist.',
   ROUTE_NOT_FOUND: 'No such route.',
@@ -64,6 +67,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'UNKNOWN_PERMISSION':
     case 'EXPIRY_IN_PAST':
     case 'CONFIRMATION_REQUIRED':
+    case 'CURRENT_PASSWORD_REQUIRED':
       return 400;
     case 'UNAUTHORIZED':
     case 'INVALID_CREDENTIALS':
@@ -85,6 +89,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'FORBIDDEN':
     case 'SCOPE_NOT_GRANTABLE':
     case 'SCOPE_DENIED':
+    case 'SESSION_REQUIRED':
+    case 'CURRENT_PASSWORD_WRONG':
       return 403;
     case 'ROUTE_NOT_FOUND':
     case 'ACCOUNT_NOT_FOUND':

@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   'keys.revoke.mine',
   'devices.view',
   'devices.manage',
+  'users.view',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -27,6 +28,17 @@ export function isPermission(value: string): value is Permission {
 
 /** Access keys may carry management permissions as scopes under this prefix. */
 export const MANAGEMENT_SCOPE_PREFIX = 'keyward:';
+
+/**
+ * Rights only a signed-in user holds: an access key never carries them, so a leaked key can
+ * never read who the account's people are (the first step of taking one over).
+ */
+export const SESSION_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>(['users.view']);
+
+/** Whether `value` is a permission an access key may carry as `keyward:<value>`. */
+export function isKeyPermission(value: string): value is Permission {
+  return isPermission(value) && !SESSION_ONLY_PERMISSIONS.has(value);
+}
 
 export type KeyAction = 'view' | 'create' | 'edit' | 'revoke';
 export type AppAction = 'view' | 'create' | 'edit' | 'revoke';
@@ -42,6 +54,8 @@ export interface Principal {
   grantableScopes: ReadonlySet<string>;
   /** Set when the caller authenticated with an access key rather than a session. */
   viaKeyId: string | null;
+  /** Set when the caller authenticated with a dashboard session: the session's id. */
+  viaSessionId: string | null;
 }
 
 function has(p: Principal, perm: Permission): boolean {
@@ -77,4 +91,9 @@ export type DeviceAction = 'view' | 'manage';
 export function canOnDevices(p: Principal, action: DeviceAction): boolean {
   if (action === 'view') return has(p, 'devices.view') || has(p, 'devices.manage');
   return has(p, 'devices.manage');
+}
+
+/** Admins see every user of their account; members need `users.view` (never held through a key). */
+export function canViewUsers(p: Principal): boolean {
+  return p.isOperator || p.isAdmin || has(p, 'users.view');
 }

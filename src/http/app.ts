@@ -19,6 +19,7 @@ import { registerUpdateApplication } from './routes/applications-update.js';
 import { registerListAudit } from './routes/audit-list.js';
 import { registerLogin } from './routes/auth-login.js';
 import { registerLogout } from './routes/auth-logout.js';
+import { registerLogoutAll } from './routes/auth-logout-all.js';
 import { registerAuthorize } from './routes/authorize.js';
 import { registerCatalogue } from './routes/catalogue-get.js';
 import { registerCreateDevice } from './routes/devices-create.js';
@@ -101,6 +102,7 @@ export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
   registerCatalogue(app, ctx);
   registerLogin(app, ctx);
   registerLogout(app, ctx);
+  registerLogoutAll(app, ctx);
   registerMe(app, ctx);
   registerCreateAccount(app, ctx);
   registerListAccounts(app, ctx);

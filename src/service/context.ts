@@ -1,3 +1,4 @@
+import { LoginThrottle } from '../auth/login-throttle.js';
 import { MemoryReplayGuard, type ReplayGuard } from '../auth/replay-cache.js';
 import { DeviceSigningCache } from '../cache/device-cache.js';
 import { VerificationCache } from '../cache/verification-cache.js';
@@ -31,6 +32,8 @@ export interface Ctx {
   deviceLookup: (deviceId: string) => Promise<DeviceSigningRecord | undefined>;
   /** Accepted device signatures, so none is accepted twice within the timestamp window. */
   replay: ReplayGuard;
+  /** Slows password guessing per (email, client address); shared over Redis when configured (server.ts). */
+  loginThrottle: LoginThrottle;
   /** The cache behind `keyLookup`, for stats and tests; absent when a context is built by hand. */
   verificationCache?: VerificationCache;
   /** The cache behind `deviceLookup`; absent when disabled. */
@@ -51,6 +54,7 @@ export function createContext(store: Store, config: Config, now: () => number = 
     secrets: new SecretBox(loadMasterKey(config).key),
     deviceLookup: (deviceId) => findDeviceForSigning(store.db, deviceId),
     replay: new MemoryReplayGuard(),
+    loginThrottle: new LoginThrottle(),
   };
   const cache = new VerificationCache({
     load: (keyHash) => findKeyForVerification(store.db, keyHash),

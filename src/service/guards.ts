@@ -23,6 +23,15 @@ export function requireAdmin(p: Principal): void {
   if (!p.isOperator && !p.isAdmin) throw new KeywardError('FORBIDDEN', 'Only account admins can do this.');
 }
 
+/**
+ * People, passwords and sessions are managed only by a user acting directly (a dashboard
+ * session, or the CLI next to the store), never through an access key: a leaked key must
+ * not be able to take over the account of the user who created it.
+ */
+export function requireSession(p: Principal): void {
+  if (p.viaKeyId !== null) throw new KeywardError('SESSION_REQUIRED', 'This operation needs a signed-in user session, not an access key.');
+}
+
 export function forbid(message: string): never {
   throw new KeywardError('FORBIDDEN', message);
 }

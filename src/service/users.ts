@@ -1,11 +1,12 @@
 import { KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { User } from '../core/model.js';
-import { hashPassword } from '../core/password.js';
-import { isPermission, type Permission } from '../core/permissions.js';
+import { hashPassword, verifyPassword } from '../core/password.js';
+import { canViewUsers, isPermission, type Permission } from '../core/permissions.js';
 import { deleteUserSessions } from '../store/repos/sessions.js';
 import {
   countLiveAdmins,
+  findLiveUserByEmail,
   findUser,
   insertUser,
   listUsers as listUserRows,
@@ -15,7 +16,7 @@ import {
 import type { Db } from '../store/store.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, requireAdmin } from './guards.js';
+import { assertAccountAccess, requireAdmin, requireSession } from './guards.js';
 
 export interface UserInput {
   email: string;
@@ -44,6 +45,7 @@ async function emailTaken(tx: Db, email: string): Promise<boolean> {
 }
 
 export async function createUser(ctx: Ctx, actor: Actor, accountId: string, input: UserInput): Promise<User> {
+  requireSession(actor.principal);
   requireAdmin(actor.principal);
   await assertAccountAccess(ctx, actor.principal, accountId);
   const user: User = {
@@ -78,16 +80,44 @@ export async function createUser(ctx: Ctx, actor: Actor, accountId: string, inpu
   return user;
 }
 
+const USERS_VIEW_NEEDED = 'Seeing the users of the account needs an admin or the users.view permission.';
+
+/** The account's people and their emails: admins, and members holding users.view, through a session. */
 export async function listUsers(ctx: Ctx, actor: Actor, accountId: string): Promise<User[]> {
+  requireSession(actor.principal);
   await assertAccountAccess(ctx, actor.principal, accountId);
+  if (!canViewUsers(actor.principal)) throw new KeywardError('FORBIDDEN', USERS_VIEW_NEEDED);
   return listUserRows(ctx.store.db, accountId);
 }
 
+/** One user: as `listUsers`, except that anyone may read themselves. */
 export async function getUser(ctx: Ctx, actor: Actor, accountId: string, userId: string): Promise<User> {
+  requireSession(actor.principal);
   await assertAccountAccess(ctx, actor.principal, accountId);
-  const user = await findUser(ctx.store.db, userId);
+  if (!canViewUsers(actor.principal) && actor.principal.userId !== userId) throw new KeywardError('FORBIDDEN', USERS_VIEW_NEEDED);
+  return liveUserOf(ctx.store.db, accountId, userId);
+}
+
+async function liveUserOf(db: Db, accountId: string, userId: string): Promise<User> {
+  const user = await findUser(db, userId);
   if (!user || user.accountId !== accountId || user.deletedAt !== null) throw new KeywardError('USER_NOT_FOUND');
   return user;
+}
+
+/**
+ * Changing one's own password proves the current one, through the sign-in throttle, so a
+ * stolen session cannot silently lock its owner out or probe the password.
+ */
+async function checkCurrentPassword(ctx: Ctx, actor: Actor, user: User, currentPassword: string | undefined): Promise<void> {
+  if (currentPassword === undefined) throw new KeywardError('CURRENT_PASSWORD_REQUIRED');
+  const address = actor.ip ?? 'local';
+  await ctx.loginThrottle.enter(user.email, address, ctx.now());
+  const found = await findLiveUserByEmail(ctx.store.db, user.email);
+  if (!found || !(await verifyPassword(currentPassword, found.passwordHash))) {
+    await ctx.loginThrottle.failed(user.email, address, ctx.now());
+    throw new KeywardError('CURRENT_PASSWORD_WRONG');
+  }
+  await ctx.loginThrottle.succeeded(user.email, address, ctx.now());
 }
 
 export async function updateUser(
@@ -101,12 +131,17 @@ export async function updateUser(
     permissions?: string[] | undefined;
     apiScopes?: string[] | undefined;
     password?: string | undefined;
+    /** Needed, and checked, only when users change their own password. */
+    currentPassword?: string | undefined;
   },
 ): Promise<User> {
-  const self =
-    actor.principal.userId === userId && patch.isAdmin === undefined && patch.permissions === undefined && patch.apiScopes === undefined;
+  requireSession(actor.principal);
+  const isSelf = actor.principal.userId === userId;
+  const self = isSelf && patch.isAdmin === undefined && patch.permissions === undefined && patch.apiScopes === undefined;
   if (!self) requireAdmin(actor.principal);
-  const existing = await getUser(ctx, actor, accountId, userId);
+  await assertAccountAccess(ctx, actor.principal, accountId);
+  const existing = await liveUserOf(ctx.store.db, accountId, userId);
+  if (patch.password !== undefined && isSelf) await checkCurrentPassword(ctx, actor, existing, patch.currentPassword);
   const clean = {
     ...(patch.name !== undefined && { name: patch.name }),
     ...(patch.isAdmin !== undefined && { isAdmin: patch.isAdmin }),
@@ -119,18 +154,22 @@ export async function updateUser(
       throw new KeywardError('LAST_ADMIN');
     }
     await updateUserRow(tx, userId, clean);
+    // A new password ends every other session: whoever knew the old one is signed out. Users
+    // changing their own keep the session they did it from; an admin's change ends them all.
+    const sessionsEnded =
+      patch.password !== undefined ? await deleteUserSessions(tx, userId, isSelf ? actor.principal.viaSessionId : null) : undefined;
     const { passwordHash: _omit, ...logged } = clean;
     await audit(ctx, tx, actor, {
       accountId,
       action: 'user.update',
       targetType: 'user',
       targetId: userId,
-      details: { ...logged, ...(patch.password !== undefined && { passwordChanged: true }) },
+      details: { ...logged, ...(patch.password !== undefined && { passwordChanged: true, sessionsEnded }) },
     });
   });
   // Rights changed: keys acting for this user must be re-evaluated.
   ctx.changes.publish({ type: 'user', userId });
-  return getUser(ctx, actor, accountId, userId);
+  return liveUserOf(ctx.store.db, accountId, userId);
 }
 
 /**
@@ -139,6 +178,7 @@ export async function updateUser(
  * keeps naming them.
  */
 export async function deleteUser(ctx: Ctx, actor: Actor, accountId: string, userId: string): Promise<void> {
+  requireSession(actor.principal);
   requireAdmin(actor.principal);
   if (actor.principal.userId === userId) throw new KeywardError('CANNOT_DELETE_SELF');
   const user = await getUser(ctx, actor, accountId, userId);

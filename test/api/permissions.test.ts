@@ -109,13 +109,15 @@ for (const dialect of DIALECTS) {
       expect((await h.call('GET', `${base}/applications`, { token: key })).status).toBe(200);
       expect((await h.call('GET', `${base}/applications/${applicationId}/keys`, { token: key })).status).toBe(200);
       expect((await h.call('POST', `${base}/applications`, { token: key, body: { name: 'x' } })).status).toBe(403);
-      expect((await h.call('GET', `${base}/users`, { token: key })).status).toBe(200);
+      // People are never managed through a key, whatever its scopes (issue 10, item 1).
+      const users = await h.call('GET', `${base}/users`, { token: key });
+      expect([users.status, users.body.error.code]).toEqual([403, 'SESSION_REQUIRED']);
       expect(
         (await h.call('POST', `${base}/users`, { token: key, body: { email: 'a@b.io', name: 'a', password: 'long-enough-1' } })).status,
       ).toBe(403);
-      // A key without management scopes authenticates but may do nothing.
+      // A key without management scopes is not a management credential at all.
       const { key: plain } = await appWithKey(h, t, t.adminToken, ['device:read']);
-      expect((await h.call('GET', `${base}/applications`, { token: plain })).status).toBe(403);
+      expect((await h.call('GET', `${base}/applications`, { token: plain })).status).toBe(401);
     });
 
     it('a key loses management access when its creator loses the permission', async () => {

@@ -27,7 +27,8 @@ const NAV: NavItem[] = [
   { to: '/api-access', label: 'API ACCESS', visible: (s) => s.isAdmin },
   { to: '/usage', label: 'Usage', visible: canViewKeys },
   { to: '/api-keys', label: 'API Keys', section: 'Administration', visible: canViewKeys },
-  { to: '/users', label: 'Users', section: 'Administration', visible: (s) => s.isAdmin },
+  // Read-only for members holding users.view; only admins see the actions.
+  { to: '/users', label: 'Users', section: 'Administration', visible: (s) => s.isAdmin || s.can('users.view') },
   { to: '/audit', label: 'Audit log', section: 'Administration', visible: (s) => s.isAdmin },
 ];
 
@@ -103,6 +104,7 @@ function AccountSwitcher() {
 function UserMenu() {
   const s = useSession();
   const [open, setOpen] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
@@ -141,6 +143,22 @@ function UserMenu() {
           <button type="button" className="menu-item" onClick={s.signOut}>
             Sign out
           </button>
+          <button
+            type="button"
+            className="menu-item"
+            title="End every session of your account, in every browser and device, including this one"
+            onClick={() => {
+              setFailure(null);
+              s.signOutEverywhere().catch((e: unknown) => setFailure(e instanceof Error ? e.message : String(e)));
+            }}
+          >
+            Sign out everywhere
+          </button>
+          {failure && (
+            <p className="menu-error" role="alert">
+              {failure}
+            </p>
+          )}
         </div>
       )}
     </div>

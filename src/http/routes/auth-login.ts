@@ -15,11 +15,11 @@ export function registerLogin(app: App, ctx: Ctx) {
         tags: ['auth'],
         summary: 'Sign in and get a session token',
         body: Body,
-        response: { 200: Out, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: Out, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
     },
     async (req) => {
-      const { token, expiresAt, user } = await login(ctx, req.body.email, req.body.password);
+      const { token, expiresAt, user } = await login(ctx, req.body.email, req.body.password, req.ip);
       return { token, expiresAt, user: userOut(user) };
     },
   );

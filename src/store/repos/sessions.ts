@@ -24,6 +24,10 @@ export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
 }
 
-export async function deleteUserSessions(db: Db, userId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+/** Ends every session of a user, but the one with id `keepId` when given; answers how many ended. */
+export async function deleteUserSessions(db: Db, userId: string, keepId: string | null = null): Promise<number> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (keepId !== null) q = q.where('id', '!=', keepId);
+  const res = await q.executeTakeFirst();
+  return Number(res.numDeletedRows);
 }

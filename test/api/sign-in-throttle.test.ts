@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeyward, type Keyward } from '../../src/server.js';
+import { createHarness, DIALECTS, type Harness, REDIS_URL } from '../harness.js';
+
+/**
+ * Issue 10, item 7: five wrong passwords used to lock the right one out for 15 minutes for
+ * everyone, the operator included, and each node counted on its own.
+ */
+
+const ATTACKER = '203.0.113.9';
+const OWNER = '198.51.100.7';
+
+async function signIn(kw: Keyward, email: string, password: string, from: string) {
+  const res = await kw.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password }, remoteAddress: from });
+  return { status: res.statusCode, body: res.json(), retryAfter: res.headers['retry-after'] };
+}
+
+/** Pins a node's clock (sessions, throttle) so waits are exact; `advance` moves it. */
+function pinClock(...nodes: Keyward[]) {
+  let now = Date.now();
+  for (const kw of nodes) kw.ctx.now = () => now;
+  return { advance: (ms: number) => (now += ms) };
+}
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(!dialect.enabled)(`sign-in throttle [${dialect.name}]`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(dialect);
+    });
+    afterAll(async () => h?.close());
+
+    it("slows the guesser's address while the owner signs in from their own", async () => {
+      const t = await h.tenant();
+      pinClock(h.kw);
+      for (let i = 0; i < 5; i++) expect((await signIn(h.kw, t.adminEmail, 'wrong-password', ATTACKER)).status).toBe(401);
+      const slowed = await signIn(h.kw, t.adminEmail, 'admin-password-1', ATTACKER);
+      expect(slowed.status).toBe(429);
+      expect(slowed.body.error).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 1 } });
+      expect(slowed.retryAfter).toBe('1');
+      const owner = await signIn(h.kw, t.adminEmail, 'admin-password-1', OWNER);
+      expect(owner.status).toBe(200);
+      expect(owner.body.token).toMatch(/^kws_/);
+    });
+
+    it('the wait doubles with every further failure from that address, and a success resets it', async () => {
+      const t = await h.tenant();
+      const clock = pinClock(h.kw);
+      for (let i = 0; i < 5; i++) await signIn(h.kw, t.adminEmail, 'wrong-password', ATTACKER);
+      const waits: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const refused = await signIn(h.kw, t.adminEmail, 'wrong-password', ATTACKER);
+        expect(refused.status).toBe(429);
+        waits.push(refused.retryAfter as string);
+        clock.advance(Number(refused.retryAfter) * 1000);
+        expect((await signIn(h.kw, t.adminEmail, 'wrong-password', ATTACKER)).status).toBe(401);
+      }
+      expect(waits).toEqual(['1', '2', '4', '8']);
+      clock.advance(16_000);
+      expect((await signIn(h.kw, t.adminEmail, 'admin-password-1', ATTACKER)).status).toBe(200);
+      expect((await signIn(h.kw, t.adminEmail, 'wrong-password', ATTACKER)).status).toBe(401);
+    });
+  });
+
+  describe.skipIf(!dialect.enabled || !REDIS_URL)(`sign-in throttle shared over Redis [${dialect.name}]`, () => {
+    let h: Harness;
+    let other: Keyward;
+    beforeAll(async () => {
+      h = await createHarness(dialect, { redisUrl: REDIS_URL });
+      // A second node on the same database and Redis.
+      other = await createKeyward({ ...h.config });
+    });
+    afterAll(async () => {
+      await other?.close();
+      await h?.close();
+    });
+
+    it("failures counted on one node slow the guesser's address on the other; the owner still signs in there", async () => {
+      const t = await h.tenant();
+      pinClock(h.kw, other);
+      for (let i = 0; i < 5; i++) expect((await signIn(h.kw, t.adminEmail, 'wrong-password', ATTACKER)).status).toBe(401);
+      const slowed = await signIn(other, t.adminEmail, 'admin-password-1', ATTACKER);
+      expect([slowed.status, slowed.retryAfter]).toEqual([429, '1']);
+      expect((await signIn(other, t.adminEmail, 'admin-password-1', OWNER)).status).toBe(200);
+    });
+  });
+}
+if (!REDIS_URL)
+  console.warn('\n[keyward tests] Redis sign-in throttle suites SKIPPED: set KEYWARD_TEST_REDIS_URL=redis://127.0.0.1:6379\n');
