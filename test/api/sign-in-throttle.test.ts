@@ -85,5 +85,3 @@ for (const dialect of DIALECTS) {
     });
   });
 }
-if (!REDIS_URL)
-  console.warn('\n[keyward tests] Redis sign-in throttle suites SKIPPED: set KEYWARD_TEST_REDIS_URL=redis://127.0.0.1:6379\n');

@@ -5,8 +5,6 @@ import { RedisThrottleStore, startSharedLoginThrottle } from '../../src/auth/thr
 import { backoffMs, MemoryThrottleStore, type ThrottleStore } from '../../src/auth/throttle-store.js';
 import { REDIS_URL } from '../harness.js';
 
-if (!REDIS_URL) console.warn('\n[keyward tests] Redis sign-in throttle store SKIPPED: set KEYWARD_TEST_REDIS_URL=redis://127.0.0.1:6379\n');
-
 const S = 1000;
 const MIN = 60 * S;
 let seq = 0;
