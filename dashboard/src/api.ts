@@ -30,7 +30,8 @@ export interface Application {
   accountId: string;
   name: string;
   description: string;
-  status: 'active' | 'revoked';
+  /** `disabled`: its creator was deleted, so its keys stopped working and it takes no new keys. */
+  status: 'active' | 'revoked' | 'disabled';
   createdBy: string;
   createdAt: number;
   updatedAt: number;

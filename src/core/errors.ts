@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   APPLICATION_LIMIT_REACHED: 'The account already has its maximum of active applications.',
   KEY_LIMIT_REACHED: 'The application already has its maximum of active access keys.',
   APPLICATION_REVOKED: 'The application is revoked.',
+  APPLICATION_DISABLED: 'The application is disabled: the user who created it was deleted.',
   ALREADY_REVOKED: 'The item is already revoked.',
   KEY_NOT_ACTIVE: 'Only an active key can be rotated.',
   CANNOT_DELETE_SELF: 'A user cannot delete themselves.',
@@ -100,6 +101,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'APPLICATION_LIMIT_REACHED':
     case 'KEY_LIMIT_REACHED':
     case 'APPLICATION_REVOKED':
+    case 'APPLICATION_DISABLED':
     case 'ALREADY_REVOKED':
     case 'KEY_NOT_ACTIVE':
     case 'CANNOT_DELETE_SELF':

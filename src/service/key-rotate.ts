@@ -36,6 +36,9 @@ export async function rotateKey(
     const app = await loadApplication(ctx, accountId, old.applicationId);
     if (!canOnKeysOf(p, 'create', app.createdBy)) forbid('Rotating needs both the create and revoke key permissions.');
     if (app.status === 'revoked') throw new KeywardError('APPLICATION_REVOKED');
+    if (app.status === 'disabled') {
+      throw new KeywardError('APPLICATION_DISABLED', 'Keys cannot be rotated in this application: the user who created it was deleted.');
+    }
   }
   const now = ctx.now();
   const status = keyStatus(old, now);
