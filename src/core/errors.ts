@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   INVALID_SIGNATURE: 'The signature does not match.',
   DEVICE_DISABLED: 'The device is disabled.',
   REPLAYED: 'This signed request was already accepted once.',
+  SECRET_UNAVAILABLE:
+    "The device's secret cannot be opened with the loaded master key; the operator must restore the key or reset the secret.",
   INTERNAL_ERROR: 'An unexpected error occurred.',
   MALFORMED: 'The presented key is not a well-formed Keyward key.',
   NOT_FOUND: 'The presented key does not exist.',
@@ -82,6 +84,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'INVALID_SIGNATURE':
     case 'DEVICE_DISABLED':
     case 'REPLAYED':
+    case 'SECRET_UNAVAILABLE':
       return 401;
     case 'FORBIDDEN':
     case 'SCOPE_NOT_GRANTABLE':

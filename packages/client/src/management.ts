@@ -67,7 +67,8 @@ export type SignatureCode =
   | 'SIGN_DATE_OUT_OF_RANGE'
   | 'INVALID_SIGNATURE'
   | 'DEVICE_DISABLED'
-  | 'REPLAYED';
+  | 'REPLAYED'
+  | 'SECRET_UNAVAILABLE';
 
 export interface SignatureVerification {
   valid: boolean;
