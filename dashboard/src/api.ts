@@ -30,7 +30,8 @@ export interface Application {
   accountId: string;
   name: string;
   description: string;
-  status: 'active' | 'revoked';
+  /** `disabled`: its creator was deleted, so its keys stopped working and it takes no new keys. */
+  status: 'active' | 'revoked' | 'disabled';
   createdBy: string;
   createdAt: number;
   updatedAt: number;
@@ -227,8 +228,8 @@ export const api = {
 
   usage: (a: string, opts: { keyId?: string; from: number; to: number }) =>
     request<{ series: UsageSeries[] }>('GET', `${acc(a)}/usage${q(opts)}`),
-  audit: (a: string, opts: { limit?: number; before?: number } = {}) =>
-    request<{ events: AuditEvent[]; nextBefore: number | null }>('GET', `${acc(a)}/audit${q(opts)}`),
+  audit: (a: string, opts: { limit?: number; cursor?: string } = {}) =>
+    request<{ events: AuditEvent[]; nextCursor: string | null }>('GET', `${acc(a)}/audit${q(opts)}`),
 };
 
 /** The endpoint is not on this server yet (an older Keyward): pages show a notice instead of an error. */

@@ -48,6 +48,7 @@ export class VerificationCache {
   private readonly inflight = new Map<string, Promise<KeyVerificationRecord | undefined>>();
   private readonly byKey = new Map<string, string>();
   private readonly byApplication = new Map<string, Set<string>>();
+  /** Keys a user created, and keys in applications a user created: deleting the user disables both. */
   private readonly byUser = new Map<string, Set<string>>();
   private readonly byAccount = new Map<string, Set<string>>();
   private epoch = 0;
@@ -129,6 +130,7 @@ export class VerificationCache {
         this.removeAll(this.byApplication.get(change.applicationId));
         break;
       case 'user':
+        // Keys the user created, and every key of the applications the user created.
         this.removeAll(this.byUser.get(change.userId));
         break;
       case 'account':
@@ -192,6 +194,7 @@ export class VerificationCache {
     this.byKey.set(key.id, keyHash);
     if (key.applicationId !== null) addTo(this.byApplication, key.applicationId, keyHash);
     addTo(this.byUser, key.createdBy, keyHash);
+    if (record.applicationCreatedBy !== null) addTo(this.byUser, record.applicationCreatedBy, keyHash);
     addTo(this.byAccount, key.accountId, keyHash);
   }
 
@@ -208,6 +211,7 @@ export class VerificationCache {
     if (this.byKey.get(key.id) === keyHash) this.byKey.delete(key.id);
     if (key.applicationId !== null) removeFrom(this.byApplication, key.applicationId, keyHash);
     removeFrom(this.byUser, key.createdBy, keyHash);
+    if (entry.record.applicationCreatedBy !== null) removeFrom(this.byUser, entry.record.applicationCreatedBy, keyHash);
     removeFrom(this.byAccount, key.accountId, keyHash);
   }
 }

@@ -1,6 +1,8 @@
 import { loadConfig } from '../config.js';
 import { KeywardError } from '../core/errors.js';
 import { sessionPrincipal } from '../core/rights.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { loadCheckedMasterKey } from '../server.js';
 import { bootstrapOperator } from '../service/bootstrap.js';
 import { type Actor, type Ctx, createContext } from '../service/context.js';
 import { findLiveUserByEmail } from '../store/repos/users.js';
@@ -32,7 +34,7 @@ export async function withKeyward(fn: (ctx: Ctx) => Promise<unknown>): Promise<v
   const store = openStore(config.databaseUrl);
   try {
     await store.migrate();
-    const ctx = createContext(store, config);
+    const ctx = createContext(store, config, new SecretBox((await loadCheckedMasterKey(store, config)).key));
     const boot = await bootstrapOperator(ctx);
     if (boot?.generatedPassword) {
       process.stderr.write(`Operator created: ${boot.email}, generated password (shown once): ${boot.generatedPassword}\n`);

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import { generateMasterKeyText, loadMasterKey, masterKeyPath, readKeyFile, writeKeyFile } from '../master-key.js';
-import { resealAllSecrets } from '../service/master-key.js';
+import { countSealedSecrets, resealAllSecrets } from '../service/master-key.js';
 import { openStore } from '../store/store.js';
 
 /** `keyward master-key generate --out <path>`: a fresh key in a new 0600 file. */
@@ -18,15 +18,18 @@ export function generateKeyFile(path: string): { keyFile: string; fingerprint: s
  * Stop every Keyward node first: a node still holding the old key cannot open the new rows.
  */
 export async function rotateMasterKey(config: Config, newKeyFile: string) {
-  const current = loadMasterKey(config);
-  const from = new SecretBox(current.key);
   const newKey = readKeyFile(newKeyFile);
   const to = new SecretBox(newKey);
-  if (from.fingerprint === to.fingerprint) throw new Error(`${newKeyFile} holds the key already in use (${to.fingerprint}).`);
   const store = openStore(config.databaseUrl);
   let counts: { devices: number; sharedSecrets: number };
+  let current: ReturnType<typeof loadMasterKey>;
+  let from: SecretBox;
   try {
     await store.migrate();
+    // The same check as a start: the current key must be the one the stored secrets need.
+    current = loadMasterKey(config, await countSealedSecrets(store.db));
+    from = new SecretBox(current.key);
+    if (from.fingerprint === to.fingerprint) throw new Error(`${newKeyFile} holds the key already in use (${to.fingerprint}).`);
     counts = await resealAllSecrets(store, from, to, Date.now());
   } finally {
     await store.close();

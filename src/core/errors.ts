@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   APPLICATION_LIMIT_REACHED: 'The account already has its maximum of active applications.',
   KEY_LIMIT_REACHED: 'The application already has its maximum of active access keys.',
   APPLICATION_REVOKED: 'The application is revoked.',
+  APPLICATION_DISABLED: 'The application is disabled: the user who created it was deleted.',
   ALREADY_REVOKED: 'The item is already revoked.',
   KEY_NOT_ACTIVE: 'Only an active key can be rotated.',
   CANNOT_DELETE_SELF: 'A user cannot delete themselves.',
@@ -43,6 +44,8 @@ export const ERROR_CODES = {
   INVALID_SIGNATURE: 'The signature does not match.',
   DEVICE_DISABLED: 'The device is disabled.',
   REPLAYED: 'This signed request was already accepted once.',
+  SECRET_UNAVAILABLE:
+    "The device's secret cannot be opened with the loaded master key; the operator must restore the key or reset the secret.",
   INTERNAL_ERROR: 'An unexpected error occurred.',
   MALFORMED: 'The presented key is not a well-formed Keyward key.',
   NOT_FOUND: 'The presented key does not exist.',
@@ -85,6 +88,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'INVALID_SIGNATURE':
     case 'DEVICE_DISABLED':
     case 'REPLAYED':
+    case 'SECRET_UNAVAILABLE':
       return 401;
     case 'FORBIDDEN':
     case 'SCOPE_NOT_GRANTABLE':
@@ -106,6 +110,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'APPLICATION_LIMIT_REACHED':
     case 'KEY_LIMIT_REACHED':
     case 'APPLICATION_REVOKED':
+    case 'APPLICATION_DISABLED':
     case 'ALREADY_REVOKED':
     case 'KEY_NOT_ACTIVE':
     case 'CANNOT_DELETE_SELF':

@@ -26,7 +26,18 @@ export interface User {
   deletedAt: Millis | null;
 }
 
-export type ApplicationStatus = 'active' | 'revoked';
+/** What the store holds; `disabled` is derived, never stored. */
+export type StoredApplicationStatus = 'active' | 'revoked';
+/**
+ * `disabled`: not revoked, but the user who created it was deleted (Pelion: that user's
+ * applications stop working). Its keys verify DISABLED and it takes no new keys.
+ */
+export type ApplicationStatus = StoredApplicationStatus | 'disabled';
+
+/** The status a caller sees: a deleted creator disables an application that is not revoked. */
+export function applicationStatus(stored: StoredApplicationStatus, creatorDeleted: boolean): ApplicationStatus {
+  return stored === 'active' && creatorDeleted ? 'disabled' : stored;
+}
 
 export interface Application {
   id: string;

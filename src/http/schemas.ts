@@ -57,7 +57,9 @@ export const ApplicationOut = z.object({
   accountId: z.string(),
   name: z.string(),
   description: z.string(),
-  status: z.enum(['active', 'revoked']),
+  status: z
+    .enum(['active', 'revoked', 'disabled'])
+    .describe('`disabled`: the user who created it was deleted; its keys verify DISABLED and it takes no new keys'),
   createdBy: z.string(),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -30,8 +30,8 @@ export async function listAudit(
   ctx: Ctx,
   actor: Actor,
   accountId: string,
-  opts: { limit: number; before?: number },
-): Promise<AuditEvent[]> {
+  opts: { limit: number; after?: { createdAt: number; id: string } },
+): Promise<{ events: AuditEvent[]; more: boolean }> {
   await assertAccountAccess(ctx, actor.principal, accountId);
   if (!actor.principal.isAdmin && !actor.principal.isOperator) {
     throw new KeywardError('FORBIDDEN', 'Only admins can read the audit log.');

@@ -6,12 +6,21 @@ import type { Config } from '../config.js';
 import { CatalogueIndex } from '../core/catalogue.js';
 import { ChangeFeed } from '../core/changes.js';
 import type { Principal } from '../core/permissions.js';
-import { SecretBox } from '../crypto/secret-box.js';
-import { loadMasterKey } from '../master-key.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import { type DeviceSigningRecord, findDeviceForSigning } from '../store/repos/devices.js';
 import { findKeyForVerification, type KeyVerificationRecord } from '../store/repos/keys.js';
 import type { Store } from '../store/store.js';
 import { UsageRecorder } from './usage-recorder.js';
+
+/** Where use cases report operational trouble (never secrets); pino's `error(details, message)` fits. */
+export interface ServiceLog {
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+/** Until the composition root hands over the app's logger (and for CLI contexts): one JSON line on stderr. */
+const stderrLog: ServiceLog = {
+  error: (details, message) => process.stderr.write(`${JSON.stringify({ level: 'error', msg: message, ...details })}\n`),
+};
 
 /** Everything a use case needs; built once per process (or per test). */
 export interface Ctx {
@@ -26,8 +35,9 @@ export interface Ctx {
   keyPeek: (keyHash: string) => KeyVerificationRecord | null | undefined;
   /** Buffered last-used times and usage counts (flushed in batches, and on close). */
   usage: UsageRecorder;
-  /** Seals and opens device secrets under the master key. */
+  /** Seals and opens device secrets under the master key (loaded and checked by the composition root). */
   secrets: SecretBox;
+  log: ServiceLog;
   /** How signature verification finds a device and its sealed secret; a cache may wrap it. */
   deviceLookup: (deviceId: string) => Promise<DeviceSigningRecord | undefined>;
   /** Accepted device signatures, so none is accepted twice within the timestamp window. */
@@ -40,7 +50,7 @@ export interface Ctx {
   deviceCache?: DeviceSigningCache;
 }
 
-export function createContext(store: Store, config: Config, now: () => number = Date.now): Ctx {
+export function createContext(store: Store, config: Config, secrets: SecretBox, now: () => number = Date.now): Ctx {
   const changes = new ChangeFeed();
   const ctx: Ctx = {
     store,
@@ -51,7 +61,8 @@ export function createContext(store: Store, config: Config, now: () => number = 
     keyLookup: (keyHash) => findKeyForVerification(store.db, keyHash),
     keyPeek: () => undefined,
     usage: new UsageRecorder(store, config.usageFlushIntervalMs),
-    secrets: new SecretBox(loadMasterKey(config).key),
+    secrets,
+    log: stderrLog,
     deviceLookup: (deviceId) => findDeviceForSigning(store.db, deviceId),
     replay: new MemoryReplayGuard(),
     loginThrottle: new LoginThrottle(),

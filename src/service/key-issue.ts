@@ -44,9 +44,10 @@ export function draftKey(ctx: Ctx, d: KeyDraft): { key: AccessKey; secret: strin
 
 /**
  * Inserts a key inside `tx` if its container (the application, or the account for customer
- * keys) stays within the account's limit. The account row lock serialises concurrent
- * creations; `replacing` is a live key of the same container that this one supersedes
- * (rotation), which therefore does not count.
+ * keys) stays within the account's limit. The account row lock, taken before counting,
+ * serialises concurrent creations and rotations, so two of them can never both see room for
+ * one more key. `rotating` only changes the advice in the error: a rotation with an overlap
+ * keeps the old key live next to its successor, so it needs the same room as a creation.
  */
 export async function insertKeyWithinLimit(
   tx: Db,
@@ -54,20 +55,20 @@ export async function insertKeyWithinLimit(
   key: AccessKey,
   secret: string,
   now: number,
-  replacing = 0,
+  opts: { rotating?: boolean } = {},
 ): Promise<void> {
   await lockAccount(tx, account.id);
   const live =
-    (key.applicationId !== null ? await countLiveKeys(tx, key.applicationId, now) : await countLiveCustomerKeys(tx, account.id, now)) -
-    replacing;
+    key.applicationId !== null ? await countLiveKeys(tx, key.applicationId, now) : await countLiveCustomerKeys(tx, account.id, now);
   if (live >= account.maxKeysPerApplication) {
     const where = key.applicationId !== null ? 'The application has' : 'The account has';
     const what = key.applicationId !== null ? 'active access keys' : 'active customer keys';
-    throw new KeywardError(
-      'KEY_LIMIT_REACHED',
-      `${where} ${live} ${what}, its maximum is ${account.maxKeysPerApplication}. Revoke one first.`,
-      { limit: account.maxKeysPerApplication },
-    );
+    const advice = opts.rotating
+      ? 'A rotation with an overlap keeps the old key active next to the new one: rotate with overlapSeconds 0 to swap them at once, revoke another key first, or ask the operator to raise the limit.'
+      : 'Revoke one first, or ask the operator to raise the limit.';
+    throw new KeywardError('KEY_LIMIT_REACHED', `${where} ${live} ${what}, its maximum is ${account.maxKeysPerApplication}. ${advice}`, {
+      limit: account.maxKeysPerApplication,
+    });
   }
   await insertKey(tx, key, hashSecret(secret));
 }

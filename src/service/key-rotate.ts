@@ -2,7 +2,8 @@ import { KeywardError } from '../core/errors.js';
 import { hashSecret } from '../core/key-format.js';
 import { type AccessKey, keyStatus } from '../core/model.js';
 import { canOnKeysOf } from '../core/permissions.js';
-import { updateKey as updateKeyRow } from '../store/repos/keys.js';
+import { lockAccount } from '../store/repos/accounts.js';
+import { findKey, updateKey as updateKeyRow } from '../store/repos/keys.js';
 import { loadApplication } from './applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
@@ -16,7 +17,9 @@ export const MAX_OVERLAP_SECONDS = 30 * 86_400;
  * Rotation: a new key with exactly the old key's access (kind, application, scopes, roles,
  * expiry), and the old key kept working for an overlap window so callers can switch without
  * downtime. An overlap of 0 revokes the old key at once. Access is never widened: the
- * rotating user must be able to grant every scope the old key holds.
+ * rotating user must be able to grant every scope the old key holds. The key limit holds at
+ * every moment: with an overlap the successor needs a free place (KEY_LIMIT_REACHED at the
+ * limit); with overlap 0 it takes the old key's place in the same transaction.
  */
 export async function rotateKey(
   ctx: Ctx,
@@ -33,6 +36,9 @@ export async function rotateKey(
     const app = await loadApplication(ctx, accountId, old.applicationId);
     if (!canOnKeysOf(p, 'create', app.createdBy)) forbid('Rotating needs both the create and revoke key permissions.');
     if (app.status === 'revoked') throw new KeywardError('APPLICATION_REVOKED');
+    if (app.status === 'disabled') {
+      throw new KeywardError('APPLICATION_DISABLED', 'Keys cannot be rotated in this application: the user who created it was deleted.');
+    }
   }
   const now = ctx.now();
   const status = keyStatus(old, now);
@@ -51,20 +57,24 @@ export async function rotateKey(
     createdBy: p.userId,
   });
   const overlapEnd = now + input.overlapSeconds * 1000;
-  const previous: AccessKey =
-    input.overlapSeconds === 0
-      ? { ...old, status: 'revoked', revokedAt: now, updatedAt: now }
-      : { ...old, expiresAt: Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, overlapEnd), updatedAt: now };
-  await ctx.store.transaction(async (tx) => {
-    // The old key is superseded, so it does not count against the limit for its successor.
-    await insertKeyWithinLimit(tx, account, key, secret, now, 1);
-    await updateKeyRow(
-      tx,
-      old.id,
+  const previous = await ctx.store.transaction(async (tx) => {
+    await lockAccount(tx, accountId);
+    // Read again under the lock: a revocation or rotation that committed since the read above wins.
+    const current = await findKey(tx, accountId, old.id);
+    if (!current || keyStatus(current, now) !== 'active') throw new KeywardError('KEY_NOT_ACTIVE');
+    const previous: AccessKey =
       input.overlapSeconds === 0
-        ? { status: 'revoked', revokedAt: now, updatedAt: now }
-        : { expiresAt: previous.expiresAt, updatedAt: now },
-    );
+        ? { ...current, status: 'revoked', revokedAt: now, updatedAt: now }
+        : { ...current, expiresAt: Math.min(current.expiresAt ?? Number.POSITIVE_INFINITY, overlapEnd), updatedAt: now };
+    if (input.overlapSeconds === 0) {
+      // A swap: the old key stops counting before its successor is counted, so it works at the limit.
+      await updateKeyRow(tx, old.id, { status: 'revoked', revokedAt: now, updatedAt: now });
+      await insertKeyWithinLimit(tx, account, key, secret, now);
+    } else {
+      // Both keys are live during the overlap, so the successor needs room of its own.
+      await insertKeyWithinLimit(tx, account, key, secret, now, { rotating: true });
+      await updateKeyRow(tx, old.id, { expiresAt: previous.expiresAt, updatedAt: now });
+    }
     await audit(ctx, tx, actor, {
       accountId,
       action: 'key.rotate',
@@ -72,6 +82,7 @@ export async function rotateKey(
       targetId: key.id,
       details: { fromKeyId: old.id, overlapSeconds: input.overlapSeconds, previousExpiresAt: previous.expiresAt },
     });
+    return previous;
   });
   ctx.changes.publish({ type: 'key', keyId: old.id });
   ctx.changes.publish({ type: 'key', keyId: key.id, keyHash: hashSecret(secret) });

@@ -30,6 +30,9 @@ export async function createApplicationKey(
   const app = await loadApplication(ctx, accountId, applicationId);
   assertKeyPermission(p, 'create', app);
   if (app.status === 'revoked') throw new KeywardError('APPLICATION_REVOKED', 'Keys cannot be created in a revoked application.');
+  if (app.status === 'disabled') {
+    throw new KeywardError('APPLICATION_DISABLED', 'Keys cannot be created in this application: the user who created it was deleted.');
+  }
   return issueKey(ctx, actor, account, { applicationId, kind: 'application' }, input);
 }
 

@@ -1,14 +1,25 @@
 import { newId } from '../core/ids.js';
 import { type SecretBox, sealedWith, secretAad } from '../crypto/secret-box.js';
+import type { SealedSecrets } from '../master-key.js';
 import { insertAuditEvent } from '../store/repos/audit.js';
-import { listSealedDeviceSecrets, resealDeviceSecret } from '../store/repos/devices.js';
-import { listSealedSharedSecrets, resealSharedSecret } from '../store/repos/shared-secrets.js';
-import type { Store } from '../store/store.js';
+import { countDeviceSecretsByKey, listSealedDeviceSecrets, resealDeviceSecret } from '../store/repos/devices.js';
+import { countSharedSecretsByKey, listSealedSharedSecrets, resealSharedSecret } from '../store/repos/shared-secrets.js';
+import type { Db, Store } from '../store/store.js';
+
+/** Every sealed secret (device own secrets and shared secrets), counted by the master key id stored beside it. */
+export async function countSealedSecrets(db: Db): Promise<SealedSecrets> {
+  const counts = new Map<string | null, number>();
+  for (const r of [...(await countDeviceSecretsByKey(db)), ...(await countSharedSecretsByKey(db))]) {
+    counts.set(r.keyId, (counts.get(r.keyId) ?? 0) + r.count);
+  }
+  return [...counts].map(([keyId, count]) => ({ keyId, count }));
+}
 
 /**
  * Re-encrypts every stored secret from one master key to another in a single transaction:
- * either all rows move or none do. Rows already under the new key are left alone, so a
- * rotation interrupted after its commit can simply be run again.
+ * either all rows move or none do, and each row's stored key id moves with it. Rows already
+ * under the new key are left alone, so a rotation interrupted after its commit can simply be
+ * run again.
  */
 export async function resealAllSecrets(
   store: Store,

@@ -8,7 +8,8 @@ import {
   SIGN_DATE_VALIDITY_MS,
   TIMESTAMP_WINDOW_MS,
 } from '../core/ctn1.js';
-import { secretAad } from '../crypto/secret-box.js';
+import type { Device } from '../core/model.js';
+import { sealedWith, secretAad } from '../crypto/secret-box.js';
 import { touchDeviceUsed } from '../store/repos/devices.js';
 import type { Ctx } from './context.js';
 
@@ -22,6 +23,7 @@ export const SIGNATURE_CODES = [
   'INVALID_SIGNATURE',
   'DEVICE_DISABLED',
   'REPLAYED',
+  'SECRET_UNAVAILABLE',
 ] as const;
 export type SignatureCode = (typeof SIGNATURE_CODES)[number];
 
@@ -54,9 +56,34 @@ const DUMMY_SECRET = '0'.repeat(128);
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
+ * The secret a device signs with, or null when it cannot be opened (sealed under another master
+ * key, or a damaged row): logged with the key ids and the reason, never the secret.
+ */
+function openSigningSecret(ctx: Ctx, device: Device, sealed: string): string | null {
+  try {
+    return ctx.secrets.open(sealed, device.secretSource === 'own' ? secretAad.device(device.id) : secretAad.sharedSecret(device.accountId));
+  } catch (e) {
+    ctx.log.error(
+      {
+        deviceId: device.id,
+        accountId: device.accountId,
+        secretSource: device.secretSource,
+        sealedWith: sealedWith(sealed),
+        loadedMasterKey: ctx.secrets.fingerprint,
+        reason: e instanceof Error ? e.message : String(e),
+      },
+      'device secret cannot be opened: signature verification answers SECRET_UNAVAILABLE',
+    );
+    return null;
+  }
+}
+
+/**
  * Checks a CTN1-HMAC-SHA256 signed request (docs/devices.md), in SIGNING.md's order. Unknown
  * devices and wrong signatures give the same INVALID_SIGNATURE; DEVICE_DISABLED and REPLAYED
  * are only reported for a correct signature, so they reveal nothing to a caller without the secret.
+ * A secret that cannot be opened answers SECRET_UNAVAILABLE (never an exception, so never a 5xx),
+ * without the device or account id.
  */
 export async function verifySignedRequest(ctx: Ctx, req: SignedRequest): Promise<SignatureResult> {
   if (!req.timestamp || !req.authorization) return fail('MISSING_HEADERS');
@@ -70,13 +97,12 @@ export async function verifySignedRequest(ctx: Ctx, req: SignedRequest): Promise
   if (now < signDay || now >= signDay + SIGN_DATE_VALIDITY_MS) return fail('SIGN_DATE_OUT_OF_RANGE');
 
   const record = await ctx.deviceLookup(auth.deviceId);
-  const secret =
-    record?.sealedSecret != null
-      ? ctx.secrets.open(
-          record.sealedSecret,
-          record.device.secretSource === 'own' ? secretAad.device(record.device.id) : secretAad.sharedSecret(record.device.accountId),
-        )
-      : DUMMY_SECRET;
+  let secret = DUMMY_SECRET;
+  if (record?.sealedSecret != null) {
+    const opened = openSigningSecret(ctx, record.device, record.sealedSecret);
+    if (opened === null) return fail('SECRET_UNAVAILABLE');
+    secret = opened;
+  }
   const expected = computeSignature(secret, auth.signDate, {
     method: req.method,
     path: req.path,

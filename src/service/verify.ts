@@ -42,7 +42,10 @@ export function decide(record: KeyVerificationRecord | undefined, required: read
   };
   const status = keyStatus(key, now);
   if (status === 'revoked') return { valid: false, code: 'REVOKED', ...base };
-  if (record.creatorDeleted || record.applicationStatus === 'revoked') return { valid: false, code: 'DISABLED', ...base };
+  // A revoked application, a deleted key creator, or a deleted application creator (a `disabled` application).
+  if (record.creatorDeleted || (record.applicationStatus !== null && record.applicationStatus !== 'active')) {
+    return { valid: false, code: 'DISABLED', ...base };
+  }
   if (status === 'expired') return { valid: false, code: 'EXPIRED', ...base };
   if (required.some((s) => !key.scopes.includes(s))) return { valid: false, code: 'INSUFFICIENT_SCOPE', ...base };
   return { valid: true, code: 'VALID', ...base };

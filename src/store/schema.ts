@@ -97,6 +97,8 @@ export interface DevicesTable {
   status: string;
   /** Sealed own secret; null when the device uses the account's shared secret. */
   secret_enc: string | null;
+  /** Fingerprint of the master key that sealed `secret_enc` (null with it, or when unknown). */
+  master_key_id: string | null;
   created_at: number;
   updated_at: number;
   last_used_at: number | null;
@@ -106,6 +108,8 @@ export interface DevicesTable {
 export interface AccountSharedSecretsTable {
   account_id: string;
   secret_enc: string;
+  /** Fingerprint of the master key that sealed `secret_enc`; null when unknown. */
+  master_key_id: string | null;
   updated_at: number;
 }
 

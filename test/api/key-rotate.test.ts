@@ -64,20 +64,96 @@ for (const dialect of DIALECTS) {
       expect(again.body.error.code).toBe('KEY_NOT_ACTIVE');
     });
 
-    it('works at the key limit, since the successor replaces the old key', async () => {
+    const activeKeys = async (t: { accountId: string; adminToken: string }, applicationId: string) => {
+      const r = await h.call('GET', `/v1/accounts/${t.accountId}/applications/${applicationId}/keys`, { token: t.adminToken });
+      return r.body.keys.filter((k: { status: string }) => k.status === 'active').length;
+    };
+
+    // Regression (issue 10, item 9): the old key did not count against the limit, so rotating
+    // with an overlap at 10 active keys left 11 active ones until the overlap ended.
+    it('at the limit, a rotation with an overlap is refused with advice and writes nothing', async () => {
       const t = await h.tenant();
-      await h.call('PATCH', `/v1/accounts/${t.accountId}`, { token: h.operatorToken, body: { maxKeysPerApplication: 1 } });
-      const old = await appWithKey(h, t, t.adminToken);
-      const r = await h.call('POST', `/v1/accounts/${t.accountId}/keys/${old.keyId}/rotate`, {
+      const first = await appWithKey(h, t, t.adminToken);
+      const base = `/v1/accounts/${t.accountId}/applications/${first.applicationId}/keys`;
+      for (let i = 1; i < 10; i++) {
+        expect((await h.call('POST', base, { token: t.adminToken, body: { name: `k${i}`, scopes: [] } })).status).toBe(201);
+      }
+      expect(await activeKeys(t, first.applicationId)).toBe(10);
+      const r = await h.call('POST', `/v1/accounts/${t.accountId}/keys/${first.keyId}/rotate`, {
         token: t.adminToken,
-        body: { overlapSeconds: 60 },
+        body: { overlapSeconds: 3600 },
       });
-      expect(r.status).toBe(201);
-      const more = await h.call('POST', `/v1/accounts/${t.accountId}/applications/${old.applicationId}/keys`, {
+      expect(r.status).toBe(409);
+      expect(r.body.error.code).toBe('KEY_LIMIT_REACHED');
+      expect(r.body.error.message).toMatch(/overlapSeconds 0/);
+      expect(r.body.error.message).toMatch(/revoke another key/);
+      expect(r.body.error.message).toMatch(/operator to raise the limit/);
+      expect(r.body.error.details).toEqual({ limit: 10 });
+      expect(await activeKeys(t, first.applicationId)).toBe(10);
+      // The old key was not touched: no expiry was set by the refused rotation.
+      const old = await h.call('GET', `/v1/accounts/${t.accountId}/keys/${first.keyId}`, { token: t.adminToken });
+      expect(old.body).toMatchObject({ status: 'active', expiresAt: null });
+      expect((await verify(first.key)).body.code).toBe('VALID');
+
+      // overlapSeconds 0 is a swap: allowed at the limit, and the count stays at 10.
+      const swap = await h.call('POST', `/v1/accounts/${t.accountId}/keys/${first.keyId}/rotate`, {
         token: t.adminToken,
-        body: { name: 'x', scopes: [] },
+        body: { overlapSeconds: 0 },
       });
-      expect(more.body.error.code).toBe('KEY_LIMIT_REACHED');
+      expect(swap.status).toBe(201);
+      expect(swap.body.previous.status).toBe('revoked');
+      expect(await activeKeys(t, first.applicationId)).toBe(10);
+      expect((await verify(first.key)).body.code).toBe('REVOKED');
+      expect((await verify(swap.body.key)).body.code).toBe('VALID');
+    });
+
+    it('customer keys keep their limit through rotation too', async () => {
+      const t = await h.tenant();
+      await h.call('PATCH', `/v1/accounts/${t.accountId}`, { token: h.operatorToken, body: { maxKeysPerApplication: 2 } });
+      const base = `/v1/accounts/${t.accountId}/keys`;
+      const a = await h.call('POST', base, { token: t.adminToken, body: { kind: 'customer', name: 'c1', scopes: [] } });
+      expect(a.status).toBe(201);
+      expect((await h.call('POST', base, { token: t.adminToken, body: { kind: 'customer', name: 'c2', scopes: [] } })).status).toBe(201);
+      const url = `${base}/${a.body.accessKey.id}/rotate`;
+      const refused = await h.call('POST', url, { token: t.adminToken, body: { overlapSeconds: 60 } });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('KEY_LIMIT_REACHED');
+      expect((await h.call('POST', url, { token: t.adminToken, body: { overlapSeconds: 0 } })).status).toBe(201);
+      const list = await h.call('GET', `${base}?kind=customer`, { token: t.adminToken });
+      expect(list.body.keys.filter((k: { status: string }) => k.status === 'active')).toHaveLength(2);
+    });
+
+    it('concurrent creations and rotations at one below the limit: exactly one gets the last place', async () => {
+      const t = await h.tenant();
+      await h.call('PATCH', `/v1/accounts/${t.accountId}`, { token: h.operatorToken, body: { maxKeysPerApplication: 4 } });
+      const first = await appWithKey(h, t, t.adminToken);
+      const base = `/v1/accounts/${t.accountId}/applications/${first.applicationId}/keys`;
+      const second = await h.call('POST', base, { token: t.adminToken, body: { name: 'k2', scopes: [] } });
+      const third = await h.call('POST', base, { token: t.adminToken, body: { name: 'k3', scopes: [] } });
+      expect(await activeKeys(t, first.applicationId)).toBe(3);
+
+      const creations = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => h.call('POST', base, { token: t.adminToken, body: { name: `p${i}`, scopes: [] } })),
+      );
+      expect(creations.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      expect(await activeKeys(t, first.applicationId)).toBe(4);
+
+      // Free one place again, then race overlapping rotations of different keys against creations.
+      const made = creations.find((r) => r.status === 201);
+      await h.call('POST', `/v1/accounts/${t.accountId}/keys/${made?.body.accessKey.id}/revoke`, { token: t.adminToken });
+      expect(await activeKeys(t, first.applicationId)).toBe(3);
+      const rotate = (keyId: string) =>
+        h.call('POST', `/v1/accounts/${t.accountId}/keys/${keyId}/rotate`, { token: t.adminToken, body: { overlapSeconds: 600 } });
+      const mixed = await Promise.all([
+        rotate(first.keyId),
+        rotate(second.body.accessKey.id),
+        rotate(third.body.accessKey.id),
+        h.call('POST', base, { token: t.adminToken, body: { name: 'm1', scopes: [] } }),
+        h.call('POST', base, { token: t.adminToken, body: { name: 'm2', scopes: [] } }),
+      ]);
+      expect(mixed.filter((r) => r.status === 201)).toHaveLength(1);
+      for (const r of mixed.filter((r) => r.status !== 201)) expect(r.body.error.code).toBe('KEY_LIMIT_REACHED');
+      expect(await activeKeys(t, first.applicationId)).toBe(4);
     });
 
     it('needs create and revoke permissions, never widens access, and respects tenancy', async () => {

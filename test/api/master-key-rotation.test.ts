@@ -21,6 +21,7 @@ for (const dialect of DIALECTS) {
       const shared = await createDevice(h, t, { useSharedSecret: true });
       const secret = await sharedSecret(h, t);
       const oldFingerprint = h.kw.ctx.secrets.fingerprint;
+      const oldKeyText = readFileSync(join(h.config.dataDir, 'master.key'), 'utf8').trim();
 
       const newKey = generateKeyFile(join(h.config.dataDir, 'new.key'));
       const result = await rotateMasterKey(h.config, newKey.keyFile);
@@ -29,6 +30,16 @@ for (const dialect of DIALECTS) {
 
       const rows = await h.kw.ctx.store.db.selectFrom('devices').select('secret_enc').where('secret_enc', 'is not', null).execute();
       for (const r of rows) expect(sealedWith(r.secret_enc as string)).toBe(newKey.fingerprint);
+      // The key id stored beside each secret moves with it, so the next start checks for the new key.
+      const db = h.kw.ctx.store.db;
+      const ids = [
+        ...(await db.selectFrom('devices').select('master_key_id').where('secret_enc', 'is not', null).execute()),
+        ...(await db.selectFrom('account_shared_secrets').select('master_key_id').execute()),
+      ].map((r) => r.master_key_id);
+      expect(ids.length).toBeGreaterThanOrEqual(2);
+      for (const id of ids) expect(id).toBe(newKey.fingerprint);
+      // The old key is now the wrong one: a start with it is refused.
+      await expect(createKeyward({ ...h.config, masterKey: oldKeyText })).rejects.toThrow(`sealed under master key ${newKey.fingerprint}`);
 
       // A restarted node loads the installed key and accepts both devices' signatures.
       const restarted = await createKeyward(h.config);

@@ -153,7 +153,7 @@ for (const dialect of DIALECTS) {
       expect(JSON.stringify(log.body)).not.toContain(key);
       const page = await h.call('GET', `/v1/accounts/${t.accountId}/audit?limit=1`, { token: t.adminToken });
       expect(page.body.events).toHaveLength(1);
-      expect(page.body.nextBefore).toBe(page.body.events[0].createdAt);
+      expect(page.body.nextCursor).toEqual(expect.any(String));
     });
   });
 }

@@ -26,6 +26,7 @@ function record(n: number, over: Partial<AccessKey> = {}): KeyVerificationRecord
       ...over,
     },
     applicationStatus: 'active',
+    applicationCreatedBy: `usr_owner${n % 2}`,
     creatorDeleted: false,
   };
 }
@@ -139,6 +140,22 @@ describe('VerificationCache', () => {
     s.cache.invalidate({ type: 'user', userId: 'usr_0' }); // keys 0, 3
     expect(s.cache.stats().size).toBe(4);
     s.cache.invalidate({ type: 'account', accountId: 'acc_1' });
+    expect(s.cache.stats().size).toBe(0);
+  });
+
+  // Regression (issue 10, item 8): deleting a user dropped only the keys that user created, so
+  // keys others created in the deleted user's application stayed cached as VALID.
+  it("a user change drops the keys in that user's applications, whoever created them", async () => {
+    const s = setup();
+    for (let i = 0; i < 6; i++) s.rows.set(`h${i}`, record(i));
+    for (let i = 0; i < 6; i++) await s.cache.lookup(`h${i}`);
+    s.cache.invalidate({ type: 'user', userId: 'usr_owner1' }); // keys 1, 3, 5 (app_1), created by usr_1, usr_0, usr_2
+    expect(s.cache.stats().size).toBe(3);
+    for (const i of [0, 2, 4]) expect(s.cache.peek(`h${i}`)).not.toBeUndefined();
+    for (const i of [1, 3, 5]) expect(s.cache.peek(`h${i}`)).toBeUndefined();
+    // The creator index is cleaned when entries go, whichever index removed them.
+    s.cache.invalidate({ type: 'key', keyId: 'key_0' });
+    s.cache.invalidate({ type: 'user', userId: 'usr_owner0' }); // keys 2, 4
     expect(s.cache.stats().size).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { type AccessKey, type Application, api } from '../api';
 import { EditKeyModal, expiryText, NewAccessKeyModal, RevokeKeyModal, ScopeList } from '../components/keys';
-import { EmptyState, ErrorBanner, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync } from '../hooks';
 import { Link } from '../router';
@@ -36,9 +36,9 @@ export function ApplicationPage({ id, tab }: { id: string; tab: Tab }) {
         title={a.name}
         subtitle={<StatusBadge status={a.status} />}
         actions={
-          active && (
+          a.status !== 'revoked' && (
             <>
-              {s.can('applications.edit') && (
+              {active && s.can('applications.edit') && (
                 <button type="button" className="button" onClick={() => setDialog('edit')}>
                   Edit
                 </button>
@@ -52,6 +52,12 @@ export function ApplicationPage({ id, tab }: { id: string; tab: Tab }) {
           )
         }
       />
+      {a.status === 'disabled' && (
+        <Notice tone="warning">
+          The user who created this application was deleted, so its access keys no longer work and it takes no new keys. Revoke it to hide
+          it from the list.
+        </Notice>
+      )}
       <nav className="tabs" aria-label="Application sections">
         <Link to={`/applications/${a.id}`} aria-current={tab === 'summary' ? 'page' : undefined}>
           Summary

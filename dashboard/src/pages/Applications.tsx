@@ -153,7 +153,7 @@ export function ApplicationsPage() {
                         Edit
                       </button>
                     )}
-                    {a.status === 'active' && s.can('applications.revoke') && (
+                    {a.status !== 'revoked' && s.can('applications.revoke') && (
                       <button
                         type="button"
                         className="button button-small button-danger-outline"

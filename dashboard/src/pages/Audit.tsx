@@ -15,18 +15,18 @@ function describe(e: AuditEvent): string {
 export function AuditPage() {
   const s = useSession();
   const [events, setEvents] = useState<AuditEvent[]>([]);
-  const [next, setNext] = useState<number | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [users, setUsers] = useState(new Map<string, string>());
 
-  const load = async (before?: number) => {
+  const load = async (cursor?: string) => {
     setLoading(true);
     setError(null);
     try {
-      const r = await api.audit(s.account.id, { limit: PAGE, ...(before !== undefined && { before }) });
-      setEvents((prev) => (before === undefined ? r.events : [...prev, ...r.events]));
-      setNext(r.nextBefore);
+      const r = await api.audit(s.account.id, { limit: PAGE, ...(cursor !== undefined && { cursor }) });
+      setEvents((prev) => (cursor === undefined ? r.events : [...prev, ...r.events]));
+      setNext(r.nextCursor);
     } catch (e) {
       setError(e);
     } finally {

@@ -7,7 +7,8 @@ export interface Application {
   accountId: string;
   name: string;
   description: string;
-  status: 'active' | 'revoked';
+  /** `disabled`: its creator was deleted, so its keys stopped working and it takes no new keys. */
+  status: 'active' | 'revoked' | 'disabled';
   createdBy: string;
   createdAt: Millis;
   updatedAt: Millis;
@@ -66,7 +67,8 @@ export type SignatureCode =
   | 'SIGN_DATE_OUT_OF_RANGE'
   | 'INVALID_SIGNATURE'
   | 'DEVICE_DISABLED'
-  | 'REPLAYED';
+  | 'REPLAYED'
+  | 'SECRET_UNAVAILABLE';
 
 export interface SignatureVerification {
   valid: boolean;

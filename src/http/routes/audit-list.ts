@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { listAudit } from '../../service/audit.js';
 import type { Ctx } from '../../service/context.js';
-import { AccountParams, AuditEventOut, auditOut, errorResponses, Timestamp } from '../schemas.js';
+import { Cursor, decodeCursor, encodeCursor } from '../cursor.js';
+import { AccountParams, AuditEventOut, auditOut, errorResponses } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Query = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.coerce.number().int().optional().describe('Only events strictly before this time (for paging)'),
+  cursor: Cursor.optional(),
 });
 
 export function registerListAudit(app: App, ctx: Ctx) {
@@ -16,19 +17,28 @@ export function registerListAudit(app: App, ctx: Ctx) {
       schema: {
         tags: ['audit'],
         summary: "The account's audit log, newest first (admins)",
+        description:
+          'Pages newest first by (time, id), so events recorded in the same millisecond are neither lost nor repeated. Pass `nextCursor` as `cursor` for the next page; it is null on the last page.',
         security: BEARER,
         params: AccountParams,
         querystring: Query,
-        response: { 200: z.object({ events: z.array(AuditEventOut), nextBefore: Timestamp.nullable() }), ...errorResponses },
+        response: {
+          200: z.object({
+            events: z.array(AuditEventOut),
+            nextCursor: z.string().nullable().describe('Opaque; pass as `cursor` for the next page. Null: no more events.'),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (req) => {
-      const events = await listAudit(ctx, await actorOf(ctx, req), req.params.accountId, {
+      const after = req.query.cursor !== undefined ? decodeCursor(req.query.cursor) : null;
+      const { events, more } = await listAudit(ctx, await actorOf(ctx, req), req.params.accountId, {
         limit: req.query.limit,
-        ...(req.query.before !== undefined && { before: req.query.before }),
+        ...(after !== null && { after }),
       });
       const last = events.at(-1);
-      return { events: events.map(auditOut), nextBefore: events.length === req.query.limit && last ? last.createdAt : null };
+      return { events: events.map(auditOut), nextCursor: more && last ? encodeCursor(last) : null };
     },
   );
 }

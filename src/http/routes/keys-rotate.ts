@@ -23,7 +23,7 @@ export function registerRotateKey(app: App, ctx: Ctx) {
         tags: ['keys'],
         summary: 'Rotate an access key with an overlap window',
         description:
-          "Creates a new key with exactly the old key's access and keeps the old one working for `overlapSeconds` (its expiry is brought forward; 0 revokes it). Needs the create and revoke key permissions; the old key does not count against the limit for its successor.",
+          "Creates a new key with exactly the old key's access and keeps the old one working for `overlapSeconds` (its expiry is brought forward; 0 revokes it). Needs the create and revoke key permissions. The key limit holds at every moment: with an overlap both keys are active, so at the limit the rotation answers 409 KEY_LIMIT_REACHED; with `overlapSeconds: 0` the new key takes the old one's place in the same transaction and works at the limit.",
         security: BEARER,
         params: KeyParams,
         body: Body,

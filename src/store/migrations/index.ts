@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-devices.js';
 import * as m0003 from './0003-usage.js';
+import * as m0004 from './0004-master-key-ids.js';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled build and
@@ -11,4 +12,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-devices': m0002,
   '0003-usage': m0003,
+  '0004-master-key-ids': m0004,
 };

@@ -1,14 +1,14 @@
-import type { Application, ApplicationStatus } from '../../core/model.js';
+import { type Application, applicationStatus, type StoredApplicationStatus } from '../../core/model.js';
 import type { ApplicationRow } from '../schema.js';
 import type { Db } from '../store.js';
 
-function toApplication(r: ApplicationRow): Application {
+function toApplication(r: ApplicationRow & { creator_deleted_at: number | null }): Application {
   return {
     id: r.id,
     accountId: r.account_id,
     name: r.name,
     description: r.description,
-    status: r.status as ApplicationStatus,
+    status: applicationStatus(r.status as StoredApplicationStatus, r.creator_deleted_at !== null),
     createdBy: r.created_by,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -33,24 +33,37 @@ export async function insertApplication(db: Db, a: Application): Promise<void> {
     .execute();
 }
 
+/** Applications with their creator's deletion time, from which `disabled` is derived. */
+function withCreator(db: Db) {
+  return db
+    .selectFrom('applications')
+    .innerJoin('users', 'users.id', 'applications.created_by')
+    .selectAll('applications')
+    .select('users.deleted_at as creator_deleted_at');
+}
+
 export async function findApplication(db: Db, accountId: string, id: string): Promise<Application | undefined> {
-  const row = await db.selectFrom('applications').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  const row = await withCreator(db).where('applications.id', '=', id).where('applications.account_id', '=', accountId).executeTakeFirst();
   return row && toApplication(row);
 }
 
+/** Active and disabled applications (disabled ones stay visible until revoked); `includeRevoked` adds revoked ones. */
 export async function listApplications(db: Db, accountId: string, opts: { includeRevoked: boolean }): Promise<Application[]> {
-  let q = db.selectFrom('applications').selectAll().where('account_id', '=', accountId);
-  if (!opts.includeRevoked) q = q.where('status', '=', 'active');
-  const rows = await q.orderBy('created_at').orderBy('id').execute();
+  let q = withCreator(db).where('applications.account_id', '=', accountId);
+  if (!opts.includeRevoked) q = q.where('applications.status', '=', 'active');
+  const rows = await q.orderBy('applications.created_at').orderBy('applications.id').execute();
   return rows.map(toApplication);
 }
 
+/** Applications counting towards the account's limit: neither revoked nor disabled by a deleted creator. */
 export async function countActiveApplications(db: Db, accountId: string): Promise<number> {
   const row = await db
     .selectFrom('applications')
+    .innerJoin('users', 'users.id', 'applications.created_by')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', accountId)
-    .where('status', '=', 'active')
+    .where('applications.account_id', '=', accountId)
+    .where('applications.status', '=', 'active')
+    .where('users.deleted_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -58,7 +71,7 @@ export async function countActiveApplications(db: Db, accountId: string): Promis
 export async function updateApplication(
   db: Db,
   id: string,
-  patch: { name?: string; description?: string; status?: ApplicationStatus; revokedAt?: number; updatedAt: number },
+  patch: { name?: string; description?: string; status?: StoredApplicationStatus; revokedAt?: number; updatedAt: number },
 ): Promise<void> {
   await db
     .updateTable('applications')

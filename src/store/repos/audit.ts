@@ -18,11 +18,29 @@ export async function insertAuditEvent(db: Db, e: AuditEvent): Promise<void> {
     .execute();
 }
 
-export async function listAuditEvents(db: Db, accountId: string, opts: { limit: number; before?: number }): Promise<AuditEvent[]> {
+/**
+ * Newest first, ordered by (created_at, id) so events of the same millisecond have a fixed
+ * order, and paged by that pair (keyset): `after` is the last event of the previous page.
+ * `more` says whether anything follows the returned events.
+ */
+export async function listAuditEvents(
+  db: Db,
+  accountId: string,
+  opts: { limit: number; after?: { createdAt: number; id: string } },
+): Promise<{ events: AuditEvent[]; more: boolean }> {
   let q = db.selectFrom('audit_events').selectAll().where('account_id', '=', accountId);
-  if (opts.before !== undefined) q = q.where('created_at', '<', opts.before);
-  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
-  return rows.map((r) => ({
+  const after = opts.after;
+  if (after !== undefined) {
+    q = q.where((eb) =>
+      eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+    );
+  }
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(opts.limit + 1)
+    .execute();
+  const events = rows.slice(0, opts.limit).map((r) => ({
     id: r.id,
     accountId: r.account_id,
     actorId: r.actor_id,
@@ -33,4 +51,5 @@ export async function listAuditEvents(db: Db, accountId: string, opts: { limit: 
     createdAt: r.created_at,
     details: JSON.parse(r.details) as Record<string, unknown>,
   }));
+  return { events, more: rows.length > opts.limit };
 }

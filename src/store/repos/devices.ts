@@ -1,6 +1,10 @@
 import type { Device, DeviceStatus } from '../../core/model.js';
+import { sealedWith } from '../../crypto/secret-box.js';
 import type { DeviceRow } from '../schema.js';
 import type { Db } from '../store.js';
+
+/** The master key id stored beside a sealed secret: always the one its envelope names. */
+const keyIdOf = (sealed: string | null) => (sealed === null ? null : sealedWith(sealed));
 
 function toDevice(r: DeviceRow): Device {
   return {
@@ -26,6 +30,7 @@ export async function insertDevice(db: Db, d: Device, sealedSecret: string | nul
       name: d.name,
       status: d.status,
       secret_enc: sealedSecret,
+      master_key_id: keyIdOf(sealedSecret),
       created_at: d.createdAt,
       updated_at: d.updatedAt,
       last_used_at: d.lastUsedAt,
@@ -58,7 +63,11 @@ export async function updateDevice(db: Db, id: string, patch: { name?: string; s
 
 /** Gives the device a new sealed own secret, or (null) moves it to the shared secret. */
 export async function setDeviceSecret(db: Db, id: string, sealedSecret: string | null, now: number): Promise<void> {
-  await db.updateTable('devices').set({ secret_enc: sealedSecret, secret_updated_at: now, updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('devices')
+    .set({ secret_enc: sealedSecret, master_key_id: keyIdOf(sealedSecret), secret_updated_at: now, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteDevice(db: Db, id: string): Promise<void> {
@@ -69,7 +78,7 @@ export async function deleteDevice(db: Db, id: string): Promise<void> {
 export async function clearOwnSecrets(db: Db, accountId: string, now: number): Promise<number> {
   const res = await db
     .updateTable('devices')
-    .set({ secret_enc: null, secret_updated_at: now, updated_at: now })
+    .set({ secret_enc: null, master_key_id: null, secret_updated_at: now, updated_at: now })
     .where('account_id', '=', accountId)
     .where('secret_enc', 'is not', null)
     .executeTakeFirst();
@@ -117,5 +126,20 @@ export async function listSealedDeviceSecrets(db: Db): Promise<{ id: string; sea
 
 /** Replaces a sealed secret without touching any timestamp: the plaintext is unchanged. */
 export async function resealDeviceSecret(db: Db, id: string, sealed: string): Promise<void> {
-  await db.updateTable('devices').set({ secret_enc: sealed }).where('id', '=', id).execute();
+  await db
+    .updateTable('devices')
+    .set({ secret_enc: sealed, master_key_id: keyIdOf(sealed) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** How many own secrets each master key sealed (`keyId` null: not recorded). */
+export async function countDeviceSecretsByKey(db: Db): Promise<{ keyId: string | null; count: number }[]> {
+  const rows = await db
+    .selectFrom('devices')
+    .select((eb) => ['master_key_id', eb.fn.countAll<number>().as('n')])
+    .where('secret_enc', 'is not', null)
+    .groupBy('master_key_id')
+    .execute();
+  return rows.map((r) => ({ keyId: r.master_key_id, count: Number(r.n) }));
 }

@@ -1,6 +1,12 @@
 import { CompiledQuery, type InferResult } from 'kysely';
 import type { KeyKind } from '../../core/catalogue.js';
-import type { AccessKey, StoredKeyStatus } from '../../core/model.js';
+import {
+  type AccessKey,
+  type ApplicationStatus,
+  applicationStatus,
+  type StoredApplicationStatus,
+  type StoredKeyStatus,
+} from '../../core/model.js';
 import type { AccessKeyRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { parseList, toList } from './json.js';
@@ -110,7 +116,11 @@ export async function deleteKey(db: Db, id: string): Promise<void> {
 /** Everything verification needs about a key, in one indexed read. */
 export interface KeyVerificationRecord {
   key: AccessKey;
-  applicationStatus: string | null;
+  /** The key's application as a caller sees it (`disabled` when its creator was deleted); null for customer keys. */
+  applicationStatus: ApplicationStatus | null;
+  /** Who created the key's application: deleting that user disables every key in it. */
+  applicationCreatedBy: string | null;
+  /** The key's own creator was deleted. */
   creatorDeleted: boolean;
 }
 
@@ -119,8 +129,14 @@ function verificationQuery(db: Db, keyHash: string) {
     .selectFrom('access_keys')
     .innerJoin('users', 'users.id', 'access_keys.created_by')
     .leftJoin('applications', 'applications.id', 'access_keys.application_id')
+    .leftJoin('users as app_creator', 'app_creator.id', 'applications.created_by')
     .selectAll('access_keys')
-    .select(['applications.status as app_status', 'users.deleted_at as creator_deleted_at'])
+    .select([
+      'applications.status as app_status',
+      'applications.created_by as app_created_by',
+      'app_creator.deleted_at as app_creator_deleted_at',
+      'users.deleted_at as creator_deleted_at',
+    ])
     .where('access_keys.key_hash', '=', keyHash);
 }
 
@@ -138,8 +154,14 @@ export async function findKeyForVerification(db: Db, keyHash: string): Promise<K
   const { rows } = await db.executeQuery<InferResult<ReturnType<typeof verificationQuery>>[number]>(CompiledQuery.raw(text, [keyHash]));
   const row = rows[0];
   if (!row) return undefined;
-  const { app_status, creator_deleted_at, ...keyRow } = row;
-  return { key: toKey(keyRow), applicationStatus: app_status, creatorDeleted: creator_deleted_at !== null };
+  const { app_status, app_created_by, app_creator_deleted_at, creator_deleted_at, ...keyRow } = row;
+  return {
+    key: toKey(keyRow),
+    applicationStatus:
+      app_status === null ? null : applicationStatus(app_status as StoredApplicationStatus, app_creator_deleted_at !== null),
+    applicationCreatedBy: app_created_by,
+    creatorDeleted: creator_deleted_at !== null,
+  };
 }
 
 /** Active, unexpired customer keys of an account: the ones that count towards its customer-key limit. */

@@ -1,3 +1,4 @@
+import { sealedWith } from '../../crypto/secret-box.js';
 import type { Db } from '../store.js';
 
 export interface SealedSharedSecret {
@@ -15,7 +16,7 @@ export async function findSharedSecret(db: Db, accountId: string): Promise<Seale
 export async function insertSharedSecretIfMissing(db: Db, accountId: string, sealed: string, now: number): Promise<void> {
   await db
     .insertInto('account_shared_secrets')
-    .values({ account_id: accountId, secret_enc: sealed, updated_at: now })
+    .values({ account_id: accountId, secret_enc: sealed, master_key_id: sealedWith(sealed), updated_at: now })
     .onConflict((oc) => oc.column('account_id').doNothing())
     .execute();
 }
@@ -23,8 +24,8 @@ export async function insertSharedSecretIfMissing(db: Db, accountId: string, sea
 export async function upsertSharedSecret(db: Db, accountId: string, sealed: string, now: number): Promise<void> {
   await db
     .insertInto('account_shared_secrets')
-    .values({ account_id: accountId, secret_enc: sealed, updated_at: now })
-    .onConflict((oc) => oc.column('account_id').doUpdateSet({ secret_enc: sealed, updated_at: now }))
+    .values({ account_id: accountId, secret_enc: sealed, master_key_id: sealedWith(sealed), updated_at: now })
+    .onConflict((oc) => oc.column('account_id').doUpdateSet({ secret_enc: sealed, master_key_id: sealedWith(sealed), updated_at: now }))
     .execute();
 }
 
@@ -34,5 +35,19 @@ export async function listSealedSharedSecrets(db: Db): Promise<SealedSharedSecre
 }
 
 export async function resealSharedSecret(db: Db, accountId: string, sealed: string): Promise<void> {
-  await db.updateTable('account_shared_secrets').set({ secret_enc: sealed }).where('account_id', '=', accountId).execute();
+  await db
+    .updateTable('account_shared_secrets')
+    .set({ secret_enc: sealed, master_key_id: sealedWith(sealed) })
+    .where('account_id', '=', accountId)
+    .execute();
+}
+
+/** How many shared secrets each master key sealed (`keyId` null: not recorded). */
+export async function countSharedSecretsByKey(db: Db): Promise<{ keyId: string | null; count: number }[]> {
+  const rows = await db
+    .selectFrom('account_shared_secrets')
+    .select((eb) => ['master_key_id', eb.fn.countAll<number>().as('n')])
+    .groupBy('master_key_id')
+    .execute();
+  return rows.map((r) => ({ keyId: r.master_key_id, count: Number(r.n) }));
 }
