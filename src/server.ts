@@ -5,7 +5,7 @@ import { buildApp } from './http/app.js';
 import type { App } from './http/types.js';
 import { bootstrapOperator } from './service/bootstrap.js';
 import { type Ctx, createContext } from './service/context.js';
-import { openStore } from './store/store.js';
+import { openStore, STDERR_LOGGER, type StoreLogger } from './store/store.js';
 
 export interface Keyward {
   ctx: Ctx;
@@ -18,13 +18,29 @@ export async function createKeyward(
   config: Config = loadConfig(),
   opts: { logger?: FastifyServerOptions['logger']; onBootstrap?: (email: string, password: string | null) => void } = {},
 ): Promise<Keyward> {
-  const store = openStore(config.databaseUrl);
-  await store.migrate();
-  const ctx = createContext(store, config);
-  const boot = await bootstrapOperator(ctx);
-  if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
-  const app = await buildApp(ctx, { logger: opts.logger ?? false });
-  ctx.usage.start();
+  let app: App | undefined;
+  // The store and Redis report through the app's logger, on stderr until it exists.
+  const log: StoreLogger = {
+    warn: (obj, msg) => (app ? app.log.warn(obj, msg) : STDERR_LOGGER.warn(obj, msg)),
+    info: (obj, msg) => app?.log.info(obj, msg),
+  };
+  const store = openStore(config.databaseUrl, {
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    log,
+  });
+  let ctx: Ctx;
+  try {
+    await store.migrate();
+    ctx = createContext(store, config);
+    const boot = await bootstrapOperator(ctx);
+    if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
+    app = await buildApp(ctx, { logger: opts.logger ?? false });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  ctx.usage.start(log);
   const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
   const relay =
     config.redisUrl && caches.length > 0
@@ -39,16 +55,17 @@ export async function createKeyward(
               for (const c of caches) c.clear();
             },
           },
-          (err) => app.log.warn({ err }, 'cache invalidation relay error'),
+          (err) => log.warn({ err }, 'cache invalidation relay error'),
         )
       : undefined;
+  const started = app;
   return {
     ctx,
-    app,
+    app: started,
     async close() {
       try {
         await relay?.close();
-        await app.close();
+        await started.close();
       } finally {
         try {
           // After the server stops taking requests, so no use recorded during shutdown is lost.

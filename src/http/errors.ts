@@ -2,7 +2,12 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CODES, type ErrorCode, httpStatusOf, KeywardError } from '../core/errors.js';
 
+/** Codes that say "try again shortly", with how many seconds to wait. */
+export const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { STORE_UNAVAILABLE: 1 };
+
 export function sendError(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, message: string, details?: unknown) {
+  const retryAfter = RETRY_AFTER_SECONDS[code];
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.status(httpStatusOf(code)).send({
     error: { code, message, requestId: request.id, ...(details !== undefined && { details }) },
   });
