@@ -1,5 +1,7 @@
 import type { FastifyServerOptions } from 'fastify';
-import { startRedisInvalidation } from './cache/redis-invalidation.js';
+import { RedisReplayGuard } from './auth/redis-replay-guard.js';
+import { connectRedis } from './cache/redis.js';
+import { type InvalidationRelay, startRedisInvalidation } from './cache/redis-invalidation.js';
 import { type Config, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import type { App } from './http/types.js';
@@ -10,8 +12,13 @@ import { openStore, STDERR_LOGGER, type StoreLogger } from './store/store.js';
 export interface Keyward {
   ctx: Ctx;
   app: App;
+  /** The cache invalidation relay, when KEYWARD_REDIS_URL is set: `listening` says whether it is up. */
+  relay?: InvalidationRelay | undefined;
   close(): Promise<void>;
 }
+
+/** How long the start waits for Redis before serving degraded (it keeps reconnecting after). */
+const REDIS_START_WAIT_MS = 2000;
 
 /** Opens the store, migrates it, bootstraps the operator and builds the HTTP app (not yet listening). */
 export async function createKeyward(
@@ -41,11 +48,14 @@ export async function createKeyward(
     throw e;
   }
   ctx.usage.start(log);
+  // Never waits for Redis to be up: without it Keyward serves degraded (docs/security.md).
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+  if (redis) ctx.replay = new RedisReplayGuard(redis, ctx.replay, log);
   const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
   const relay =
-    config.redisUrl && caches.length > 0
-      ? await startRedisInvalidation(
-          config.redisUrl,
+    redis && caches.length > 0
+      ? startRedisInvalidation(
+          redis,
           ctx.changes,
           {
             invalidate: (change) => {
@@ -55,16 +65,24 @@ export async function createKeyward(
               for (const c of caches) c.clear();
             },
           },
-          (err) => log.warn({ err }, 'cache invalidation relay error'),
+          log,
         )
       : undefined;
+  if (relay) {
+    // A reachable Redis is subscribed to before the first request, as before; a down one is not waited for.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([relay.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, REDIS_START_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
   const started = app;
   return {
     ctx,
     app: started,
+    relay,
     async close() {
       try {
         await relay?.close();
+        redis?.close();
         await started.close();
       } finally {
         try {
