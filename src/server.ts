@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import { RedisReplayGuard } from './auth/redis-replay-guard.js';
-import { connectRedis } from './cache/redis.js';
+import { connectRedis, type SharedRedis } from './cache/redis.js';
 import { type InvalidationRelay, startRedisInvalidation } from './cache/redis-invalidation.js';
 import { type Config, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
@@ -14,6 +14,8 @@ export interface Keyward {
   app: App;
   /** The cache invalidation relay, when KEYWARD_REDIS_URL is set: `listening` says whether it is up. */
   relay?: InvalidationRelay | undefined;
+  /** The shared Redis command connection, when KEYWARD_REDIS_URL is set: `ready` says whether it is up. */
+  redis?: SharedRedis | undefined;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function createKeyward(
     ctx,
     app: started,
     relay,
+    redis,
     async close() {
       try {
         await relay?.close();

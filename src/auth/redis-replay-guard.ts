@@ -17,8 +17,12 @@ export interface ReplayGuardLogger {
  * while the fallback leaves one narrow hole for its duration: a signature captured and played
  * to a different node within its 5-minute window. Replays to the same node stay refused.
  */
+/** After Redis failed to answer, how long claims skip it instead of each waiting for the timeout again. */
+export const REDIS_RETRY_AFTER_MS = 5000;
+
 export class RedisReplayGuard implements ReplayGuard {
   private degraded = false;
+  private skipUntil = 0;
 
   constructor(
     private readonly redis: { readonly ready: boolean; readonly commands: Pick<Redis, 'set'> },
@@ -32,10 +36,14 @@ export class RedisReplayGuard implements ReplayGuard {
       this.fallingBack(new Error('Redis is not connected'));
       return true;
     }
+    // A Redis that accepts commands but never answers (a cut network) would cost every signed
+    // request the command timeout: after one failure, skip it for a while.
+    if (Date.now() < this.skipUntil) return true;
     let answer: 'OK' | null;
     try {
       answer = await this.redis.commands.set(`keyward:replay:${deviceId}:${signature}`, '1', 'PX', Math.max(1, expiresAt - now), 'NX');
     } catch (err) {
+      this.skipUntil = Date.now() + REDIS_RETRY_AFTER_MS;
       this.fallingBack(err);
       return true;
     }
@@ -47,6 +55,9 @@ export class RedisReplayGuard implements ReplayGuard {
   private fallingBack(err: unknown): void {
     if (this.degraded) return;
     this.degraded = true;
-    this.log.warn({ err }, 'replay guard: Redis unavailable, signatures are checked against this node only until it is back');
+    this.log.warn(
+      { err: { message: err instanceof Error ? err.message : String(err) } },
+      'replay guard: Redis unavailable, signatures are checked against this node only until it is back',
+    );
   }
 }

@@ -66,7 +66,7 @@ export function startRedisInvalidation(redis: SharedRedis, changes: ChangeFeed, 
       (err: unknown) => {
         failed(err);
         // Still connected but not subscribed: only a new connection brings 'ready' (and a retry) again.
-        sub.disconnect(true);
+        if (sub.status === 'ready') sub.disconnect(true);
       },
     );
   });

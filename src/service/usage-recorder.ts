@@ -74,7 +74,10 @@ export class UsageRecorder {
         (err: unknown) => {
           if (failing) return;
           failing = true;
-          log?.warn({ err, pendingKeys: this.pending.size }, 'usage flush failed: counts kept in memory and retried every interval');
+          log?.warn(
+            { err: { message: err instanceof Error ? err.message : String(err) }, pendingKeys: this.pending.size },
+            'usage flush failed: counts kept in memory and retried every interval',
+          );
         },
       );
     }, this.intervalMs);

@@ -8,6 +8,16 @@ export interface StoreLogger {
 }
 
 /**
+ * What a log line may say about a driver error: its message and code. pg errors can carry
+ * the whole client object (pg-pool sets `err.client`) and row data in `detail`.
+ */
+export function summarizeError(error: unknown): { message: string; code?: string } {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { message: error.message, ...(typeof code === 'string' && { code }) };
+}
+
+/**
  * Turns the errors a dialect classifies as "database unreachable or too slow" into
  * `KeywardError('STORE_UNAVAILABLE')` (the original as `cause`), at the one place every
  * query passes: the driver. Services and routes then see a typed error from the one table,
@@ -21,7 +31,7 @@ export function guardDialect(inner: Dialect, isUnavailable: (error: unknown) => 
       if (!isUnavailable(error)) return error;
       if (!down) {
         down = true;
-        log.warn({ err: error }, 'database unavailable: answering 503 STORE_UNAVAILABLE until it answers again');
+        log.warn({ err: summarizeError(error) }, 'database unavailable: answering 503 STORE_UNAVAILABLE until it answers again');
       }
       const converted = new KeywardError('STORE_UNAVAILABLE');
       converted.cause = error;

@@ -1,7 +1,7 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import { isKeywardError } from '../core/errors.js';
 import { connectDialect } from './dialect/index.js';
-import { guardDialect, type StoreLogger } from './guarded-dialect.js';
+import { guardDialect, type StoreLogger, summarizeError } from './guarded-dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -43,8 +43,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 /** Without a logger (CLI commands, tests), the database going away is still said, on stderr. */
 export const STDERR_LOGGER: StoreLogger = {
   warn: (obj, msg) => {
-    const err = (obj as { err?: unknown }).err;
-    console.warn(`keyward: ${msg}${err instanceof Error ? ` (${err.message})` : ''}`);
+    const err = (obj as { err?: { message?: unknown } }).err;
+    console.warn(`keyward: ${msg}${typeof err?.message === 'string' ? ` (${err.message})` : ''}`);
   },
   info: () => {},
 };
@@ -54,7 +54,8 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   const conn = connectDialect(url, {
     statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     connectTimeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    onBackgroundError: (err) => log.warn({ err }, 'database connection lost while idle; a new one opens on the next query'),
+    onBackgroundError: (err) =>
+      log.warn({ err: summarizeError(err) }, 'database connection lost while idle; a new one opens on the next query'),
   });
   const guarded = (dialect: typeof conn.dialect) => guardDialect(dialect, conn.isUnavailable, log);
   const db = new Kysely<Database>({ dialect: guarded(conn.dialect) });
