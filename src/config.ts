@@ -32,6 +32,10 @@ export interface Config {
   fastVerify: boolean;
   /** Redis relaying cache invalidations between nodes; unset = single node (TTL bound only). */
   redisUrl: string | undefined;
+  /** Longest one database statement may run before the request answers 503 STORE_UNAVAILABLE. */
+  dbStatementTimeoutMs: number;
+  /** Longest opening a database connection, or waiting for a free one, may take. */
+  dbConnectTimeoutMs: number;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -75,6 +79,12 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return n;
 }
 
+function positiveIntFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = intFrom(env, name, fallback);
+  if (n === 0) throw new Error(`${name} must be a positive integer, got "0"`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = env.KEYWARD_DATA_DIR ?? './data';
   return {
@@ -99,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     verifyNegativeCacheTtlMs: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_TTL_SECONDS', 10) * 1000,
     fastVerify: env.KEYWARD_FAST_VERIFY !== '0',
     redisUrl: env.KEYWARD_REDIS_URL || undefined,
+    dbStatementTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_STATEMENT_TIMEOUT_MS', 2000),
+    dbConnectTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_CONNECT_TIMEOUT_MS', 3000),
     ...overrides,
   };
 }

@@ -1,6 +1,8 @@
 import type { FastifyServerOptions } from 'fastify';
-import { startSharedLoginThrottle } from './auth/throttle-redis.js';
-import { startRedisInvalidation } from './cache/redis-invalidation.js';
+import { RedisReplayGuard } from './auth/redis-replay-guard.js';
+import { sharedLoginThrottle } from './auth/throttle-redis.js';
+import { connectRedis, type SharedRedis } from './cache/redis.js';
+import { type InvalidationRelay, startRedisInvalidation } from './cache/redis-invalidation.js';
 import { type Config, loadConfig } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { buildApp } from './http/app.js';
@@ -9,11 +11,15 @@ import { type LoadedMasterKey, loadMasterKey } from './master-key.js';
 import { bootstrapOperator } from './service/bootstrap.js';
 import { type Ctx, createContext } from './service/context.js';
 import { countSealedSecrets } from './service/master-key.js';
-import { openStore, type Store } from './store/store.js';
+import { openStore, STDERR_LOGGER, type Store, type StoreLogger } from './store/store.js';
 
 export interface Keyward {
   ctx: Ctx;
   app: App;
+  /** The cache invalidation relay, when KEYWARD_REDIS_URL is set: `listening` says whether it is up. */
+  relay?: InvalidationRelay | undefined;
+  /** The shared Redis command connection, when KEYWARD_REDIS_URL is set: `ready` says whether it is up. */
+  redis?: SharedRedis | undefined;
   close(): Promise<void>;
 }
 
@@ -31,33 +37,55 @@ export function foreignSecretsWarning(k: LoadedMasterKey): string | null {
   return `${k.foreign.count} stored secret(s) are sealed under master key(s) ${k.foreign.keyIds.join(', ')}, not the loaded key ${k.keyId}: devices signing with them fail verification with SECRET_UNAVAILABLE until their secret is reset or that key is restored.`;
 }
 
+/** How long the start waits for Redis before serving degraded (it keeps reconnecting after). */
+const REDIS_START_WAIT_MS = 2000;
+
 /** Opens the store, migrates it, bootstraps the operator and builds the HTTP app (not yet listening). */
 export async function createKeyward(
   config: Config = loadConfig(),
   opts: { logger?: FastifyServerOptions['logger']; onBootstrap?: (email: string, password: string | null) => void } = {},
 ): Promise<Keyward> {
-  const store = openStore(config.databaseUrl);
+  let app: App | undefined;
+  // The store and Redis report through the app's logger, on stderr until it exists.
+  const log: StoreLogger = {
+    warn: (obj, msg) => (app ? app.log.warn(obj, msg) : STDERR_LOGGER.warn(obj, msg)),
+    info: (obj, msg) => app?.log.info(obj, msg),
+  };
+  const store = openStore(config.databaseUrl, {
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    log,
+  });
+  let ctx: Ctx;
   let masterKey: LoadedMasterKey;
   try {
     await store.migrate();
     masterKey = await loadCheckedMasterKey(store, config);
+    ctx = createContext(store, config, new SecretBox(masterKey.key));
+    const boot = await bootstrapOperator(ctx);
+    if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
+    app = await buildApp(ctx, { logger: opts.logger ?? false });
   } catch (e) {
     await store.close();
     throw e;
   }
-  const ctx = createContext(store, config, new SecretBox(masterKey.key));
-  const boot = await bootstrapOperator(ctx);
-  if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
-  const app = await buildApp(ctx, { logger: opts.logger ?? false });
   ctx.log = app.log;
   const foreign = foreignSecretsWarning(masterKey);
   if (foreign) app.log.warn({ masterKeyId: masterKey.keyId, foreignKeyIds: masterKey.foreign.keyIds }, foreign);
-  ctx.usage.start();
+  ctx.usage.start(log);
+  // Never waits for Redis to be up: without it Keyward serves degraded (docs/security.md).
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+  if (redis) {
+    ctx.replay = new RedisReplayGuard(redis, ctx.replay, log);
+    ctx.loginThrottle = sharedLoginThrottle(redis.commands, (err) =>
+      log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
+    );
+  }
   const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
   const relay =
-    config.redisUrl && caches.length > 0
-      ? await startRedisInvalidation(
-          config.redisUrl,
+    redis && caches.length > 0
+      ? startRedisInvalidation(
+          redis,
           ctx.changes,
           {
             invalidate: (change) => {
@@ -67,24 +95,27 @@ export async function createKeyward(
               for (const c of caches) c.clear();
             },
           },
-          (err) => app.log.warn({ err }, 'cache invalidation relay error'),
+          log,
         )
       : undefined;
-  const sharedThrottle = config.redisUrl
-    ? startSharedLoginThrottle(config.redisUrl, (err) =>
-        app.log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
-      )
-    : undefined;
-  if (sharedThrottle) ctx.loginThrottle = sharedThrottle.throttle;
+  if (relay) {
+    // A reachable Redis is subscribed to before the first request, as before; a down one is not waited for.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([relay.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, REDIS_START_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+  const started = app;
   return {
     ctx,
-    app,
+    app: started,
+    relay,
+    redis,
     async close() {
       try {
         await relay?.close();
-        await app.close();
+        redis?.close();
+        await started.close();
       } finally {
-        sharedThrottle?.close();
         try {
           // After the server stops taking requests, so no use recorded during shutdown is lost.
           await ctx.usage.close();

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { LoginThrottle } from './login-throttle.js';
 import { type BackoffPolicy, MemoryThrottleStore, type ThrottleStore } from './throttle-store.js';
 
@@ -110,20 +110,15 @@ export class FallbackThrottleStore implements ThrottleStore {
 }
 
 /**
- * A sign-in throttle whose counts every node shares through Redis. Starts even when Redis is
- * down: commands fail fast (no offline queue, 500 ms timeout) and fall back to memory until
- * the client reconnects on its own.
+ * A sign-in throttle whose counts every node shares through Redis, on Keyward's shared command
+ * connection (src/cache/redis.ts). Works while Redis is down: commands fail within the
+ * connection's command timeout and fall back to this node's memory until it is back.
  */
-export function startSharedLoginThrottle(url: string, warn: (err: unknown) => void): { throttle: LoginThrottle; close(): void } {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 });
-  redis.on('error', () => {
-    // Reported through `warn` when a sign-in actually falls back; the client keeps reconnecting.
-  });
-  redis.connect().catch(() => {});
+export function sharedLoginThrottle(redis: Redis, warn: (err: unknown) => void): LoginThrottle {
   const store = new FallbackThrottleStore(new RedisThrottleStore(redis), new MemoryThrottleStore(), (err) =>
     warn(
       new Error(`sign-in throttle: Redis unavailable, counting on this node only (${err instanceof Error ? err.message : String(err)})`),
     ),
   );
-  return { throttle: new LoginThrottle(store), close: () => redis.disconnect() };
+  return new LoginThrottle(store);
 }

@@ -31,7 +31,10 @@ export async function actAs(ctx: Ctx, email: string | null): Promise<Actor> {
 /** Opens the configured store, runs one command, prints its JSON result and closes. */
 export async function withKeyward(fn: (ctx: Ctx) => Promise<unknown>): Promise<void> {
   const config = loadConfig();
-  const store = openStore(config.databaseUrl);
+  const store = openStore(config.databaseUrl, {
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+  });
   try {
     await store.migrate();
     const ctx = createContext(store, config, new SecretBox((await loadCheckedMasterKey(store, config)).key));

@@ -65,7 +65,11 @@ program
   .command('migrate')
   .description('Apply pending database migrations and exit')
   .action(async () => {
-    const store = openStore(loadConfig().databaseUrl);
+    const config = loadConfig();
+    const store = openStore(config.databaseUrl, {
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+    });
     try {
       const applied = await store.migrate();
       process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date.\n');

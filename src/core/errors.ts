@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   CONFIRMATION_MISMATCH: "The confirmation does not match the key's application ID or customer ID.",
   RECENT_USE_CONFIRMATION_REQUIRED: 'The key was used within the past 3 days: confirm deleting it explicitly.',
   UPSTREAM_UNAVAILABLE: 'The upstream API could not be reached.',
+  STORE_UNAVAILABLE: 'The database could not be reached in time; retry shortly.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -128,6 +129,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 500;
     case 'UPSTREAM_UNAVAILABLE':
       return 502;
+    case 'STORE_UNAVAILABLE':
+      return 503;
     default: {
       const unreachable: never = code;
       throw new Error(`unmapped error code ${String(unreachable)}`);

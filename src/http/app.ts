@@ -40,6 +40,7 @@ import { registerRotateKey } from './routes/keys-rotate.js';
 import { registerUpdateKey } from './routes/keys-update.js';
 import { registerVerifyKey } from './routes/keys-verify.js';
 import { registerMe } from './routes/me-get.js';
+import { registerReady } from './routes/readyz.js';
 import { registerGetSharedSecret } from './routes/shared-secret-get.js';
 import { registerResetSharedSecret } from './routes/shared-secret-reset.js';
 import { registerVerifySignature } from './routes/signatures-verify.js';
@@ -99,6 +100,7 @@ export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerHealth(app, ctx);
+  registerReady(app, ctx);
   registerCatalogue(app, ctx);
   registerLogin(app, ctx);
   registerLogout(app, ctx);

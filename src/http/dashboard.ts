@@ -7,7 +7,7 @@ import { notFoundHandler } from './errors.js';
 import type { App } from './types.js';
 
 /** Paths that belong to the API: they never fall back to the dashboard, so their 404s stay JSON. */
-const API_PREFIXES = ['/v1/', '/v1?', '/openapi.json', '/healthz'];
+const API_PREFIXES = ['/v1/', '/v1?', '/openapi.json', '/healthz', '/readyz'];
 
 function isApiPath(url: string): boolean {
   return url === '/v1' || API_PREFIXES.some((p) => url.startsWith(p));

@@ -2,9 +2,13 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CODES, type ErrorCode, httpStatusOf, KeywardError } from '../core/errors.js';
 
+/** Codes that say "try again shortly", with how many seconds to wait. */
+export const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { STORE_UNAVAILABLE: 1 };
+
 export function sendError(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, message: string, details?: unknown) {
-  const retryAfter = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-  if (code === 'RATE_LIMITED' && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  const fromDetails = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  const retryAfter = typeof fromDetails === 'number' ? fromDetails : RETRY_AFTER_SECONDS[code];
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.status(httpStatusOf(code)).send({
     error: { code, message, requestId: request.id, ...(details !== undefined && { details }) },
   });

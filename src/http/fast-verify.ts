@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { ERROR_CODES, type ErrorCode, httpStatusOf } from '../core/errors.js';
+import { ERROR_CODES, type ErrorCode, httpStatusOf, isKeywardError } from '../core/errors.js';
 import type { Ctx } from '../service/context.js';
 import { recordUse } from '../service/usage.js';
 import { decide, MALFORMED_RESULT, peekPresented, type VerifyResult, validUntil } from '../service/verify.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
+import { RETRY_AFTER_SECONDS } from './errors.js';
 import { newRequestId } from './request-id.js';
 import { presentVerifyResult, VerifyBody, verifyAndRecord } from './routes/keys-verify.js';
 
@@ -74,6 +75,12 @@ function answer(ctx: Ctx, text: string, res: ServerResponse, logError: (error: u
   outcome.then(
     (ready) => sendReady(res, requestId, ready),
     (error: unknown) => {
+      // The cache could not vouch for the key and the store did not answer: 503, never an answer.
+      if (isKeywardError(error) && error.code === 'STORE_UNAVAILABLE') {
+        res.setHeader('retry-after', String(RETRY_AFTER_SECONDS.STORE_UNAVAILABLE));
+        sendError(res, requestId, error.code, error.message);
+        return;
+      }
       logError(error);
       sendError(res, requestId, 'INTERNAL_ERROR', ERROR_CODES.INTERNAL_ERROR);
     },

@@ -28,7 +28,7 @@ const HOP_BY_HOP = new Set([
 /** Keyward's own paths are never forwarded, even when no route matches them. */
 function isOwnPath(url: string): boolean {
   const path = url.split('?', 1)[0] ?? '';
-  return path === '/v1' || path.startsWith('/v1/') || path === '/openapi.json' || path === '/healthz';
+  return path === '/v1' || path.startsWith('/v1/') || path === '/openapi.json' || path === '/healthz' || path === '/readyz';
 }
 
 /**

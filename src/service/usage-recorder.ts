@@ -3,6 +3,12 @@ import type { Store } from '../store/store.js';
 
 export const HOUR_MS = 3_600_000;
 
+/** Where failed background flushes are reported: once when they start failing, once when one succeeds again. */
+export interface UsageLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
 interface Pending {
   count: number;
   lastUsedAt: number;
@@ -12,7 +18,9 @@ interface Pending {
 /**
  * Last-used time and usage counts, kept in memory on every successful verification and
  * written in one transaction per flush (every second and on close), so verifying a key
- * never waits on a database write. A failed flush puts its uses back for the next one.
+ * never waits on a database write. A failed flush puts its uses back for the next one, so
+ * a database outage delays the counts but loses none (short of a crash during it); pending
+ * counts stay bounded by the number of keys used times the hours the outage lasts.
  */
 export class UsageRecorder {
   private pending = new Map<string, Pending>();
@@ -53,11 +61,25 @@ export class UsageRecorder {
     return run;
   }
 
-  start(): void {
+  start(log?: UsageLogger): void {
     if (this.timer) return;
+    let failing = false;
     this.timer = setInterval(() => {
       // A failed periodic flush keeps its uses for the next attempt (see write()).
-      this.flush().catch(() => {});
+      this.flush().then(
+        () => {
+          if (failing) log?.info({}, 'usage flush succeeded again: delayed counts written');
+          failing = false;
+        },
+        (err: unknown) => {
+          if (failing) return;
+          failing = true;
+          log?.warn(
+            { err: { message: err instanceof Error ? err.message : String(err) }, pendingKeys: this.pending.size },
+            'usage flush failed: counts kept in memory and retried every interval',
+          );
+        },
+      );
     }, this.intervalMs);
     this.timer.unref();
   }

@@ -1,7 +1,11 @@
-import { Kysely, Migrator } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
+import { isKeywardError } from '../core/errors.js';
 import { connectDialect } from './dialect/index.js';
+import { guardDialect, type StoreLogger, summarizeError } from './guarded-dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
+
+export type { StoreLogger } from './guarded-dialect.js';
 
 /** A Kysely handle: the root connection or an open transaction, interchangeably. */
 export type Db = Kysely<Database>;
@@ -12,27 +16,73 @@ export interface Store {
   readonly dialectName: string;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   isUniqueViolation(error: unknown): boolean;
+  /**
+   * Whether an error means the database could not be reached or did not answer in time:
+   * `KeywardError('STORE_UNAVAILABLE')`, which every query failing that way throws, or the
+   * driver's own error for it.
+   */
+  isUnavailable(error: unknown): boolean;
+  /** One trivial query, bounded like every other: resolves when the database answers. */
+  ping(): Promise<void>;
   migrate(): Promise<string[]>;
   close(): Promise<void>;
 }
 
-export function openStore(url: string): Store {
-  const conn = connectDialect(url);
-  const db = new Kysely<Database>({ dialect: conn.dialect });
+export interface StoreOptions {
+  /** Longest one statement may run (KEYWARD_DB_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs?: number;
+  /** Longest a connection may take to open or to come free (KEYWARD_DB_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
+  /** Where losing and regaining the database is reported. */
+  log?: StoreLogger;
+}
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 2000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
+
+/** Without a logger (CLI commands, tests), the database going away is still said, on stderr. */
+export const STDERR_LOGGER: StoreLogger = {
+  warn: (obj, msg) => {
+    const err = (obj as { err?: { message?: unknown } }).err;
+    console.warn(`keyward: ${msg}${typeof err?.message === 'string' ? ` (${err.message})` : ''}`);
+  },
+  info: () => {},
+};
+
+export function openStore(url: string, opts: StoreOptions = {}): Store {
+  const log = opts.log ?? STDERR_LOGGER;
+  const conn = connectDialect(url, {
+    statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    onBackgroundError: (err) =>
+      log.warn({ err: summarizeError(err) }, 'database connection lost while idle; a new one opens on the next query'),
+  });
+  const guarded = (dialect: typeof conn.dialect) => guardDialect(dialect, conn.isUnavailable, log);
+  const db = new Kysely<Database>({ dialect: guarded(conn.dialect) });
+  const isUnavailable = (e: unknown) => (isKeywardError(e) && e.code === 'STORE_UNAVAILABLE') || conn.isUnavailable(e);
   return {
     db,
     dialectName: conn.name,
     transaction: (fn) => db.transaction().execute(fn),
     isUniqueViolation: conn.isUniqueViolation,
+    isUnavailable,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
     async migrate() {
-      const migrator = new Migrator({
-        db,
-        provider: { getMigrations: async () => MIGRATIONS },
-        ...(conn.migrationTableSchema !== undefined && { migrationTableSchema: conn.migrationTableSchema }),
-      });
-      const { error, results } = await migrator.migrateToLatest();
-      if (error) throw error;
-      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      const migrationDb = conn.migrationDialect ? new Kysely<Database>({ dialect: guarded(conn.migrationDialect()) }) : db;
+      try {
+        const migrator = new Migrator({
+          db: migrationDb,
+          provider: { getMigrations: async () => MIGRATIONS },
+          ...(conn.migrationTableSchema !== undefined && { migrationTableSchema: conn.migrationTableSchema }),
+        });
+        const { error, results } = await migrator.migrateToLatest();
+        if (error) throw error;
+        return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      } finally {
+        if (migrationDb !== db) await migrationDb.destroy();
+      }
     },
     async close() {
       await db.destroy();

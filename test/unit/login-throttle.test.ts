@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from '../../src/auth/login-throttle.js';
-import { RedisThrottleStore, startSharedLoginThrottle } from '../../src/auth/throttle-redis.js';
+import { RedisThrottleStore, sharedLoginThrottle } from '../../src/auth/throttle-redis.js';
 import { backoffMs, MemoryThrottleStore, type ThrottleStore } from '../../src/auth/throttle-store.js';
+import { connectRedis } from '../../src/cache/redis.js';
 import { REDIS_URL } from '../harness.js';
 
 const S = 1000;
@@ -107,8 +108,9 @@ describe('MemoryThrottleStore', () => {
 describe('shared throttle with Redis down', () => {
   it('falls back to counting on this node, warns, and never fails a sign-in', async () => {
     const warnings: unknown[] = [];
-    // Nothing listens on port 1: every command fails at once (no offline queue).
-    const shared = startSharedLoginThrottle('redis://127.0.0.1:1', (err) => warnings.push(err));
+    // Nothing listens on port 1: every command fails after one reconnect attempt.
+    const redis = connectRedis('redis://127.0.0.1:1', { warn: () => {}, info: () => {} });
+    const shared = { throttle: sharedLoginThrottle(redis.commands, (err) => warnings.push(err)) };
     try {
       const e = email();
       for (let i = 0; i < 5; i++) expect(await shared.throttle.admit(e, '192.0.2.4', 0)).toBe(0);
@@ -118,7 +120,7 @@ describe('shared throttle with Redis down', () => {
       expect(warnings).toHaveLength(1);
       expect(String(warnings[0])).toContain('Redis unavailable');
     } finally {
-      shared.close();
+      redis.close();
     }
   });
 });

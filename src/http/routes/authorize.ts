@@ -32,7 +32,7 @@ const Out = z.object({
 
 const PREFIX = '/v1/authorize';
 const METHODS = HTTP_METHODS.filter((m) => m !== 'HEAD'); // HEAD comes with GET
-const response = { 200: Out, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody };
+const response = { 200: Out, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
 
 async function answer(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, method: string, uri: string) {
   const h = req.headers;
@@ -83,7 +83,7 @@ export function registerAuthorize(app: App, ctx: Ctx) {
         tags: ['verification'],
         summary: "Authorize a request to the operator's API (nginx auth_request)",
         description:
-          "Reads the caller's credential and X-Original-Method / X-Original-URI (both required). 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a bad credential (keys: MALFORMED, NOT_FOUND, REVOKED, EXPIRED, DISABLED, UNAUTHORIZED, UNSUPPORTED_CREDENTIAL; CTN1 device signatures, with X-BCoT-Timestamp, X-Original-Host and optional X-Content-SHA256: MISSING_HEADERS, BAD_TIMESTAMP, TIMESTAMP_OUT_OF_WINDOW, MALFORMED_AUTHORIZATION, SIGN_DATE_OUT_OF_RANGE, INVALID_SIGNATURE, DEVICE_DISABLED, REPLAYED, SECRET_UNAVAILABLE); 403 SCOPE_DENIED when no scope grants the method and path. Denials carry X-Keyward-Error: <code>.",
+          "Reads the caller's credential and X-Original-Method / X-Original-URI (both required). 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a bad credential (keys: MALFORMED, NOT_FOUND, REVOKED, EXPIRED, DISABLED, UNAUTHORIZED, UNSUPPORTED_CREDENTIAL; CTN1 device signatures, with X-BCoT-Timestamp, X-Original-Host and optional X-Content-SHA256: MISSING_HEADERS, BAD_TIMESTAMP, TIMESTAMP_OUT_OF_WINDOW, MALFORMED_AUTHORIZATION, SIGN_DATE_OUT_OF_RANGE, INVALID_SIGNATURE, DEVICE_DISABLED, REPLAYED, SECRET_UNAVAILABLE); 403 SCOPE_DENIED when no scope grants the method and path; 503 STORE_UNAVAILABLE when the credential is not cached and the database does not answer in time (fail closed). Denials carry X-Keyward-Error: <code>.",
         headers: Headers,
         response,
       },

@@ -60,9 +60,9 @@ export function registerVerifyKey(app: App, ctx: Ctx) {
         tags: ['verification'],
         summary: 'Verify an access key',
         description:
-          'Always 200 for a well-formed request: `valid` says whether to let the caller through and `code` says why not (NOT_FOUND, MALFORMED, REVOKED, EXPIRED, DISABLED, INSUFFICIENT_SCOPE).',
+          'Always 200 for a well-formed request: `valid` says whether to let the caller through and `code` says why not (NOT_FOUND, MALFORMED, REVOKED, EXPIRED, DISABLED, INSUFFICIENT_SCOPE). 503 STORE_UNAVAILABLE (with Retry-After) when the key is not cached and the database does not answer in time: never a verification answer the store could not back.',
         body: VerifyBody,
-        response: { 200: Out, 400: ErrorBody },
+        response: { 200: Out, 400: ErrorBody, 503: ErrorBody },
       },
     },
     async (req) => presentVerifyResult(await verifyAndRecord(ctx, req.body.key, req.body.scopes)),

@@ -35,9 +35,9 @@ export function registerVerifySignature(app: App, ctx: Ctx) {
         tags: ['verification'],
         summary: 'Verify a CTN1-HMAC-SHA256 signed device request',
         description:
-          'Always 200 for a well-formed request: `valid` says whether to let the device through and `code` says why not. An accepted signature is remembered, so the same one answers REPLAYED within the timestamp window.',
+          'Always 200 for a well-formed request: `valid` says whether to let the device through and `code` says why not. An accepted signature is remembered (by every node sharing KEYWARD_REDIS_URL), so the same one answers REPLAYED within the timestamp window. 503 STORE_UNAVAILABLE when the device is not cached and the database does not answer in time.',
         body: Body,
-        response: { 200: Out, 400: ErrorBody },
+        response: { 200: Out, 400: ErrorBody, 503: ErrorBody },
       },
     },
     async (req) => verifySignedRequest(ctx, req.body),

@@ -1,25 +1,45 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type SqliteDatabase, SqliteDialect } from 'kysely';
-import type { DialectConnection } from '../types.js';
+import type { ConnectOptions, DialectConnection } from '../types.js';
+import { isSqliteUnavailable } from './is-unavailable.js';
 
 /** `sqlite:./data/keyward.db`, `sqlite:///abs/path.db` or `sqlite::memory:`. */
-export function connectSqlite(url: string): DialectConnection {
+export function connectSqlite(url: string, opts: ConnectOptions): DialectConnection {
   const path = url.replace(/^sqlite:(\/\/)?/, '');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') createOwnerOnly(path);
   const db = new Database(path);
-  // WAL lets readers proceed while a writer commits; busy_timeout rides out a second process.
+  // WAL lets readers proceed while a writer commits; busy_timeout rides out a second process
+  // holding the write lock, for as long as a PostgreSQL statement may run.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${Math.max(1, Math.floor(opts.statementTimeoutMs))}`);
   return {
     name: 'sqlite',
     dialect: new SqliteDialect({ database: withStatementCache(db) }),
     isUniqueViolation: (e) => e instanceof Error && 'code' in e && String(e.code).startsWith('SQLITE_CONSTRAINT_UNIQUE'),
+    isUnavailable: isSqliteUnavailable,
     close: async () => {},
   };
+}
+
+/**
+ * The database holds password hashes, key hashes and sealed secrets: a new data folder is
+ * created 0700 and a new database file 0600 before SQLite opens it. SQLite creates the -wal
+ * and -shm files with the database file's permissions, so they are 0600 too. Existing
+ * files and folders keep the modes the operator gave them.
+ */
+function createOwnerOnly(path: string): void {
+  const dir = dirname(path);
+  // The mode is filtered through the umask; chmod makes it exact for the folder that holds the file.
+  if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dir, 0o700);
+  if (existsSync(path)) return;
+  // An empty file is a valid empty database. Not exclusive: a second process starting at
+  // the same moment opens the same file, and the mode applies only to whoever creates it.
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
 }
 
 const MAX_STATEMENTS = 256;

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { KeywardError } from '../../core/errors.js';
+import type { Ctx } from '../../service/context.js';
+import { ErrorBody } from '../schemas.js';
+import type { App } from '../types.js';
+
+/** Whether the database answers a trivial query within the statement timeout. */
+async function storeAnswers(ctx: Ctx): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const ping = ctx.store.ping().then(
+    () => true,
+    () => false,
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ctx.config.dbStatementTimeoutMs);
+  });
+  try {
+    return await Promise.race([ping, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function registerReady(app: App, ctx: Ctx) {
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Readiness: the database answers',
+        description:
+          '200 when the database answers a trivial query within KEYWARD_DB_STATEMENT_TIMEOUT_MS, else 503 STORE_UNAVAILABLE (with Retry-After). Take a node out of a load balancer on 503; do not restart it (see /healthz).',
+        response: { 200: z.object({ ok: z.literal(true), store: z.string() }), 503: ErrorBody },
+      },
+    },
+    async () => {
+      if (!(await storeAnswers(ctx))) throw new KeywardError('STORE_UNAVAILABLE');
+      return { ok: true as const, store: ctx.store.dialectName };
+    },
+  );
+}
