@@ -7,6 +7,11 @@ export const ERROR_CODES = {
   MALFORMED_JSON: 'The request body is not valid JSON.',
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be application/json.',
   PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  MALFORMED_REQUEST: 'The request is not valid HTTP.',
+  BAD_URL: 'The request URL is malformed or not validly percent-encoded.',
+  URI_TOO_LONG: 'A path parameter of the request URL is too long.',
+  HEADERS_TOO_LARGE: 'The request headers are too large.',
+  REQUEST_TIMEOUT: 'The request was not received in time.',
   UNAUTHORIZED: 'Missing or invalid credentials.',
   INVALID_CREDENTIALS: 'Email or password is wrong.',
   FORBIDDEN: 'The caller lacks the permission this operation needs.',
@@ -64,6 +69,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'UNKNOWN_PERMISSION':
     case 'EXPIRY_IN_PAST':
     case 'CONFIRMATION_REQUIRED':
+    case 'MALFORMED_REQUEST':
+    case 'BAD_URL':
       return 400;
     case 'UNAUTHORIZED':
     case 'INVALID_CREDENTIALS':
@@ -95,6 +102,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     case 'METHOD_NOT_ALLOWED':
       return 405;
+    case 'REQUEST_TIMEOUT':
+      return 408;
     case 'EMAIL_TAKEN':
     case 'CUSTOMER_ID_TAKEN':
     case 'APPLICATION_LIMIT_REACHED':
@@ -109,10 +118,14 @@ export function httpStatusOf(code: ErrorCode): number {
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
+    case 'URI_TOO_LONG':
+      return 414;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
     case 'RATE_LIMITED':
       return 429;
+    case 'HEADERS_TOO_LARGE':
+      return 431;
     case 'INTERNAL_ERROR':
       return 500;
     case 'UPSTREAM_UNAVAILABLE':
