@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { HttpLimits } from '../config.js';
 import { ERROR_CODES, type ErrorCode, httpStatusOf } from '../core/errors.js';
 import { newRequestId } from './request-id.js';
@@ -35,6 +36,11 @@ export function createNodeServer(limits: HttpLimits, handle: RawHandler, logErro
       }
     },
   );
+  // node gives CONNECT to this event only, and without a listener drops the connection unanswered.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    writeRawError(socket, 'METHOD_NOT_ALLOWED');
+    socket.destroy();
+  });
   server.setTimeout(limits.socketIdleTimeoutMs);
   // Beyond the cap node closes each new connection as it is accepted; the open ones are served.
   server.maxConnections = limits.maxConnections;
@@ -82,21 +88,26 @@ export function clientErrorHandler(error: NodeJS.ErrnoException & { bytesParsed?
   const code: ErrorCode = (error.code !== undefined && CLIENT_ERROR_CODES[error.code]) || 'MALFORMED_REQUEST';
   // Only while no response has started on this socket (a request that timed out mid-body has one, unsent).
   const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (socket.writable && !current?.headersSent) {
-    const requestId = newRequestId();
-    const body = JSON.stringify({ error: { code, message: ERROR_CODES[code], requestId } });
-    const status = httpStatusOf(code);
-    socket.write(
-      `HTTP/1.1 ${status} ${statusText(status)}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+  if (socket.writable && !current?.headersSent) writeRawError(socket, code);
   socket.destroy();
+}
+
+/** A whole error response written on the socket itself, for requests no handler sees. */
+function writeRawError(socket: Duplex, code: ErrorCode): void {
+  const requestId = newRequestId();
+  const body = JSON.stringify({ error: { code, message: ERROR_CODES[code], requestId } });
+  const status = httpStatusOf(code);
+  socket.write(
+    `HTTP/1.1 ${status} ${statusText(status)}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function statusText(status: number): string {
   switch (status) {
     case 400:
       return 'Bad Request';
+    case 405:
+      return 'Method Not Allowed';
     case 408:
       return 'Request Timeout';
     case 431:
