@@ -15,7 +15,7 @@ export function registerInputGuards(app: App) {
   });
   // After validation, so fields the schema strips (unknown ones) do not count as changes.
   app.addHook('preHandler', async (req) => {
-    if (req.method === 'PATCH' && isEmptyPatch(req.body)) {
+    if (req.method === 'PATCH' && req.routeOptions.schema?.body !== undefined && isEmptyPatch(req.body)) {
       throw new KeywardError('VALIDATION_FAILED', 'body: nothing to change: send at least one field to update', {
         issues: [{ path: 'body', message: 'nothing to change: send at least one field to update' }],
       });
