@@ -77,7 +77,7 @@ for (const dialect of DIALECTS) {
         ['POST', '/v1/auth/login', { email: 'a@b.c\u0000', password: 'whatever-password' }],
         ['POST', '/v1/keys/verify', { key: 'kw_\u0000' }],
         ['POST', '/v1/keys/verify', { key: 'kw_x', scopes: ['a\u0000'] }],
-        ['POST', `${base}/applications`, { name: 'ok', ['x\u0000']: 1 }],
+        ['POST', `${base}/applications`, { name: 'ok', 'x\u0000': 1 }],
       ];
       for (const [method, url, body] of cases) {
         const res = await h.call(method, url, { token: t.adminToken, ...(body !== undefined && { body }) });
