@@ -103,7 +103,7 @@ const HOSTILE_STRINGS = [
   '-0',
   "' OR 1=1 --",
   '"; DROP TABLE users; --',
-  '${jndi:ldap://x}',
+  '\u0024{jndi:ldap://x}',
   '<script>alert(1)</script>',
   '\u202e\ufeff\u200b',
   '🔑'.repeat(50),
