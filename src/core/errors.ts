@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   URI_TOO_LONG: 'A path parameter of the request URL is too long.',
   HEADERS_TOO_LARGE: 'The request headers are too large.',
   REQUEST_TIMEOUT: 'The request was not received in time.',
+  EXPECTATION_FAILED: 'The only expectation supported in Expect is 100-continue.',
   UNAUTHORIZED: 'Missing or invalid credentials.',
   INVALID_CREDENTIALS: 'Email or password is wrong.',
   FORBIDDEN: 'The caller lacks the permission this operation needs.',
@@ -104,6 +105,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 405;
     case 'REQUEST_TIMEOUT':
       return 408;
+    case 'EXPECTATION_FAILED':
+      return 417;
     case 'EMAIL_TAKEN':
     case 'CUSTOMER_ID_TAKEN':
     case 'APPLICATION_LIMIT_REACHED':

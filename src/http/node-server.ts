@@ -20,22 +20,31 @@ export function connectionsCheckingIntervalOf(limits: HttpLimits): number {
  * of docs/security.md, and one guard so that no handler's synchronous throw ends the process.
  */
 export function createNodeServer(limits: HttpLimits, handle: RawHandler, logError: (error: unknown) => void): Server {
+  const guarded = (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      if (req.httpVersion === '1.1' && !req.headers.host) {
+        writeError(res, 'MALFORMED_REQUEST', newRequestId(), 'An HTTP/1.1 request needs a Host header.');
+        return;
+      }
+      handle(req, res);
+    } catch (error) {
+      logError(error);
+      answerInternalError(res);
+    }
+  };
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: connectionsCheckingIntervalOf(limits),
+      // Checked below instead: node's own refusal is a bare 400 without the error envelope.
+      requireHostHeader: false,
     },
-    (req, res) => {
-      try {
-        handle(req, res);
-      } catch (error) {
-        logError(error);
-        answerInternalError(res);
-      }
-    },
+    guarded,
   );
+  // node answers an Expect other than 100-continue with a bare 417 unless this is handled.
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => writeError(res, 'EXPECTATION_FAILED', newRequestId()));
   // node gives CONNECT to this event only, and without a listener drops the connection unanswered.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     writeRawError(socket, 'METHOD_NOT_ALLOWED');

@@ -26,6 +26,9 @@ const CASES: [string, string, keyof typeof ERROR_CODES][] = [
     'MALFORMED_REQUEST',
   ],
   ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 'METHOD_NOT_ALLOWED'],
+  ['an HTTP/1.1 request without Host', 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n', 'MALFORMED_REQUEST'],
+  ['an empty Host', 'GET /healthz HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n', 'MALFORMED_REQUEST'],
+  ['an Expect other than 100-continue', `GET /healthz HTTP/1.1\r\nExpect: teapot\r\n${close}`, 'EXPECTATION_FAILED'],
   ['a method node accepts but no route has', `PROPFIND /v1/accounts HTTP/1.1\r\n${close}`, 'ROUTE_NOT_FOUND'],
 ];
 
@@ -44,6 +47,14 @@ describe('framework and node:http errors answer with the error envelope', () => 
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.json).toEqual({ error: { code, message: expect.any(String), requestId: expect.stringMatching(/^req_/) } });
     expect(res.headers['x-request-id']).toBe(res.json.error.requestId);
+  });
+
+  it('HTTP/1.0 without Host and Expect: 100-continue are still served', async () => {
+    expect((await rawExchange(port, 'GET /healthz HTTP/1.0\r\n\r\n')).status).toBe(200);
+    const verify =
+      'POST /v1/keys/verify HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 14\r\n';
+    const res = await rawExchange(port, `${verify}${close.slice('Host: x\r\n'.length)}{"key":"kw_x"}`);
+    expect(res.raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
   });
 
   it('still serves afterwards', async () => {

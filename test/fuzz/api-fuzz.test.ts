@@ -329,7 +329,15 @@ function sampleArb(ops: Operation[], ids: Record<string, string>): fc.Arbitrary<
       ),
       { minLength: 1, maxLength: 4 },
     );
-    const headerNames = [...Object.keys(op.headers).filter((h) => h !== 'authorization'), 'x-bcot-timestamp', 'x-original-host', 'accept'];
+    const headerNames = [
+      ...Object.keys(op.headers).filter((h) => h !== 'authorization'),
+      'x-bcot-timestamp',
+      'x-original-host',
+      'accept',
+      'expect',
+      'host',
+      'transfer-encoding',
+    ];
     const goodHeaders: fc.Arbitrary<[string, string][]> = op.headers['x-original-uri']
       ? fc.constant([
           ['x-original-uri', '/integration/device/status?eui=1'],
@@ -400,7 +408,7 @@ async function viaSocket(port: number, method: string, url: string, headers: [st
   const payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
   const head = [
     `${method} ${url} HTTP/1.1`,
-    'Host: fuzz.test',
+    ...(headers.some(([k]) => k === 'host') ? [] : ['Host: fuzz.test']),
     'Connection: close',
     ...headers.map(([k, v]) => `${k}: ${v}`),
     ...(body !== undefined ? [`Content-Length: ${payload.length}`] : []),
