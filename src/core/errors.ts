@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   HEADERS_TOO_LARGE: 'The request headers are too large.',
   REQUEST_TIMEOUT: 'The request was not received in time.',
   EXPECTATION_FAILED: 'The only expectation supported in Expect is 100-continue.',
+  RANGE_NOT_SATISFIABLE: 'The requested byte range is outside the file.',
   UNAUTHORIZED: 'Missing or invalid credentials.',
   INVALID_CREDENTIALS: 'Email or password is wrong.',
   FORBIDDEN: 'The caller lacks the permission this operation needs.',
@@ -123,6 +124,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 413;
     case 'URI_TOO_LONG':
       return 414;
+    case 'RANGE_NOT_SATISFIABLE':
+      return 416;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
     case 'RATE_LIMITED':

@@ -31,6 +31,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   }
   const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (mapped) return sendError(reply, request, mapped, ERROR_CODES[mapped]);
+  // The dashboard's static files (@fastify/static) refuse a Range past the end of a file.
+  if (error.statusCode === 416) return sendError(reply, request, 'RANGE_NOT_SATISFIABLE', ERROR_CODES.RANGE_NOT_SATISFIABLE);
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // A client error Fastify raised that has no code of ours yet: keep it a 4xx, never a 500.
     return sendError(reply, request, 'VALIDATION_FAILED', error.message);

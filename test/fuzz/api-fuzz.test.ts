@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/core/errors.js';
@@ -8,7 +11,8 @@ import { createDevice } from '../signing.js';
 
 /**
  * Issue #10, "Stays fixed": every operation in /openapi.json (read from the running app, so a
- * new route is fuzzed without editing this file) gets hostile and random params, queries,
+ * new route is fuzzed without editing this file), plus the reverse proxy and the dashboard's
+ * files, gets hostile and random params, queries,
  * headers and bodies, signed in and not, over real HTTP (raw sockets: the node:http edge and
  * the fast path) and inject. No answer may be a 5xx, every 4xx carries the error envelope with
  * a code from ERROR_CODES, and the server still answers /healthz at the end.
@@ -74,6 +78,24 @@ const UPSTREAM_OPS: Operation[] = ['GET', 'POST', 'PUT', 'DELETE'].map((method) 
   headers: {},
   body: { type: 'object', properties: { message: { type: 'string' } } },
 }));
+
+/** The dashboard's files and its deep-link fallback: not in the document either. */
+const DASHBOARD_OPS: Operation[] = ['/assets/{asset}', '/{page}'].map((path) => ({
+  method: 'GET',
+  path,
+  pathParams: [path === '/{page}' ? 'page' : 'asset'],
+  query: {},
+  headers: {},
+  body: undefined,
+}));
+
+function fakeDashboard(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-fuzz-dist-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><div id="root"></div>');
+  writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log(1)');
+  return dir;
+}
 
 // ---- hostile values ---------------------------------------------------------------------
 
@@ -337,6 +359,9 @@ function sampleArb(ops: Operation[], ids: Record<string, string>): fc.Arbitrary<
       'expect',
       'host',
       'transfer-encoding',
+      'range',
+      'if-none-match',
+      'if-modified-since',
     ];
     const goodHeaders: fc.Arbitrary<[string, string][]> = op.headers['x-original-uri']
       ? fc.constant([
@@ -347,7 +372,18 @@ function sampleArb(ops: Operation[], ids: Record<string, string>): fc.Arbitrary<
     const badHeaders: fc.Arbitrary<[string, string][]> = fc.array(
       fc.tuple(
         fc.constantFrom(...headerNames),
-        fc.oneof(headerValue, fc.constantFrom('GET', '/integration/device/status?eui=1', '20260101T000000Z', 'a'.repeat(64))),
+        fc.oneof(
+          headerValue,
+          fc.constantFrom(
+            'GET',
+            '/integration/device/status?eui=1',
+            '20260101T000000Z',
+            'a'.repeat(64),
+            'text/html',
+            'bytes=5000-',
+            'bytes=2-1',
+          ),
+        ),
       ),
       { minLength: 1, maxLength: 3 },
     );
@@ -458,6 +494,7 @@ for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.enabled)(`API fuzz over /openapi.json [${dialect.name}]`, () => {
     let h: Harness;
     let upstream: Awaited<ReturnType<typeof startUpstream>>;
+    let dashboardDir: string;
     let t: Tenant;
     let port: number;
     let ops: Operation[];
@@ -471,7 +508,8 @@ for (const dialect of DIALECTS) {
     beforeAll(async () => {
       upstream = await startUpstream();
       // Reverse-proxy mode on, so paths that are not Keyward's go through the proxy (src/http/upstream-proxy.ts).
-      h = await createHarness(dialect, { upstream: upstream.url });
+      dashboardDir = fakeDashboard();
+      h = await createHarness(dialect, { upstream: upstream.url, dashboardDir });
       t = await h.tenant();
       adminToken = t.adminToken;
       const k = await appWithKey(h, t, t.adminToken, ['device:read', 'device:onboarding', 'device:downlinks']);
@@ -485,16 +523,19 @@ for (const dialect of DIALECTS) {
         deviceId: device.id,
         '*': 'integration/device/status',
         rest: 'device/status',
+        asset: 'app-abc123.js',
+        page: 'applications',
       };
       operatorToken = h.operatorToken;
       creds = { admin: () => adminToken, operator: () => operatorToken, key: k.key };
       port = Number(new URL(await h.kw.app.listen({ host: '127.0.0.1', port: 0 })).port);
       const doc = (await h.call('GET', '/openapi.json')).body;
-      ops = [...operationsOf(doc), ...UPSTREAM_OPS];
+      ops = [...operationsOf(doc), ...UPSTREAM_OPS, ...DASHBOARD_OPS];
     });
     afterAll(async () => {
       await h?.close();
       await upstream?.close();
+      rmSync(dashboardDir, { recursive: true, force: true });
     });
 
     /** A sign-out (or a password change) may end a session the fuzzer uses: sign in again when it did. */
@@ -522,7 +563,7 @@ for (const dialect of DIALECTS) {
     }
 
     it('covers every operation of the document, and the reverse proxy', () => {
-      expect(ops.length).toBeGreaterThan(40 + UPSTREAM_OPS.length);
+      expect(ops.length).toBeGreaterThan(40 + UPSTREAM_OPS.length + DASHBOARD_OPS.length);
       for (const op of ops) for (const p of op.pathParams) expect(ids, `no id for {${p}} in ${op.path}`).toHaveProperty(p);
     });
 
