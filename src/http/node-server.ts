@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HttpLimits } from '../config.js';
@@ -17,7 +17,9 @@ export function connectionsCheckingIntervalOf(limits: HttpLimits): number {
 
 /**
  * The node:http server Keyward listens on, with or without the fast verify path: the limits
- * of docs/security.md, and one guard so that no handler's synchronous throw ends the process.
+ * of the configuration (KEYWARD_*_TIMEOUT_MS, KEYWARD_MAX_CONNECTIONS), error answers in the
+ * envelope where node would write a bare status, and one guard so that no handler's
+ * synchronous throw ends the process.
  */
 export function createNodeServer(limits: HttpLimits, handle: RawHandler, logError: (error: unknown) => void): Server {
   const guarded = (req: IncomingMessage, res: ServerResponse) => {
@@ -56,9 +58,13 @@ export function createNodeServer(limits: HttpLimits, handle: RawHandler, logErro
   return server;
 }
 
-/** A 500 with the error envelope when nothing was sent yet; else the response is cut short. */
+/**
+ * A 500 with the error envelope when nothing was sent yet; a response already under way is
+ * cut short (the client sees a broken response, never a wrong one); a finished one is left be.
+ */
 export function answerInternalError(res: ServerResponse, requestId: string = newRequestId()): void {
-  if (res.headersSent || res.writableEnded) {
+  if (res.writableEnded) return;
+  if (res.headersSent) {
     res.destroy();
     return;
   }
@@ -91,7 +97,7 @@ const CLIENT_ERROR_CODES: Record<string, ErrorCode> = {
  * The server's 'clientError' handler (Fastify's `clientErrorHandler` option): the request
  * never reached a handler, so the answer is written on the socket, then the socket is closed.
  */
-export function clientErrorHandler(error: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Socket): void {
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   // A reset or an already-closed socket cannot be answered.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const code: ErrorCode = (error.code !== undefined && CLIENT_ERROR_CODES[error.code]) || 'MALFORMED_REQUEST';
@@ -107,21 +113,6 @@ function writeRawError(socket: Duplex, code: ErrorCode): void {
   const body = JSON.stringify({ error: { code, message: ERROR_CODES[code], requestId } });
   const status = httpStatusOf(code);
   socket.write(
-    `HTTP/1.1 ${status} ${statusText(status)}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
-}
-
-function statusText(status: number): string {
-  switch (status) {
-    case 400:
-      return 'Bad Request';
-    case 405:
-      return 'Method Not Allowed';
-    case 408:
-      return 'Request Timeout';
-    case 431:
-      return 'Request Header Fields Too Large';
-    default:
-      return 'Error';
-  }
 }

@@ -103,6 +103,7 @@ function forward(
 }
 
 function answerUnavailable(res: ServerResponse, requestId: string) {
+  if (res.writableEnded) return; // already answered (a later error of the same exchange)
   if (res.headersSent) res.destroy();
   else writeError(res, 'UPSTREAM_UNAVAILABLE', requestId);
 }
