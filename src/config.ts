@@ -36,6 +36,21 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /** Longest opening a database connection, or waiting for a free one, may take. */
   dbConnectTimeoutMs: number;
+  /** HTTP server limits (src/http/server-limits.ts): a stalled or slow client cannot hold a connection forever. */
+  http: HttpLimits;
+}
+
+export interface HttpLimits {
+  /** Time to receive a request's headers (KEYWARD_HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body (KEYWARD_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests (KEYWARD_KEEPALIVE_TIMEOUT_MS). */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed, e.g. a client that stops reading (KEYWARD_SOCKET_IDLE_TIMEOUT_MS). */
+  socketIdleTimeoutMs: number;
+  /** Open connections at most; further ones are closed on accept (KEYWARD_MAX_CONNECTIONS). */
+  maxConnections: number;
 }
 
 /** The folder holding Keyward's package.json, from both `src/` (tsx) and `dist/src/` (built). */
@@ -81,8 +96,30 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 
 function positiveIntFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = intFrom(env, name, fallback);
-  if (n === 0) throw new Error(`${name} must be a positive integer, got "0"`);
+  if (n === 0) throw new Error(`${name} must be a positive integer: 0 would turn the limit off`);
   return n;
+}
+
+/**
+ * Defaults: 10 s for headers and 30 s for a whole request are far above what a gateway or a
+ * client on a slow link needs for bodies of at most 1 MB. Keep-alive stays at Fastify's 72 s:
+ * gateways and load balancers reuse connections for 60 s (nginx upstream keepalive_timeout,
+ * AWS ALB), and a server that closes an idle connection first races the proxy's next request
+ * on it (a 502 for the caller). The connection cap bounds what idle or slow clients can hold.
+ */
+export function httpLimitsFrom(env: NodeJS.ProcessEnv): HttpLimits {
+  const limits = {
+    headersTimeoutMs: positiveIntFrom(env, 'KEYWARD_HEADERS_TIMEOUT_MS', 10_000),
+    requestTimeoutMs: positiveIntFrom(env, 'KEYWARD_REQUEST_TIMEOUT_MS', 30_000),
+    keepAliveTimeoutMs: positiveIntFrom(env, 'KEYWARD_KEEPALIVE_TIMEOUT_MS', 72_000),
+    socketIdleTimeoutMs: positiveIntFrom(env, 'KEYWARD_SOCKET_IDLE_TIMEOUT_MS', 120_000),
+    maxConnections: positiveIntFrom(env, 'KEYWARD_MAX_CONNECTIONS', 10_000),
+  };
+  // node:http refuses a headers timeout above the request timeout.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new Error('KEYWARD_HEADERS_TIMEOUT_MS must not exceed KEYWARD_REQUEST_TIMEOUT_MS');
+  }
+  return limits;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -111,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     redisUrl: env.KEYWARD_REDIS_URL || undefined,
     dbStatementTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_STATEMENT_TIMEOUT_MS', 2000),
     dbConnectTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_CONNECT_TIMEOUT_MS', 3000),
+    http: httpLimitsFrom(env),
     ...overrides,
   };
 }

@@ -50,6 +50,12 @@ program
         );
       },
     });
+    // Every request handler answers its own failures (a 500 with the envelope), so a rejection
+    // nobody awaited is a failed side task (a flush, a relay message): the work it did is
+    // transactional, so log it and keep serving. An uncaught exception is different: the
+    // process state is unknown, so it is logged and the process still exits (restart it).
+    process.on('unhandledRejection', (reason) => kw.app.log.error({ err: reason }, 'unhandled promise rejection'));
+    process.on('uncaughtExceptionMonitor', (err) => kw.app.log.fatal({ err }, 'uncaught exception: exiting'));
     const address = await kw.app.listen({ host: config.host, port: config.port });
     process.stdout.write(`Keyward listening on ${address} (store: ${kw.ctx.store.dialectName})\n`);
     if (config.upstream) process.stdout.write(`Reverse proxy: authorized requests are forwarded to ${config.upstream}\n`);

@@ -7,6 +7,13 @@ export const ERROR_CODES = {
   MALFORMED_JSON: 'The request body is not valid JSON.',
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be application/json.',
   PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  MALFORMED_REQUEST: 'The request is not valid HTTP.',
+  BAD_URL: 'The request URL is malformed or not validly percent-encoded.',
+  URI_TOO_LONG: 'A path parameter of the request URL is too long.',
+  HEADERS_TOO_LARGE: 'The request headers are too large.',
+  REQUEST_TIMEOUT: 'The request was not received in time.',
+  EXPECTATION_FAILED: 'The only expectation supported in Expect is 100-continue.',
+  RANGE_NOT_SATISFIABLE: 'The requested byte range is outside the file.',
   UNAUTHORIZED: 'Missing or invalid credentials.',
   INVALID_CREDENTIALS: 'Email or password is wrong.',
   FORBIDDEN: 'The caller lacks the permission this operation needs.',
@@ -72,6 +79,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'EXPIRY_IN_PAST':
     case 'CONFIRMATION_REQUIRED':
     case 'CURRENT_PASSWORD_REQUIRED':
+    case 'MALFORMED_REQUEST':
+    case 'BAD_URL':
       return 400;
     case 'UNAUTHORIZED':
     case 'INVALID_CREDENTIALS':
@@ -106,6 +115,10 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     case 'METHOD_NOT_ALLOWED':
       return 405;
+    case 'REQUEST_TIMEOUT':
+      return 408;
+    case 'EXPECTATION_FAILED':
+      return 417;
     case 'EMAIL_TAKEN':
     case 'CUSTOMER_ID_TAKEN':
     case 'APPLICATION_LIMIT_REACHED':
@@ -121,10 +134,16 @@ export function httpStatusOf(code: ErrorCode): number {
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
+    case 'URI_TOO_LONG':
+      return 414;
+    case 'RANGE_NOT_SATISFIABLE':
+      return 416;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
     case 'RATE_LIMITED':
       return 429;
+    case 'HEADERS_TOO_LARGE':
+      return 431;
     case 'INTERNAL_ERROR':
       return 500;
     case 'UPSTREAM_UNAVAILABLE':

@@ -1,11 +1,13 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Ctx } from '../service/context.js';
 import { registerDashboard } from './dashboard.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { errorHandler, frameworkErrors, notFoundHandler } from './errors.js';
 import { createFastVerify } from './fast-verify.js';
+import { registerInputGuards } from './input-guards.js';
+import { loggerOptions } from './log-options.js';
+import { clientErrorHandler, createNodeServer, type RawHandler } from './node-server.js';
 import { newRequestId } from './request-id.js';
 import { registerCreateAccount } from './routes/accounts-create.js';
 import { registerGetAccount } from './routes/accounts-get.js';
@@ -59,27 +61,26 @@ export interface AppOptions {
 
 export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
   const bodyLimit = 1024 * 1024;
-  const fastVerify = ctx.config.fastVerify
-    ? createFastVerify(ctx, { bodyLimit, logError: (err) => app.log.error({ err }, 'unhandled error') })
-    : undefined;
+  const logError = (err: unknown) => app.log.error({ err }, 'unhandled error');
+  const fastVerify = ctx.config.fastVerify ? createFastVerify(ctx, { bodyLimit, logError }) : undefined;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: loggerOptions(opts.logger),
     genReqId: newRequestId,
     bodyLimit,
-    // The verification hot path is answered on node:http before Fastify (docs/performance.md).
-    ...(fastVerify && {
-      serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void, options: FastifyServerOptions) => {
-        const server = createServer((req, res) => {
-          if (!fastVerify(req, res)) handler(req, res);
-        });
-        // What Fastify applies to a server it creates itself (lib/server.js), so timeouts do not change.
-        server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
-        server.requestTimeout = options.requestTimeout ?? 0;
-        server.setTimeout(options.connectionTimeout ?? 0);
-        if (options.maxRequestsPerSocket) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
-        return server;
-      },
-    }),
+    // One node:http server with or without the fast path, so its limits are set in one place.
+    serverFactory: (handler: RawHandler) =>
+      createNodeServer(
+        ctx.config.http,
+        // The verification hot path is answered on node:http before Fastify (docs/performance.md).
+        fastVerify
+          ? (req, res) => {
+              if (!fastVerify(req, res)) handler(req, res);
+            }
+          : handler,
+        logError,
+      ),
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -88,6 +89,7 @@ export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  registerInputGuards(app);
 
   await app.register(fastifySwagger, {
     openapi: {

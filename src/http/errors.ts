@@ -37,6 +37,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   }
   const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (mapped) return sendError(reply, request, mapped, ERROR_CODES[mapped]);
+  // The dashboard's static files (@fastify/static) refuse a Range past the end of a file.
+  if (error.statusCode === 416) return sendError(reply, request, 'RANGE_NOT_SATISFIABLE', ERROR_CODES.RANGE_NOT_SATISFIABLE);
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // A client error Fastify raised that has no code of ours yet: keep it a 4xx, never a 500.
     return sendError(reply, request, 'VALIDATION_FAILED', error.message);
@@ -47,4 +49,19 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   return sendError(reply, request, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+}
+
+/** Errors Fastify raises before routing (its `frameworkErrors` option), answered in the envelope. */
+const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_BAD_URL: 'BAD_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+};
+
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  // No route matched, so no onSend hook adds the request id header.
+  reply.header('x-request-id', request.id);
+  const code = error.code ? FRAMEWORK_CODES[error.code] : undefined;
+  if (code) return sendError(reply, request, code, ERROR_CODES[code]);
+  request.log.error({ err: error }, 'unhandled framework error');
+  return sendError(reply, request, 'INTERNAL_ERROR', ERROR_CODES.INTERNAL_ERROR);
 }

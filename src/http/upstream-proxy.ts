@@ -3,10 +3,11 @@ import https from 'node:https';
 import type { FastifyRequest } from 'fastify';
 import { parseGatewayCredential } from '../auth/gateway-credential.js';
 import { sha256Hex } from '../core/ctn1.js';
-import { ERROR_CODES, isKeywardError, KeywardError } from '../core/errors.js';
+import { isKeywardError, KeywardError } from '../core/errors.js';
 import { authorizeRequest, identityHeaders } from '../service/authorize.js';
 import type { Ctx } from '../service/context.js';
 import { sendError } from './errors.js';
+import { answerInternalError, writeError } from './node-server.js';
 import type { App } from './types.js';
 
 /** Signed requests are buffered to hash their body; larger ones are refused. */
@@ -83,18 +84,28 @@ function forward(
       for (const [name, value] of Object.entries(upRes.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) resHeaders[name] = value;
       }
-      res.writeHead(upRes.statusCode ?? 502, resHeaders);
-      upRes.pipe(res);
       upRes.on('error', () => res.destroy());
+      try {
+        res.writeHead(upRes.statusCode ?? 502, resHeaders);
+      } catch {
+        // A status or header node will not send on (the upstream's answer is not HTTP we can relay).
+        upRes.destroy();
+        onError();
+        return;
+      }
+      upRes.pipe(res);
     },
   );
-  outbound.on('error', () => {
-    if (!res.headersSent) onError();
-    else res.destroy();
-  });
+  outbound.on('error', onError);
   req.on('aborted', () => outbound.destroy());
   if (body) outbound.end(body);
   else req.pipe(outbound);
+}
+
+function answerUnavailable(res: ServerResponse, requestId: string) {
+  if (res.writableEnded) return; // already answered (a later error of the same exchange)
+  if (res.headersSent) res.destroy();
+  else writeError(res, 'UPSTREAM_UNAVAILABLE', requestId);
 }
 
 /** Reads a whole request body, refusing more than `limit` bytes. */
@@ -140,19 +151,13 @@ export function registerUpstreamProxy(app: App, ctx: Ctx) {
       });
       const headers = forwardHeaders(req.headers, identityHeaders(decision), req.ip);
       reply.hijack();
-      forward(
-        upstream,
-        req.raw,
-        reply.raw,
-        headers,
-        () => {
-          const code = 'UPSTREAM_UNAVAILABLE' as const;
-          const payload = JSON.stringify({ error: { code, message: ERROR_CODES[code], requestId: req.id } });
-          reply.raw.writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': req.id });
-          reply.raw.end(payload);
-        },
-        body,
-      );
+      // From here Fastify no longer answers: every failure is answered (or the response cut) here.
+      try {
+        forward(upstream, req.raw, reply.raw, headers, () => answerUnavailable(reply.raw, req.id), body);
+      } catch (error) {
+        req.log.error({ err: error }, 'unhandled error');
+        answerInternalError(reply.raw, req.id);
+      }
       return reply;
     } catch (e) {
       if (!isKeywardError(e)) throw e;

@@ -33,6 +33,14 @@ for (const dialect of sqlite) {
       expect(String(asset.headers['cache-control'])).toContain('immutable');
     });
 
+    it('a Range past the end of a file is 416 RANGE_NOT_SATISFIABLE in the error envelope (was 400 VALIDATION_FAILED)', async () => {
+      const res = await h.call('GET', '/assets/app-abc123.js', { headers: { range: 'bytes=5000-6000' } });
+      expect(res.status).toBe(416);
+      expect(res.body).toEqual({
+        error: { code: 'RANGE_NOT_SATISFIABLE', message: expect.any(String), requestId: expect.stringMatching(/^req_/) },
+      });
+    });
+
     it('falls back to index.html for deep links a browser asks for', async () => {
       const deep = await h.call('GET', '/applications/app_123/keys', { headers: HTML });
       expect(deep.status).toBe(200);

@@ -42,15 +42,14 @@ export async function updateAccount(
   id: string,
   patch: Partial<Pick<Account, 'name' | 'maxApplications' | 'maxKeysPerApplication'>>,
 ): Promise<void> {
-  await db
-    .updateTable('accounts')
-    .set({
-      ...(patch.name !== undefined && { name: patch.name }),
-      ...(patch.maxApplications !== undefined && { max_applications: patch.maxApplications }),
-      ...(patch.maxKeysPerApplication !== undefined && { max_keys_per_application: patch.maxKeysPerApplication }),
-    })
-    .where('id', '=', id)
-    .execute();
+  const set = {
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.maxApplications !== undefined && { max_applications: patch.maxApplications }),
+    ...(patch.maxKeysPerApplication !== undefined && { max_keys_per_application: patch.maxKeysPerApplication }),
+  };
+  // Nothing to change is a no-op: an UPDATE with an empty SET is a syntax error.
+  if (Object.keys(set).length === 0) return;
+  await db.updateTable('accounts').set(set).where('id', '=', id).execute();
 }
 
 /**

@@ -84,17 +84,16 @@ export async function updateUser(
   id: string,
   patch: Partial<Pick<User, 'name' | 'isAdmin' | 'permissions' | 'apiScopes'>> & { passwordHash?: string },
 ): Promise<void> {
-  await db
-    .updateTable('users')
-    .set({
-      ...(patch.name !== undefined && { name: patch.name }),
-      ...(patch.isAdmin !== undefined && { is_admin: patch.isAdmin ? 1 : 0 }),
-      ...(patch.permissions !== undefined && { permissions: toList(patch.permissions) }),
-      ...(patch.apiScopes !== undefined && { api_scopes: toList(patch.apiScopes) }),
-      ...(patch.passwordHash !== undefined && { password_hash: patch.passwordHash }),
-    })
-    .where('id', '=', id)
-    .execute();
+  const set = {
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.isAdmin !== undefined && { is_admin: patch.isAdmin ? 1 : 0 }),
+    ...(patch.permissions !== undefined && { permissions: toList(patch.permissions) }),
+    ...(patch.apiScopes !== undefined && { api_scopes: toList(patch.apiScopes) }),
+    ...(patch.passwordHash !== undefined && { password_hash: patch.passwordHash }),
+  };
+  // Nothing to change is a no-op: an UPDATE with an empty SET is a syntax error.
+  if (Object.keys(set).length === 0) return;
+  await db.updateTable('users').set(set).where('id', '=', id).execute();
 }
 
 export async function markUserDeleted(db: Db, id: string, at: number): Promise<void> {
