@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { type Catalogue, DEFAULT_CATALOGUE } from './core/catalogue.js';
 import { parseCatalogue } from './core/catalogue-file.js';
@@ -38,6 +39,37 @@ export interface Config {
   dbConnectTimeoutMs: number;
   /** HTTP server limits (src/http/server-limits.ts): a stalled or slow client cannot hold a connection forever. */
   http: HttpLimits;
+  /**
+   * Which peers may set the client address through X-Forwarded-For (KEYWARD_TRUST_PROXY): off
+   * by default, so a client cannot pick its own address (the sign-in throttle keys on it).
+   */
+  trustProxy: TrustProxy;
+}
+
+/** Fastify's `trustProxy`: off, or the proxies' addresses / CIDR ranges. */
+export type TrustProxy = false | string[];
+
+/**
+ * `KEYWARD_TRUST_PROXY`: empty (off) or a comma-separated list of the proxies' addresses and CIDR
+ * ranges (`127.0.0.1,10.0.0.0/8`). "true" and hop counts are refused: trusting whatever peer
+ * connects would let any client choose the address it is throttled under.
+ */
+export function trustProxyFrom(raw: string | undefined): TrustProxy {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === 'false') return false;
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = list.filter((entry) => {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    return family === 0 || rest.length > 0 || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix));
+  });
+  if (bad.length > 0) {
+    throw new Error(`KEYWARD_TRUST_PROXY must list the proxies' addresses or CIDR ranges, separated by commas, got "${bad.join(',')}"`);
+  }
+  return list;
 }
 
 export interface HttpLimits {
@@ -149,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dbStatementTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_STATEMENT_TIMEOUT_MS', 2000),
     dbConnectTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_CONNECT_TIMEOUT_MS', 3000),
     http: httpLimitsFrom(env),
+    trustProxy: trustProxyFrom(env.KEYWARD_TRUST_PROXY),
     ...overrides,
   };
 }

@@ -74,6 +74,8 @@ export class FallbackThrottleStore implements ThrottleStore {
     private readonly fallback: ThrottleStore,
     private readonly warn: (err: unknown) => void,
     private readonly warnEveryMs = 60_000,
+    /** Whether to try the primary at all: a disconnected Redis is skipped without waiting for a timeout. */
+    private readonly available: () => boolean = () => true,
   ) {}
 
   attempt(key: string, now: number, policy: BackoffPolicy) {
@@ -97,6 +99,7 @@ export class FallbackThrottleStore implements ThrottleStore {
 
   private async either<T>(op: (s: ThrottleStore) => Promise<T>): Promise<T> {
     try {
+      if (!this.available()) throw new Error('Redis is not connected');
       return await op(this.primary);
     } catch (err) {
       // One line per outage minute, not one per sign-in.
@@ -115,10 +118,15 @@ export class FallbackThrottleStore implements ThrottleStore {
  * connection's command timeout and fall back to this node's memory until it is back.
  */
 export function sharedLoginThrottle(redis: Redis, warn: (err: unknown) => void): LoginThrottle {
-  const store = new FallbackThrottleStore(new RedisThrottleStore(redis), new MemoryThrottleStore(), (err) =>
-    warn(
-      new Error(`sign-in throttle: Redis unavailable, counting on this node only (${err instanceof Error ? err.message : String(err)})`),
-    ),
+  const store = new FallbackThrottleStore(
+    new RedisThrottleStore(redis),
+    new MemoryThrottleStore(),
+    (err) =>
+      warn(
+        new Error(`sign-in throttle: Redis unavailable, counting on this node only (${err instanceof Error ? err.message : String(err)})`),
+      ),
+    60_000,
+    () => redis.status === 'ready',
   );
   return new LoginThrottle(store);
 }

@@ -67,6 +67,8 @@ export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
     logger: loggerOptions(opts.logger),
     genReqId: newRequestId,
     bodyLimit,
+    // req.ip is the TCP peer unless the operator names the proxies in front (docs/security.md).
+    trustProxy: ctx.config.trustProxy,
     // One node:http server with or without the fast path, so its limits are set in one place.
     serverFactory: (handler: RawHandler) =>
       createNodeServer(

@@ -10,8 +10,14 @@ import { createHarness, DIALECTS, type Harness, REDIS_URL } from '../harness.js'
 const ATTACKER = '203.0.113.9';
 const OWNER = '198.51.100.7';
 
-async function signIn(kw: Keyward, email: string, password: string, from: string) {
-  const res = await kw.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password }, remoteAddress: from });
+async function signIn(kw: Keyward, email: string, password: string, from: string, forwardedFor?: string) {
+  const res = await kw.app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    payload: { email, password },
+    remoteAddress: from,
+    ...(forwardedFor !== undefined && { headers: { 'x-forwarded-for': forwardedFor } }),
+  });
   return { status: res.statusCode, body: res.json(), retryAfter: res.headers['retry-after'] };
 }
 
@@ -59,6 +65,40 @@ for (const dialect of DIALECTS) {
       clock.advance(16_000);
       expect((await signIn(h.kw, t.adminEmail, 'admin-password-1', ATTACKER)).status).toBe(200);
       expect((await signIn(h.kw, t.adminEmail, 'wrong-password', ATTACKER)).status).toBe(401);
+    });
+  });
+
+  describe.skipIf(!dialect.enabled)(`sign-in throttle behind a reverse proxy [${dialect.name}]`, () => {
+    const PROXY = '127.0.0.1';
+    let plain: Harness;
+    let proxied: Harness;
+    beforeAll(async () => {
+      plain = await createHarness(dialect);
+      proxied = await createHarness(dialect, { trustProxy: [PROXY] });
+    });
+    afterAll(async () => {
+      await plain?.close();
+      await proxied?.close();
+    });
+
+    it('without KEYWARD_TRUST_PROXY a client cannot escape the throttle by sending X-Forwarded-For', async () => {
+      const t = await plain.tenant();
+      pinClock(plain.kw);
+      for (let i = 0; i < 5; i++) {
+        expect((await signIn(plain.kw, t.adminEmail, 'wrong-password', ATTACKER, `192.0.2.${i}`)).status).toBe(401);
+      }
+      expect((await signIn(plain.kw, t.adminEmail, 'wrong-password', ATTACKER, '192.0.2.99')).status).toBe(429);
+    });
+
+    it('with the proxy trusted, clients behind it are throttled by their own address, not the proxy’s', async () => {
+      const t = await proxied.tenant();
+      pinClock(proxied.kw);
+      for (let i = 0; i < 5; i++) expect((await signIn(proxied.kw, t.adminEmail, 'wrong-password', PROXY, ATTACKER)).status).toBe(401);
+      expect((await signIn(proxied.kw, t.adminEmail, 'admin-password-1', PROXY, ATTACKER)).status).toBe(429);
+      // The owner comes through the same proxy from another address and is not slowed.
+      expect((await signIn(proxied.kw, t.adminEmail, 'admin-password-1', PROXY, OWNER)).status).toBe(200);
+      // A peer that is not the trusted proxy cannot set its address.
+      expect((await signIn(proxied.kw, t.adminEmail, 'wrong-password', ATTACKER, OWNER)).status).toBe(429);
     });
   });
 

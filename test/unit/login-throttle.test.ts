@@ -4,6 +4,7 @@ import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from 
 import { RedisThrottleStore, sharedLoginThrottle } from '../../src/auth/throttle-redis.js';
 import { backoffMs, MemoryThrottleStore, type ThrottleStore } from '../../src/auth/throttle-store.js';
 import { connectRedis } from '../../src/cache/redis.js';
+import { trustProxyFrom } from '../../src/config.js';
 import { REDIS_URL } from '../harness.js';
 
 const S = 1000;
@@ -122,5 +123,15 @@ describe('shared throttle with Redis down', () => {
     } finally {
       redis.close();
     }
+  });
+});
+
+describe('KEYWARD_TRUST_PROXY', () => {
+  it('is off by default and takes proxy addresses and CIDR ranges, never "trust everyone"', () => {
+    expect(trustProxyFrom(undefined)).toBe(false);
+    expect(trustProxyFrom('')).toBe(false);
+    expect(trustProxyFrom('127.0.0.1, 10.0.0.0/8,::1')).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    expect(() => trustProxyFrom('true')).toThrow(/KEYWARD_TRUST_PROXY/);
+    for (const bad of ['2', '10.0.0.0/33', 'proxy.local', '1.2.3.4/8/1']) expect(() => trustProxyFrom(bad)).toThrow(/KEYWARD_TRUST_PROXY/);
   });
 });
