@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   REPLAYED: 'This signed request was already accepted once.',
   SECRET_UNAVAILABLE:
     "The device's secret cannot be opened with the loaded master key; the operator must restore the key or reset the secret.",
+  SHARED_SECRET_UNREADABLE:
+    "The account's shared secret cannot be opened with the loaded master key: the operator must restore the key that sealed it, or reset the shared secret.",
   INTERNAL_ERROR: 'An unexpected error occurred.',
   MALFORMED: 'The presented key is not a well-formed Keyward key.',
   NOT_FOUND: 'The presented key does not exist.',
@@ -129,6 +131,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'KEY_NOT_ACTIVE':
     case 'CANNOT_DELETE_SELF':
     case 'LAST_ADMIN':
+    case 'SHARED_SECRET_UNREADABLE':
     case 'CONFIRMATION_MISMATCH':
     case 'RECENT_USE_CONFIRMATION_REQUIRED':
       return 409;

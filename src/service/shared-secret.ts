@@ -19,13 +19,27 @@ export async function ensureSharedSecret(ctx: Ctx, tx: Db, accountId: string): P
 export async function viewSharedSecret(ctx: Ctx, actor: Actor, accountId: string): Promise<{ secret: string; updatedAt: number }> {
   await assertAccountAccess(ctx, actor.principal, accountId);
   requireAdmin(actor.principal);
-  const stored = await ctx.store.transaction(async (tx) => {
+  // Opened inside the transaction: a secret that cannot be shown is not audited as viewed.
+  return ctx.store.transaction(async (tx) => {
     await ensureSharedSecret(ctx, tx, accountId);
     await audit(ctx, tx, actor, { accountId, action: 'shared_secret.view', targetType: 'account', targetId: accountId });
-    return findSharedSecret(tx, accountId);
+    const stored = await findSharedSecret(tx, accountId);
+    if (!stored) throw new Error('shared secret vanished inside its transaction');
+    return { secret: openSharedSecret(ctx, accountId, stored.sealed), updatedAt: stored.updatedAt };
   });
-  if (!stored) throw new Error('shared secret vanished inside its transaction');
-  return { secret: ctx.secrets.open(stored.sealed, secretAad.sharedSecret(accountId)), updatedAt: stored.updatedAt };
+}
+
+/** The shared secret in clear, or 409 SHARED_SECRET_UNREADABLE (logged without the secret) when the loaded master key cannot open it. */
+function openSharedSecret(ctx: Ctx, accountId: string, sealed: string): string {
+  try {
+    return ctx.secrets.open(sealed, secretAad.sharedSecret(accountId));
+  } catch (e) {
+    ctx.log.error(
+      { accountId, loadedMasterKey: ctx.secrets.fingerprint, reason: e instanceof Error ? e.message : String(e) },
+      'shared secret cannot be opened: the view answers SHARED_SECRET_UNREADABLE',
+    );
+    throw new KeywardError('SHARED_SECRET_UNREADABLE');
+  }
 }
 
 /**

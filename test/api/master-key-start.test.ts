@@ -138,6 +138,25 @@ for (const dialect of DIALECTS) {
         const res = await h.call('POST', '/v1/signatures/verify', { body: signedCheck(id, secret) });
         expect([res.status, res.body.code]).toEqual([200, 'SECRET_UNAVAILABLE']);
       }
+      // The admin's view of an unreadable shared secret is a 409 that says what to do, not a 500,
+      // and is not audited as a view (nothing was shown).
+      const auditBefore = await h.call('GET', `/v1/accounts/${t.accountId}/audit`, { token: t.adminToken });
+      const view = await h.call('GET', `/v1/accounts/${t.accountId}/shared-secret`, { token: t.adminToken });
+      expect(view.status).toBe(409);
+      expect(view.body.error.code).toBe('SHARED_SECRET_UNREADABLE');
+      expect(view.body.error.message).toMatch(/reset the shared secret/);
+      const auditAfter = await h.call('GET', `/v1/accounts/${t.accountId}/audit`, { token: t.adminToken });
+      expect(auditAfter.body.events.length).toBe(auditBefore.body.events.length);
+      expect(logged.some((l) => l.details.accountId === t.accountId && /shared secret cannot be opened/.test(l.message))).toBe(true);
+      // Resetting it is the way out: afterwards the view works again.
+      const reset = await h.call('POST', `/v1/accounts/${t.accountId}/shared-secret/reset`, {
+        token: t.adminToken,
+        body: { confirm: 'Yes, I do confirm it' },
+      });
+      expect(reset.status).toBe(200);
+      expect((await h.call('GET', `/v1/accounts/${t.accountId}/shared-secret`, { token: t.adminToken })).body.secret).toMatch(
+        /^[0-9a-f]{128}$/,
+      );
       // A start with the right key for most rows but one row under another key still starts.
       const restarted = await createKeyward(h.config);
       await restarted.close();
