@@ -30,7 +30,8 @@ export function generateMasterKeyText(): string {
  * a crash never leaves half a key.
  */
 export function writeKeyFile(path: string, keyText: string, opts: { replace?: boolean } = {}): void {
-  mkdirSync(dirname(path), { recursive: true });
+  // A folder made here (e.g. the data dir of a PostgreSQL deployment) is its owner's only, as SQLite's is.
+  if (mkdirSync(dirname(path), { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dirname(path), 0o700);
   const target = opts.replace ? `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp` : path;
   writeFileSync(target, `${keyText}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(target, 0o600);

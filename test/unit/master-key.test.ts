@@ -23,6 +23,8 @@ describe('master key loading', () => {
     const first = loadMasterKey({ dataDir: dir, masterKey: undefined }, NONE);
     expect(first.source).toBe('file');
     expect(statSync(masterKeyPath({ dataDir: dir })).mode & 0o777).toBe(0o600);
+    // The data folder it had to create is its owner's only (as with a PostgreSQL store, where SQLite makes none).
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(readFileSync(masterKeyPath({ dataDir: dir }), 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
     expect(loadMasterKey({ dataDir: dir, masterKey: undefined }, NONE).key.equals(first.key)).toBe(true);
   });
