@@ -26,7 +26,13 @@ export function sourcesTime() {
 }
 
 export function dashboardSourcesTime() {
-  return Math.max(newest(join(root, 'dashboard', 'src')), newest(join(root, 'dashboard', 'index.html')), newest(join(root, 'dashboard', 'vite.config.ts')));
+  return Math.max(
+    newest(join(root, 'dashboard', 'src')),
+    newest(join(root, 'dashboard', 'index.html')),
+    newest(join(root, 'dashboard', 'vite.config.ts')),
+    // The dashboard bundles the client SDK from source (its API calls and types).
+    newest(join(root, 'packages', 'client', 'src')),
+  );
 }
 
 /** True when the built server (and dashboard) are missing or older than their sources. */

@@ -17,6 +17,8 @@ export default async function setup() {
     newest(join(dashboard, 'src')),
     newest(join(dashboard, 'index.html')),
     newest(join(dashboard, 'vite.config.ts')),
+    // The dashboard bundles the client SDK from source.
+    newest(join(dashboard, '..', 'packages', 'client', 'src')),
   );
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   console.log('[e2e] building the dashboard (dashboard/dist is missing or stale)…');

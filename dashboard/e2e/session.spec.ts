@@ -50,6 +50,20 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: sign-in, account switcher, navigation
     await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
   });
 
+  it('a session that ends mid-use sends the next API call back to the sign-in page', async () => {
+    const t = await e.tenant();
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    const token = await page.evaluate(() => sessionStorage.getItem('keyward.session'));
+    expect(token).toMatch(/\S/);
+    expect((await e.call('POST', '/v1/auth/logout', { token: token! })).status).toBe(200);
+    // In-app navigation (no reload): the Devices page's call answers 401, the client's onError signs out.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
+    await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('keyward.session'))).toBeNull();
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+
   it('lets the operator switch between customer accounts', async () => {
     const a = await e.tenant('Northwind Logistics');
     const b = await e.tenant('Contoso Meters');

@@ -1,5 +1,6 @@
+import { type Account, type Catalogue, KeywardApiError, type Me } from '@keyward/client/management';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { type Account, ApiError, api, type Catalogue, type Me, session } from './api';
+import { api, session } from './api';
 import { Shell } from './components/Shell';
 import { ErrorBanner, Loading } from './components/ui';
 import { LoginPage } from './pages/Login';
@@ -13,7 +14,7 @@ interface Loaded {
 }
 
 async function loadSession(): Promise<Loaded> {
-  const [me, catalogue, { accounts }] = await Promise.all([api.me(), api.catalogue(), api.accounts()]);
+  const [me, catalogue, { accounts }] = await Promise.all([api.getMe(), api.getCatalogue(), api.listAccounts()]);
   return { me, catalogue, accounts };
 }
 
@@ -47,7 +48,7 @@ export function App() {
     try {
       setLoaded(await loadSession());
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) {
+      if (e instanceof KeywardApiError && e.status === 401) {
         session.clear();
         navigate('/login', { replace: true });
       } else setError(e);

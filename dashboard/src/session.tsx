@@ -1,5 +1,5 @@
+import type { Account, Catalogue, Me } from '@keyward/client/management';
 import { createContext, useContext } from 'react';
-import type { Account, Catalogue, Me } from './api';
 
 export interface SessionState {
   me: Me;

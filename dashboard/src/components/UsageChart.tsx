@@ -1,4 +1,4 @@
-import type { UsageSeries } from '../api';
+import type { UsageSeries } from '@keyward/client/management';
 
 const COLORS = ['#2747d6', '#0f9d74', '#d9622b', '#8b3fd1', '#c2185b', '#00838f', '#7c8b00', '#5d4037'];
 const W = 760;

@@ -1,5 +1,6 @@
+import type { AccessKey, CreatedKey, CreateKeyInput } from '@keyward/client/management';
 import { useState } from 'react';
-import { type AccessKey, api, type CreatedKey } from '../api';
+import { api } from '../api';
 import { formatDate, formatTime, relative } from '../format';
 import { useSession } from '../session';
 import { Checkbox, ConfirmModal, FormModal, TextArea, TextInput } from './forms';
@@ -28,7 +29,7 @@ export function NewAccessKeyModal({
   kind: AccessKey['kind'];
   title: string;
   onClose(): void;
-  create(body: { name: string; description?: string; scopes: string[]; expiresAt?: number }): Promise<CreatedKey>;
+  create(body: CreateKeyInput): Promise<CreatedKey>;
 }) {
   const { scopes, roles, management } = useGrantable(kind);
   const [name, setName] = useState('');

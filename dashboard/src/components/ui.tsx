@@ -1,5 +1,5 @@
+import { KeywardApiError } from '@keyward/client/management';
 import { type ReactNode, useEffect, useState } from 'react';
-import { ApiError } from '../api';
 
 /** Headlines for the error codes a user can act on; the API's own message follows underneath. */
 const CODE_TITLES: Record<string, string> = {
@@ -22,9 +22,9 @@ const CODE_TITLES: Record<string, string> = {
 
 export function ErrorBanner({ error, title }: { error: unknown; title?: string }) {
   if (!error) return null;
-  const code = error instanceof ApiError ? error.code : undefined;
+  const code = error instanceof KeywardApiError ? error.code : undefined;
   const message = error instanceof Error ? error.message : String(error);
-  const requestId = error instanceof ApiError ? error.requestId : undefined;
+  const requestId = error instanceof KeywardApiError ? error.requestId : undefined;
   return (
     <div className="banner banner-error" role="alert">
       <strong>{title ?? (code && CODE_TITLES[code]) ?? 'Something went wrong'}</strong>

@@ -13,7 +13,7 @@ export const CONFIRM_PHRASE = 'Yes, I do confirm it';
 
 function SharedSecretModal({ onClose, onReset }: { onClose(): void; onReset(): void }) {
   const { account } = useSession();
-  const secret = useAsync(() => api.sharedSecret(account.id), [account.id]);
+  const secret = useAsync(() => api.getSharedSecret(account.id), [account.id]);
   return (
     <Modal
       title="Shared API access secret"

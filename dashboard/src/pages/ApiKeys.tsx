@@ -1,5 +1,6 @@
+import { type AccessKey, KeywardApiError } from '@keyward/client/management';
 import { useState } from 'react';
-import { type AccessKey, ApiError, api } from '../api';
+import { api } from '../api';
 import { Checkbox, FormModal } from '../components/forms';
 import { NewAccessKeyModal, ScopeList } from '../components/keys';
 import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
@@ -31,7 +32,7 @@ function DeleteKeyModal({ k, onClose, onDeleted }: { k: AccessKey; onClose(): vo
           onDeleted();
         } catch (e) {
           // The key was used since the table loaded: ask for the extra confirmation instead of failing.
-          if (e instanceof ApiError && e.code === 'RECENT_USE_CONFIRMATION_REQUIRED') setNeedsRecent(true);
+          if (e instanceof KeywardApiError && e.code === 'RECENT_USE_CONFIRMATION_REQUIRED') setNeedsRecent(true);
           throw e;
         }
       }}
@@ -74,7 +75,7 @@ export function ApiKeysPage() {
   const [showRevoked, setShowRevoked] = useState(false);
   const [dialog, setDialog] = useState<{ type: 'new' } | { type: 'delete'; k: AccessKey } | null>(null);
   const list = useAsync(
-    () => api.keys(s.account.id, { ...(kind !== 'all' && { kind }), includeRevoked: showRevoked }),
+    () => api.listKeys(s.account.id, { ...(kind !== 'all' && { kind }), includeRevoked: showRevoked }),
     [s.account.id, kind, showRevoked],
   );
   const keys = list.data?.keys ?? [];

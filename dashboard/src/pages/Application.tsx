@@ -1,5 +1,6 @@
+import type { AccessKey, Application } from '@keyward/client/management';
 import { useState } from 'react';
-import { type AccessKey, type Application, api } from '../api';
+import { api } from '../api';
 import { EditKeyModal, expiryText, NewAccessKeyModal, RevokeKeyModal, ScopeList } from '../components/keys';
 import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
@@ -12,7 +13,7 @@ type Tab = 'summary' | 'keys';
 
 export function ApplicationPage({ id, tab }: { id: string; tab: Tab }) {
   const s = useSession();
-  const app = useAsync(() => api.application(s.account.id, id), [s.account.id, id]);
+  const app = useAsync(() => api.getApplication(s.account.id, id), [s.account.id, id]);
   const [dialog, setDialog] = useState<'edit' | 'revoke' | null>(null);
   if (app.loading && !app.data) return <Loading />;
   if (!app.data) {
@@ -130,7 +131,10 @@ function AccessKeys({ app }: { app: Application }) {
   const s = useSession();
   const [showRevoked, setShowRevoked] = useState(false);
   const [dialog, setDialog] = useState<KeyDialog>(null);
-  const list = useAsync(() => api.applicationKeys(s.account.id, app.id, showRevoked), [s.account.id, app.id, showRevoked]);
+  const list = useAsync(
+    () => api.listApplicationKeys(s.account.id, app.id, { includeRevoked: showRevoked }),
+    [s.account.id, app.id, showRevoked],
+  );
   const mine = app.createdBy === s.me.user.id;
   const may = (action: string) => s.can(`keys.${action}.any`) || (mine && s.can(`keys.${action}.mine`));
   const keys = list.data?.keys ?? [];
@@ -231,7 +235,7 @@ function AccessKeys({ app }: { app: Application }) {
           kind="application"
           title="New access key"
           onClose={done}
-          create={(body) => api.createApplicationKey(s.account.id, app.id, body)}
+          create={(body) => api.createKey(s.account.id, app.id, body)}
         />
       )}
       {dialog?.type === 'edit' && <EditKeyModal k={dialog.k} onClose={close} onSaved={done} />}

@@ -1,5 +1,6 @@
+import type { Application } from '@keyward/client/management';
 import { useState } from 'react';
-import { type Application, api } from '../api';
+import { api } from '../api';
 import { ConfirmModal, FormModal, TextArea, TextInput } from '../components/forms';
 import { EmptyState, ErrorBanner, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { formatDate } from '../format';
@@ -67,7 +68,7 @@ export function ApplicationsPage() {
   const s = useSession();
   const [showRevoked, setShowRevoked] = useState(false);
   const [dialog, setDialog] = useState<Dialog>(null);
-  const list = useAsync(() => api.applications(s.account.id, showRevoked), [s.account.id, showRevoked]);
+  const list = useAsync(() => api.listApplications(s.account.id, { includeRevoked: showRevoked }), [s.account.id, showRevoked]);
   const apps = list.data?.applications ?? [];
   const active = apps.filter((a) => a.status === 'active').length;
 

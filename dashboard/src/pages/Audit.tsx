@@ -1,5 +1,6 @@
+import type { AuditEvent } from '@keyward/client/management';
 import { useEffect, useState } from 'react';
-import { type AuditEvent, api } from '../api';
+import { api } from '../api';
 import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/ui';
 import { formatTime } from '../format';
 import { useSession } from '../session';
@@ -24,7 +25,7 @@ export function AuditPage() {
     setLoading(true);
     setError(null);
     try {
-      const r = await api.audit(s.account.id, { limit: PAGE, ...(cursor !== undefined && { cursor }) });
+      const r = await api.listAuditEvents(s.account.id, { limit: PAGE, ...(cursor !== undefined && { cursor }) });
       setEvents((prev) => (cursor === undefined ? r.events : [...prev, ...r.events]));
       setNext(r.nextCursor);
     } catch (e) {
@@ -37,7 +38,7 @@ export function AuditPage() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload only when the account changes.
   useEffect(() => {
     load();
-    api.users(s.account.id).then(
+    api.listUsers(s.account.id).then(
       (r) => setUsers(new Map(r.users.map((u) => [u.id, u.name]))),
       () => {},
     );

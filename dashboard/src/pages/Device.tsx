@@ -1,5 +1,6 @@
+import type { Device } from '@keyward/client/management';
 import { useState } from 'react';
-import { api, type Device } from '../api';
+import { api } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
 import { DeviceSecretModal } from '../components/SecretShownModal';
 import { ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
@@ -13,7 +14,7 @@ type Dialog = 'reset' | 'rename' | 'delete' | null;
 
 export function DevicePage({ id }: { id: string }) {
   const s = useSession();
-  const dev = useAsync(() => api.device(s.account.id, id), [s.account.id, id]);
+  const dev = useAsync(() => api.getDevice(s.account.id, id), [s.account.id, id]);
   const [dialog, setDialog] = useState<Dialog>(null);
   const [useShared, setUseShared] = useState(false);
   const [name, setName] = useState('');
@@ -115,7 +116,7 @@ export function DevicePage({ id }: { id: string }) {
           danger
           onClose={() => setDialog(null)}
           submit={async () => {
-            const r = await api.resetDeviceSecret(s.account.id, d.id, useShared);
+            const r = await api.resetDeviceSecret(s.account.id, d.id, { useSharedSecret: useShared });
             setDialog(null);
             setNotice(r.secret ? null : 'The device now uses the shared API access secret.');
             setSecret(r.secret);

@@ -1,5 +1,6 @@
+import type { Device } from '@keyward/client/management';
 import { useState } from 'react';
-import { api, type Device, isMissingRoute } from '../api';
+import { api, isMissingRoute } from '../api';
 import { Checkbox, FormModal, TextInput } from '../components/forms';
 import { DeviceSecretModal } from '../components/SecretShownModal';
 import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
@@ -52,7 +53,7 @@ function NewDeviceModal({ onClose, onCreated }: { onClose(): void; onCreated(d: 
 
 export function DevicesPage() {
   const s = useSession();
-  const list = useAsync(() => api.devices(s.account.id), [s.account.id]);
+  const list = useAsync(() => api.listDevices(s.account.id), [s.account.id]);
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ device: Device; secret: string } | null>(null);
   const devices = list.data?.devices ?? [];

@@ -22,9 +22,9 @@ export function UsagePage() {
     const to = Math.ceil(Date.now() / 3600_000) * 3600_000;
     return { from: to - (RANGES[range]?.ms ?? 0), to };
   }, [range]);
-  const keys = useAsync(() => api.keys(s.account.id, { includeRevoked: true }), [s.account.id]);
+  const keys = useAsync(() => api.listKeys(s.account.id, { includeRevoked: true }), [s.account.id]);
   const usage = useAsync(
-    () => api.usage(s.account.id, { ...(keyId && { keyId }), from: window.from, to: window.to }),
+    () => api.getUsage(s.account.id, { ...(keyId && { keyId }), from: window.from, to: window.to }),
     [s.account.id, keyId, window],
   );
   const names = new Map((keys.data?.keys ?? []).map((k) => [k.id, k.name]));

@@ -1,5 +1,6 @@
+import type { Permission, User } from '@keyward/client/management';
 import { useState } from 'react';
-import { api, type User } from '../api';
+import { api } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
 import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/ui';
 import { formatDate, permissionLabel } from '../format';
@@ -8,13 +9,15 @@ import { useSession } from '../session';
 
 interface Rights {
   isAdmin: boolean;
-  permissions: string[];
+  permissions: Permission[];
   apiScopes: string[];
 }
 
 function RightsFields({ value, onChange }: { value: Rights; onChange(r: Rights): void }) {
   const { catalogue } = useSession();
-  const flip = (list: string[], item: string, on: boolean) => (on ? [...new Set([...list, item])] : list.filter((x) => x !== item));
+  const flip = <T,>(list: T[], item: T, on: boolean) => (on ? [...new Set([...list, item])] : list.filter((x) => x !== item));
+  // The catalogue lists the same closed set users hold, but /openapi.json types it as plain strings.
+  const permissions = catalogue.permissions as Permission[];
   return (
     <>
       <Checkbox
@@ -27,7 +30,7 @@ function RightsFields({ value, onChange }: { value: Rights; onChange(r: Rights):
       <div className="two-col">
         <fieldset disabled={value.isAdmin}>
           <legend>Permissions</legend>
-          {catalogue.permissions.map((p) => (
+          {permissions.map((p) => (
             <Checkbox
               key={p}
               id={`perm-${p}`}
@@ -115,7 +118,7 @@ type Dialog = { type: 'new' } | { type: 'edit'; user: User } | { type: 'delete';
 
 export function UsersPage() {
   const s = useSession();
-  const list = useAsync(() => api.users(s.account.id), [s.account.id]);
+  const list = useAsync(() => api.listUsers(s.account.id), [s.account.id]);
   const [dialog, setDialog] = useState<Dialog>(null);
   const users = list.data?.users ?? [];
   const done = () => {

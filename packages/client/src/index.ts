@@ -1,16 +1,4 @@
-export {
-  type AccessKey,
-  type Application,
-  type Device,
-  type KeyVerification,
-  KeywardApiError,
-  KeywardClient,
-  type KeywardClientOptions,
-  SHARED_SECRET_RESET_CONFIRMATION,
-  type SignatureCode,
-  type SignatureVerification,
-  type SignedRequestInput,
-} from './management.js';
+export * from './management.js';
 export {
   type DeviceCredentials,
   deviceFetch,

@@ -1,231 +1,304 @@
-/** Typed calls to Keyward's management API with a session token or an access key. */
+/**
+ * Typed calls to Keyward's management API with a session token or an access key. Every request
+ * and response type comes from the generated OpenAPI types (./api-types.ts); this file only says
+ * which operation each method calls. No Node built-ins: it runs in browsers too (the dashboard).
+ */
+import type {
+  AuditQuery,
+  BodyOf,
+  CreateAccountInput,
+  CreateApplicationInput,
+  CreateCustomerKeyInput,
+  CreateDeviceInput,
+  CreateKeyInput,
+  CreateUserInput,
+  DeleteKeyInput,
+  HttpMethod,
+  ListKeysQuery,
+  Operation,
+  PathParamsOf,
+  PathWith,
+  QueryOf,
+  ResetDeviceSecretInput,
+  ResetSharedSecretInput,
+  ResponseOf,
+  RotateKeyInput,
+  SignedRequestInput,
+  UpdateAccountInput,
+  UpdateApplicationInput,
+  UpdateDeviceInput,
+  UpdateKeyInput,
+  UpdateUserInput,
+  UsageQuery,
+} from './api-types.js';
+import { KeywardApiError } from './errors.js';
 
-export type Millis = number;
-
-export interface Application {
-  id: string;
-  accountId: string;
-  name: string;
-  description: string;
-  /** `disabled`: its creator was deleted, so its keys stopped working and it takes no new keys. */
-  status: 'active' | 'revoked' | 'disabled';
-  createdBy: string;
-  createdAt: Millis;
-  updatedAt: Millis;
-  revokedAt: Millis | null;
-}
-
-export interface AccessKey {
-  id: string;
-  accountId: string;
-  applicationId: string | null;
-  kind: 'application' | 'customer';
-  name: string;
-  description: string;
-  start: string;
-  scopes: string[];
-  roles: string[];
-  status: 'active' | 'revoked' | 'expired';
-  expiresAt: Millis | null;
-  createdBy: string;
-  createdAt: Millis;
-  updatedAt: Millis;
-  revokedAt: Millis | null;
-  lastUsedAt: Millis | null;
-  usageCount: number;
-}
-
-export interface KeyVerification {
-  valid: boolean;
-  code: string;
-  keyId: string | null;
-  accountId: string | null;
-  applicationId: string | null;
-  kind: 'application' | 'customer' | null;
-  scopes: string[];
-  expiresAt: Millis | null;
-}
-
-export interface Device {
-  id: string;
-  accountId: string;
-  name: string;
-  status: 'active' | 'disabled';
-  secretSource: 'own' | 'shared';
-  createdAt: Millis;
-  updatedAt: Millis;
-  lastUsedAt: Millis | null;
-  secretUpdatedAt: Millis;
-}
-
-export type SignatureCode =
-  | 'VALID'
-  | 'MISSING_HEADERS'
-  | 'BAD_TIMESTAMP'
-  | 'TIMESTAMP_OUT_OF_WINDOW'
-  | 'MALFORMED_AUTHORIZATION'
-  | 'SIGN_DATE_OUT_OF_RANGE'
-  | 'INVALID_SIGNATURE'
-  | 'DEVICE_DISABLED'
-  | 'REPLAYED'
-  | 'SECRET_UNAVAILABLE';
-
-export interface SignatureVerification {
-  valid: boolean;
-  code: SignatureCode;
-  deviceId: string | null;
-  accountId: string | null;
-}
-
-export interface SignedRequestInput {
-  method: string;
-  /** Path and query exactly as on the request line. */
-  path: string;
-  /** The Host header as received, port included. */
-  host: string;
-  timestamp?: string | undefined;
-  authorization?: string | undefined;
-  /** Hex SHA-256 of the raw body; omit for an empty body. */
-  bodyHash?: string | undefined;
-}
+export * from './api-types.js';
+export { type ClientErrorCode, KeywardApiError } from './errors.js';
 
 /** The exact text the shared-secret reset requires. */
 export const SHARED_SECRET_RESET_CONFIRMATION = 'Yes, I do confirm it';
 
-/** A Keyward error response: branch on `code`, quote `requestId` in support requests. */
-export class KeywardApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly requestId: string | null,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'KeywardApiError';
-  }
+export interface RequestDescription {
+  method: string;
+  /** Path and query, without the base URL. */
+  path: string;
+  /** Whether the request carried a token. */
+  authenticated: boolean;
 }
 
 export interface KeywardClientOptions {
-  /** e.g. `https://keyward.example.com` */
+  /** e.g. `https://keyward.example.com`; `''` in a browser page served by Keyward itself. */
   baseUrl: string;
-  /** A dashboard session token or an access key with `keyward:` management scopes. */
-  token?: string | undefined;
+  /** A dashboard session token or an access key with `keyward:` management scopes; a function is asked on every request. */
+  token?: string | (() => string | null | undefined) | undefined;
   fetch?: typeof fetch | undefined;
+  /** Sees every failure before it is thrown, e.g. to return to a sign-in page when a session expires (401). */
+  onError?: ((error: KeywardApiError, request: RequestDescription) => void) | undefined;
 }
 
-const seg = encodeURIComponent;
+type QueryValue = string | number | boolean | null | undefined;
+type Slot<K extends string, T> = [T] extends [never] ? { [_ in K]?: undefined } : { [_ in K]: T };
+/** What `call` needs for one operation: its path parameters, query and body, each only when it has them. */
+export type CallInput<O> = Slot<'params', PathParamsOf<O>> & Partial<Slot<'query', QueryOf<O>>> & Slot<'body', BodyOf<O>>;
+
+const NO_ANSWER = 'Keyward could not be reached. Check your connection and try again.';
 
 export class KeywardClient {
   private readonly baseUrl: string;
-  private readonly token: string | undefined;
+  private readonly token: () => string | null | undefined;
   private readonly fetchFn: typeof fetch;
+  private readonly onError: KeywardClientOptions['onError'];
 
   constructor(opts: KeywardClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.token = opts.token;
-    this.fetchFn = opts.fetch ?? fetch;
+    const token = opts.token;
+    this.token = typeof token === 'function' ? token : () => token;
+    // Called unbound: a browser's fetch throws "Illegal invocation" when called as a method of another object.
+    const f = opts.fetch ?? globalThis.fetch;
+    this.fetchFn = (input, init) => f(input, init);
+    this.onError = opts.onError;
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = {};
-    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+  /**
+   * Any documented operation, typed from the OpenAPI document:
+   * `call('get', '/v1/accounts/{accountId}/keys', { params: { accountId }, query: { kind: 'customer' } })`.
+   */
+  call<M extends HttpMethod, P extends PathWith<M>>(
+    method: M,
+    path: P,
+    // `input` may be left out when the operation has nothing required (no path parameters, no body).
+    ...[input]: Partial<CallInput<Operation<P, M>>> extends CallInput<Operation<P, M>>
+      ? [input?: CallInput<Operation<P, M>>]
+      : [input: CallInput<Operation<P, M>>]
+  ): Promise<ResponseOf<Operation<P, M>>> {
+    const { params, query, body } = (input ?? {}) as {
+      params?: Record<string, string>;
+      query?: Record<string, QueryValue>;
+      body?: unknown;
+    };
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params?.[name] ?? ''));
+    return this.request(method.toUpperCase(), url + queryString(query), body);
+  }
+
+  /** A raw call: `path` includes the query; the answer is not typed. Prefer `call` or the named methods. */
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const token = this.token() ?? undefined;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await this.fetchFn(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
+    const fail = (error: KeywardApiError): never => {
+      this.onError?.(error, { method, path, authenticated: Boolean(token) });
+      throw error;
+    };
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    } catch (cause) {
+      return fail(new KeywardApiError(0, 'NETWORK_ERROR', NO_ANSWER, null, undefined, { cause }));
+    }
+    const text = await res.text().catch(() => '');
     const json: any = text ? safeJson(text) : undefined;
     if (!res.ok) {
       const e = json?.error;
-      throw new KeywardApiError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `HTTP ${res.status}`, e?.requestId ?? null, e?.details);
+      return fail(
+        new KeywardApiError(
+          res.status,
+          typeof e?.code === 'string' ? e.code : `HTTP_${res.status}`,
+          typeof e?.message === 'string' ? e.message : `The server answered ${res.status}.`,
+          typeof e?.requestId === 'string' ? e.requestId : res.headers.get('x-request-id'),
+          e?.details,
+        ),
+      );
     }
     return json as T;
   }
 
+  // Session
+  login(email: string, password: string) {
+    return this.call('post', '/v1/auth/login', { body: { email, password } });
+  }
+  /** Ends the session whose token this client sends. */
+  logout() {
+    return this.call('post', '/v1/auth/logout');
+  }
+  /** Ends every session of the signed-in user, this one included. */
+  logoutAll() {
+    return this.call('post', '/v1/auth/logout-all');
+  }
+  getMe() {
+    return this.call('get', '/v1/me');
+  }
+  getCatalogue() {
+    return this.call('get', '/v1/catalogue');
+  }
+
+  // Accounts
+  listAccounts() {
+    return this.call('get', '/v1/accounts');
+  }
+  createAccount(input: CreateAccountInput) {
+    return this.call('post', '/v1/accounts', { body: input });
+  }
+  getAccount(accountId: string) {
+    return this.call('get', '/v1/accounts/{accountId}', { params: { accountId } });
+  }
+  updateAccount(accountId: string, patch: UpdateAccountInput) {
+    return this.call('patch', '/v1/accounts/{accountId}', { params: { accountId }, body: patch });
+  }
+
+  // Users
+  listUsers(accountId: string) {
+    return this.call('get', '/v1/accounts/{accountId}/users', { params: { accountId } });
+  }
+  createUser(accountId: string, input: CreateUserInput) {
+    return this.call('post', '/v1/accounts/{accountId}/users', { params: { accountId }, body: input });
+  }
+  getUser(accountId: string, userId: string) {
+    return this.call('get', '/v1/accounts/{accountId}/users/{userId}', { params: { accountId, userId } });
+  }
+  updateUser(accountId: string, userId: string, patch: UpdateUserInput) {
+    return this.call('patch', '/v1/accounts/{accountId}/users/{userId}', { params: { accountId, userId }, body: patch });
+  }
+  /** Your own password needs the current one; the user's other sessions end. */
+  changePassword(accountId: string, userId: string, input: { currentPassword: string; password: string }) {
+    return this.updateUser(accountId, userId, input);
+  }
+  deleteUser(accountId: string, userId: string) {
+    return this.call('delete', '/v1/accounts/{accountId}/users/{userId}', { params: { accountId, userId } });
+  }
+
   // Applications
   listApplications(accountId: string, opts: { includeRevoked?: boolean } = {}) {
-    const q = opts.includeRevoked ? '?include=revoked' : '';
-    return this.request<{ applications: Application[] }>('GET', `/v1/accounts/${seg(accountId)}/applications${q}`);
+    return this.call('get', '/v1/accounts/{accountId}/applications', { params: { accountId }, query: include(opts) });
   }
-  createApplication(accountId: string, input: { name: string; description?: string }) {
-    return this.request<Application>('POST', `/v1/accounts/${seg(accountId)}/applications`, input);
+  createApplication(accountId: string, input: CreateApplicationInput) {
+    return this.call('post', '/v1/accounts/{accountId}/applications', { params: { accountId }, body: input });
   }
   getApplication(accountId: string, applicationId: string) {
-    return this.request<Application>('GET', `/v1/accounts/${seg(accountId)}/applications/${seg(applicationId)}`);
+    return this.call('get', '/v1/accounts/{accountId}/applications/{applicationId}', { params: { accountId, applicationId } });
   }
-  updateApplication(accountId: string, applicationId: string, patch: { name?: string; description?: string }) {
-    return this.request<Application>('PATCH', `/v1/accounts/${seg(accountId)}/applications/${seg(applicationId)}`, patch);
+  updateApplication(accountId: string, applicationId: string, patch: UpdateApplicationInput) {
+    return this.call('patch', '/v1/accounts/{accountId}/applications/{applicationId}', {
+      params: { accountId, applicationId },
+      body: patch,
+    });
   }
   revokeApplication(accountId: string, applicationId: string) {
-    return this.request<Application>('POST', `/v1/accounts/${seg(accountId)}/applications/${seg(applicationId)}/revoke`);
+    return this.call('post', '/v1/accounts/{accountId}/applications/{applicationId}/revoke', { params: { accountId, applicationId } });
   }
 
   // Access keys
-  createKey(
-    accountId: string,
-    applicationId: string,
-    input: { name: string; scopes: string[]; description?: string; expiresAt?: Millis | null },
-  ) {
-    return this.request<{ key: string; accessKey: AccessKey }>(
-      'POST',
-      `/v1/accounts/${seg(accountId)}/applications/${seg(applicationId)}/keys`,
-      input,
-    );
+  createKey(accountId: string, applicationId: string, input: CreateKeyInput) {
+    return this.call('post', '/v1/accounts/{accountId}/applications/{applicationId}/keys', {
+      params: { accountId, applicationId },
+      body: input,
+    });
   }
-  listKeys(accountId: string, opts: { includeRevoked?: boolean } = {}) {
-    const q = opts.includeRevoked ? '?include=revoked' : '';
-    return this.request<{ keys: AccessKey[] }>('GET', `/v1/accounts/${seg(accountId)}/keys${q}`);
+  /** A key that belongs to the account rather than an application (e.g. billing access). */
+  createCustomerKey(accountId: string, input: CreateCustomerKeyInput) {
+    return this.call('post', '/v1/accounts/{accountId}/keys', { params: { accountId }, body: { kind: 'customer', ...input } });
+  }
+  listApplicationKeys(accountId: string, applicationId: string, opts: { includeRevoked?: boolean } = {}) {
+    return this.call('get', '/v1/accounts/{accountId}/applications/{applicationId}/keys', {
+      params: { accountId, applicationId },
+      query: include(opts),
+    });
+  }
+  /** Every key of the account the caller may view. */
+  listKeys(accountId: string, opts: { includeRevoked?: boolean; kind?: ListKeysQuery['kind'] } = {}) {
+    return this.call('get', '/v1/accounts/{accountId}/keys', { params: { accountId }, query: { ...include(opts), kind: opts.kind } });
   }
   getKey(accountId: string, keyId: string) {
-    return this.request<AccessKey>('GET', `/v1/accounts/${seg(accountId)}/keys/${seg(keyId)}`);
+    return this.call('get', '/v1/accounts/{accountId}/keys/{keyId}', { params: { accountId, keyId } });
+  }
+  updateKey(accountId: string, keyId: string, patch: UpdateKeyInput) {
+    return this.call('patch', '/v1/accounts/{accountId}/keys/{keyId}', { params: { accountId, keyId }, body: patch });
   }
   revokeKey(accountId: string, keyId: string) {
-    return this.request<AccessKey>('POST', `/v1/accounts/${seg(accountId)}/keys/${seg(keyId)}/revoke`);
+    return this.call('post', '/v1/accounts/{accountId}/keys/{keyId}/revoke', { params: { accountId, keyId } });
+  }
+  /** A new key with the same scopes; the old one keeps working for `overlapSeconds`. */
+  rotateKey(accountId: string, keyId: string, input: RotateKeyInput) {
+    return this.call('post', '/v1/accounts/{accountId}/keys/{keyId}/rotate', { params: { accountId, keyId }, body: input });
+  }
+  /** `confirm`: the key's application ID (application key) or the account's customer ID (customer key). */
+  deleteKey(accountId: string, keyId: string, input: DeleteKeyInput) {
+    return this.call('delete', '/v1/accounts/{accountId}/keys/{keyId}', { params: { accountId, keyId }, body: input });
   }
   verifyKey(key: string, scopes?: string[]) {
-    return this.request<KeyVerification>('POST', '/v1/keys/verify', { key, ...(scopes && { scopes }) });
+    return this.call('post', '/v1/keys/verify', { body: { key, ...(scopes && { scopes }) } });
+  }
+
+  // Audit and usage
+  /** Newest first; pass the answer's `nextCursor` as `cursor` for the next page (null: no more). */
+  listAuditEvents(accountId: string, query: AuditQuery = {}) {
+    return this.call('get', '/v1/accounts/{accountId}/audit', { params: { accountId }, query });
+  }
+  getUsage(accountId: string, query: UsageQuery = {}) {
+    return this.call('get', '/v1/accounts/{accountId}/usage', { params: { accountId }, query });
   }
 
   // Devices
-  createDevice(accountId: string, input: { name: string; useSharedSecret?: boolean }) {
-    return this.request<{ device: Device; secret: string | null }>('POST', `/v1/accounts/${seg(accountId)}/devices`, input);
+  createDevice(accountId: string, input: CreateDeviceInput) {
+    return this.call('post', '/v1/accounts/{accountId}/devices', { params: { accountId }, body: input });
   }
   listDevices(accountId: string) {
-    return this.request<{ devices: Device[] }>('GET', `/v1/accounts/${seg(accountId)}/devices`);
+    return this.call('get', '/v1/accounts/{accountId}/devices', { params: { accountId } });
   }
   getDevice(accountId: string, deviceId: string) {
-    return this.request<Device>('GET', `/v1/accounts/${seg(accountId)}/devices/${seg(deviceId)}`);
+    return this.call('get', '/v1/accounts/{accountId}/devices/{deviceId}', { params: { accountId, deviceId } });
   }
-  updateDevice(accountId: string, deviceId: string, patch: { name?: string; status?: 'active' | 'disabled' }) {
-    return this.request<Device>('PATCH', `/v1/accounts/${seg(accountId)}/devices/${seg(deviceId)}`, patch);
+  updateDevice(accountId: string, deviceId: string, patch: UpdateDeviceInput) {
+    return this.call('patch', '/v1/accounts/{accountId}/devices/{deviceId}', { params: { accountId, deviceId }, body: patch });
   }
   deleteDevice(accountId: string, deviceId: string) {
-    return this.request<{ ok: true }>('DELETE', `/v1/accounts/${seg(accountId)}/devices/${seg(deviceId)}`);
+    return this.call('delete', '/v1/accounts/{accountId}/devices/{deviceId}', { params: { accountId, deviceId } });
   }
-  resetDeviceSecret(accountId: string, deviceId: string, input: { useSharedSecret: boolean }) {
-    return this.request<{ device: Device; secret: string | null }>(
-      'POST',
-      `/v1/accounts/${seg(accountId)}/devices/${seg(deviceId)}/reset-secret`,
-      input,
-    );
+  resetDeviceSecret(accountId: string, deviceId: string, input: ResetDeviceSecretInput) {
+    return this.call('post', '/v1/accounts/{accountId}/devices/{deviceId}/reset-secret', { params: { accountId, deviceId }, body: input });
   }
   getSharedSecret(accountId: string) {
-    return this.request<{ secret: string; updatedAt: Millis }>('GET', `/v1/accounts/${seg(accountId)}/shared-secret`);
+    return this.call('get', '/v1/accounts/{accountId}/shared-secret', { params: { accountId } });
   }
   /** Pass `confirm: SHARED_SECRET_RESET_CONFIRMATION` to show you mean it. */
-  resetSharedSecret(accountId: string, input: { confirm: string; resetAllDevices?: boolean }) {
-    return this.request<{ secret: string; updatedAt: Millis; devicesReset: number }>(
-      'POST',
-      `/v1/accounts/${seg(accountId)}/shared-secret/reset`,
-      input,
-    );
+  resetSharedSecret(accountId: string, input: ResetSharedSecretInput) {
+    return this.call('post', '/v1/accounts/{accountId}/shared-secret/reset', { params: { accountId }, body: input });
   }
   verifySignature(input: SignedRequestInput) {
-    return this.request<SignatureVerification>('POST', '/v1/signatures/verify', input);
+    return this.call('post', '/v1/signatures/verify', { body: input });
   }
+}
+
+function include(opts: { includeRevoked?: boolean | undefined }): { include?: 'revoked' } {
+  return opts.includeRevoked ? { include: 'revoked' } : {};
+}
+
+function queryString(query: Record<string, QueryValue> | undefined): string {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') s.set(k, String(v));
+  const str = s.toString();
+  return str ? `?${str}` : '';
 }
 
 function safeJson(text: string): unknown {
