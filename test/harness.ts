@@ -177,3 +177,23 @@ export async function appWithKey(h: Harness, t: Tenant, token: string, scopes: s
   if (key.status !== 201) throw new Error(`key failed: ${JSON.stringify(key.body)}`);
   return { applicationId: app.body.id as string, keyId: key.body.accessKey.id as string, key: key.body.key as string };
 }
+
+/**
+ * The harness's node plus a second node on the same database (and the same Redis, when the
+ * overrides name one), each with its own caches: how cross-node behaviour is tested.
+ */
+export async function startTwoNodes(dialect: TestDialect, overrides: Partial<Config> = {}): Promise<{ h: Harness; other: Keyward }> {
+  const h = await createHarness(dialect, overrides);
+  return { h, other: await createKeyward({ ...h.config }) };
+}
+
+/** Closes what `startTwoNodes` started, the second node first (either may be missing after a failed start). */
+export async function closeTwoNodes(nodes: { h?: Harness | undefined; other?: Keyward | undefined }): Promise<void> {
+  await nodes.other?.close();
+  await nodes.h?.close();
+}
+
+/** The verification code a node answers for a key (through its Fastify route). */
+export async function verifyCodeOn(kw: Keyward, key: string): Promise<string> {
+  return (await kw.app.inject({ method: 'POST', url: '/v1/keys/verify', payload: { key } })).json().code as string;
+}

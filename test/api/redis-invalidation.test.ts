@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyward, type Keyward } from '../../src/server.js';
-import { appWithKey, createHarness, DIALECTS, type Harness, REDIS_URL } from '../harness.js';
+import type { Keyward } from '../../src/server.js';
+import { appWithKey, closeTwoNodes, DIALECTS, type Harness, REDIS_URL, startTwoNodes, verifyCodeOn } from '../harness.js';
 
 /** Polls until `fn` returns `want`: delivery between nodes is asynchronous (pub/sub), bounded at 5 s. */
 async function eventually<T>(fn: () => Promise<T>, want: T): Promise<T> {
@@ -17,17 +17,11 @@ for (const dialect of DIALECTS) {
     let h: Harness;
     let other: Keyward;
     beforeAll(async () => {
-      h = await createHarness(dialect, { redisUrl: REDIS_URL });
-      // A second node on the same database, with its own cache.
-      other = await createKeyward({ ...h.config });
+      ({ h, other } = await startTwoNodes(dialect, { redisUrl: REDIS_URL }));
     });
-    afterAll(async () => {
-      await other?.close();
-      await h?.close();
-    });
+    afterAll(async () => closeTwoNodes({ h, other }));
 
-    const verifyOn = async (kw: Keyward, key: string) =>
-      (await kw.app.inject({ method: 'POST', url: '/v1/keys/verify', payload: { key } })).json().code as string;
+    const verifyOn = verifyCodeOn;
 
     it('a revoke on one node reaches the cache of the other', async () => {
       const t = await h.tenant();

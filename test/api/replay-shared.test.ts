@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyward, type Keyward } from '../../src/server.js';
-import { createHarness, DIALECTS, type Harness, REDIS_URL } from '../harness.js';
+import type { Keyward } from '../../src/server.js';
+import { closeTwoNodes, DIALECTS, type Harness, REDIS_URL, startTwoNodes } from '../harness.js';
 import { createDevice, signedCheck } from '../signing.js';
 
 /**
@@ -12,13 +12,9 @@ for (const dialect of DIALECTS) {
     let h: Harness;
     let other: Keyward;
     beforeAll(async () => {
-      h = await createHarness(dialect, { redisUrl: REDIS_URL });
-      other = await createKeyward({ ...h.config });
+      ({ h, other } = await startTwoNodes(dialect, { redisUrl: REDIS_URL }));
     });
-    afterAll(async () => {
-      await other?.close();
-      await h?.close();
-    });
+    afterAll(async () => closeTwoNodes({ h, other }));
 
     const onA = async (body: unknown) => (await h.call('POST', '/v1/signatures/verify', { body })).body.code as string;
     const onB = async (body: unknown) =>

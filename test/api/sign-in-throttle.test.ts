@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyward, type Keyward } from '../../src/server.js';
-import { createHarness, DIALECTS, type Harness, REDIS_URL } from '../harness.js';
+import type { Keyward } from '../../src/server.js';
+import { closeTwoNodes, createHarness, DIALECTS, type Harness, REDIS_URL, startTwoNodes } from '../harness.js';
 
 /**
  * Issue 10, item 7: five wrong passwords used to lock the right one out for 15 minutes for
@@ -106,14 +106,9 @@ for (const dialect of DIALECTS) {
     let h: Harness;
     let other: Keyward;
     beforeAll(async () => {
-      h = await createHarness(dialect, { redisUrl: REDIS_URL });
-      // A second node on the same database and Redis.
-      other = await createKeyward({ ...h.config });
+      ({ h, other } = await startTwoNodes(dialect, { redisUrl: REDIS_URL }));
     });
-    afterAll(async () => {
-      await other?.close();
-      await h?.close();
-    });
+    afterAll(async () => closeTwoNodes({ h, other }));
 
     it("failures counted on one node slow the guesser's address on the other; the owner still signs in there", async () => {
       const t = await h.tenant();

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyward, type Keyward } from '../../src/server.js';
-import { appWithKey, createHarness, DIALECTS, type Harness, REDIS_URL, type Tenant } from '../harness.js';
+import type { Keyward } from '../../src/server.js';
+import {
+  appWithKey,
+  closeTwoNodes,
+  createHarness,
+  DIALECTS,
+  type Harness,
+  REDIS_URL,
+  startTwoNodes,
+  type Tenant,
+  verifyCodeOn,
+} from '../harness.js';
 
 /**
  * Pelion: "When you delete a user, any API access keys or applications that they created will
@@ -108,16 +118,11 @@ for (const dialect of DIALECTS) {
     let h: Harness;
     let other: Keyward;
     beforeAll(async () => {
-      h = await createHarness(dialect, { redisUrl: REDIS_URL });
-      other = await createKeyward({ ...h.config });
+      ({ h, other } = await startTwoNodes(dialect, { redisUrl: REDIS_URL }));
     });
-    afterAll(async () => {
-      await other?.close();
-      await h?.close();
-    });
+    afterAll(async () => closeTwoNodes({ h, other }));
 
-    const verifyOn = async (kw: Keyward, key: string) =>
-      (await kw.app.inject({ method: 'POST', url: '/v1/keys/verify', payload: { key } })).json().code as string;
+    const verifyOn = verifyCodeOn;
 
     it("a key in the deleted user's application, cached VALID on another node, turns DISABLED there", async () => {
       const t = await h.tenant();
