@@ -5,7 +5,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { loadCheckedMasterKey } from '../server.js';
 import { bootstrapOperator } from '../service/bootstrap.js';
 import { type Actor, type Ctx, createContext } from '../service/context.js';
-import { findLiveUserByEmail } from '../store/repos/users.js';
+import { findLiveUserByEmail, findOperatorEmail } from '../store/repos/users.js';
 import { openStore } from '../store/store.js';
 
 /**
@@ -14,14 +14,9 @@ import { openStore } from '../store/store.js';
  */
 export async function actAs(ctx: Ctx, email: string | null): Promise<Actor> {
   if (email === null) {
-    const op = await ctx.store.db
-      .selectFrom('users')
-      .select('email')
-      .where('is_operator', '=', 1)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!op) throw new KeywardError('USER_NOT_FOUND', 'No operator exists yet: run `keyward serve` once.');
-    return actAs(ctx, op.email);
+    const operator = await findOperatorEmail(ctx.store.db);
+    if (operator === undefined) throw new KeywardError('USER_NOT_FOUND', 'No operator exists yet: run `keyward serve` once.');
+    return actAs(ctx, operator);
   }
   const found = await findLiveUserByEmail(ctx.store.db, email.toLowerCase());
   if (!found) throw new KeywardError('USER_NOT_FOUND', `No user ${email}.`);

@@ -2,8 +2,8 @@ import { KeywardError } from '../core/errors.js';
 import { newCustomerId, newId } from '../core/ids.js';
 import type { Account, User } from '../core/model.js';
 import { hashPassword } from '../core/password.js';
-import { findAccount, insertAccount, listAccounts as listAccountRows, updateAccount } from '../store/repos/accounts.js';
-import { insertUser } from '../store/repos/users.js';
+import { customerIdTaken, findAccount, insertAccount, listAccounts as listAccountRows, updateAccount } from '../store/repos/accounts.js';
+import { insertUser, liveEmailTaken } from '../store/repos/users.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { assertAccountAccess, requireOperator } from './guards.js';
@@ -42,15 +42,8 @@ export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccount
   };
   const passwordHash = await hashPassword(input.admin.password);
   await ctx.store.transaction(async (tx) => {
-    const taken = await tx.selectFrom('accounts').select('id').where('customer_id', '=', account.customerId).executeTakeFirst();
-    if (taken) throw new KeywardError('CUSTOMER_ID_TAKEN');
-    const emailTaken = await tx
-      .selectFrom('users')
-      .select('id')
-      .where('email', '=', admin.email)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (emailTaken) throw new KeywardError('EMAIL_TAKEN');
+    if (await customerIdTaken(tx, account.customerId)) throw new KeywardError('CUSTOMER_ID_TAKEN');
+    if (await liveEmailTaken(tx, admin.email)) throw new KeywardError('EMAIL_TAKEN');
     await insertAccount(tx, account);
     await insertUser(tx, admin, passwordHash);
     await audit(ctx, tx, actor, { accountId: account.id, action: 'account.create', targetType: 'account', targetId: account.id });

@@ -10,6 +10,7 @@ import {
   findUser,
   insertUser,
   listUsers as listUserRows,
+  liveEmailTaken,
   markUserDeleted,
   updateUser as updateUserRow,
 } from '../store/repos/users.js';
@@ -39,11 +40,6 @@ function checkScopes(ctx: Ctx, values: readonly string[]): string[] {
   return [...new Set(values)];
 }
 
-async function emailTaken(tx: Db, email: string): Promise<boolean> {
-  const row = await tx.selectFrom('users').select('id').where('email', '=', email).where('deleted_at', 'is', null).executeTakeFirst();
-  return row !== undefined;
-}
-
 export async function createUser(ctx: Ctx, actor: Actor, accountId: string, input: UserInput): Promise<User> {
   requireSession(actor.principal);
   requireAdmin(actor.principal);
@@ -63,7 +59,7 @@ export async function createUser(ctx: Ctx, actor: Actor, accountId: string, inpu
   const passwordHash = await hashPassword(input.password);
   try {
     await ctx.store.transaction(async (tx) => {
-      if (await emailTaken(tx, user.email)) throw new KeywardError('EMAIL_TAKEN');
+      if (await liveEmailTaken(tx, user.email)) throw new KeywardError('EMAIL_TAKEN');
       await insertUser(tx, user, passwordHash);
       await audit(ctx, tx, actor, {
         accountId,
