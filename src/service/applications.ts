@@ -24,7 +24,7 @@ export async function createApplication(
   if (!canOnApplications(actor.principal, 'create')) forbid('Missing permission applications.create.');
   if (actor.principal.isOperator) forbid('Applications belong to the user who creates them: sign in as an account user.');
   const now = ctx.now();
-  const app: Application = {
+  const app: Application & { status: 'active' } = {
     id: newId('application'),
     accountId,
     name: input.name,

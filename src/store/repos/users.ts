@@ -98,7 +98,7 @@ export async function updateUser(
 ): Promise<void> {
   const set = {
     ...(patch.name !== undefined && { name: patch.name }),
-    ...(patch.isAdmin !== undefined && { is_admin: patch.isAdmin ? 1 : 0 }),
+    ...(patch.isAdmin !== undefined && { is_admin: patch.isAdmin ? (1 as const) : (0 as const) }),
     ...(patch.permissions !== undefined && { permissions: toList(patch.permissions) }),
     ...(patch.apiScopes !== undefined && { api_scopes: toList(patch.apiScopes) }),
     ...(patch.passwordHash !== undefined && { password_hash: patch.passwordHash }),
