@@ -46,11 +46,11 @@ export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccount
     if (await liveEmailTaken(tx, admin.email)) throw new KeywardError('EMAIL_TAKEN');
     await insertAccount(tx, account);
     await insertUser(tx, admin, passwordHash);
-    await audit(ctx, tx, actor, { accountId: account.id, action: 'account.create', targetType: 'account', targetId: account.id });
+    await audit(ctx, tx, actor, { accountId: account.id, action: 'account.create', targetId: account.id });
     await audit(ctx, tx, actor, {
       accountId: account.id,
       action: 'user.create',
-      targetType: 'user',
+
       targetId: admin.id,
       details: { isAdmin: true },
     });
@@ -78,7 +78,7 @@ export async function updateAccountSettings(
   await assertAccountAccess(ctx, actor.principal, accountId);
   await ctx.store.transaction(async (tx) => {
     await updateAccount(tx, accountId, patch);
-    await audit(ctx, tx, actor, { accountId, action: 'account.update', targetType: 'account', targetId: accountId, details: patch });
+    await audit(ctx, tx, actor, { accountId, action: 'account.update', targetId: accountId, details: patch });
   });
   return assertAccountAccess(ctx, actor.principal, accountId);
 }

@@ -49,7 +49,7 @@ export async function createApplication(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'application.create',
-      targetType: 'application',
+
       targetId: app.id,
       details: { name: app.name },
     });
@@ -97,7 +97,7 @@ export async function updateApplication(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'application.update',
-      targetType: 'application',
+
       targetId: applicationId,
       details: patch,
     });
@@ -114,7 +114,7 @@ export async function revokeApplication(ctx: Ctx, actor: Actor, accountId: strin
   const now = ctx.now();
   await ctx.store.transaction(async (tx) => {
     await updateApplicationRow(tx, applicationId, { status: 'revoked', revokedAt: now, updatedAt: now });
-    await audit(ctx, tx, actor, { accountId, action: 'application.revoke', targetType: 'application', targetId: applicationId });
+    await audit(ctx, tx, actor, { accountId, action: 'application.revoke', targetId: applicationId });
   });
   ctx.changes.publish({ type: 'application', applicationId });
   return loadApplication(ctx, accountId, applicationId);

@@ -56,7 +56,7 @@ export async function createDevice(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'device.create',
-      targetType: 'device',
+
       targetId: device.id,
       details: { name: device.name, secretSource: device.secretSource },
     });
@@ -91,7 +91,7 @@ export async function updateDevice(
   };
   await ctx.store.transaction(async (tx) => {
     await updateDeviceRow(tx, deviceId, { ...clean, updatedAt: ctx.now() });
-    await audit(ctx, tx, actor, { accountId, action: 'device.update', targetType: 'device', targetId: deviceId, details: clean });
+    await audit(ctx, tx, actor, { accountId, action: 'device.update', targetId: deviceId, details: clean });
   });
   ctx.changes.publish({ type: 'device', deviceId });
   return loadDevice(ctx, accountId, deviceId);
@@ -105,7 +105,7 @@ export async function deleteDevice(ctx: Ctx, actor: Actor, accountId: string, de
     await audit(ctx, tx, actor, {
       accountId,
       action: 'device.delete',
-      targetType: 'device',
+
       targetId: deviceId,
       details: { name: device.name },
     });
@@ -129,8 +129,8 @@ export async function resetDeviceSecret(
     await setDeviceSecret(tx, deviceId, secret === null ? null : ctx.secrets.seal(secret, secretAad.device(deviceId)), ctx.now());
     await audit(ctx, tx, actor, {
       accountId,
-      action: 'device.secret.reset',
-      targetType: 'device',
+      action: 'device_secret.reset',
+
       targetId: deviceId,
       details: { secretSource: secret === null ? 'shared' : 'own' },
     });

@@ -44,7 +44,7 @@ export async function deleteKey(ctx: Ctx, actor: Actor, accountId: string, keyId
     await audit(ctx, tx, actor, {
       accountId,
       action: 'key.delete',
-      targetType: 'key',
+
       targetId: keyId,
       details: {
         kind: key.kind,

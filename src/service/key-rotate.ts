@@ -78,7 +78,7 @@ export async function rotateKey(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'key.rotate',
-      targetType: 'key',
+
       targetId: key.id,
       details: { fromKeyId: old.id, overlapSeconds: input.overlapSeconds, previousExpiresAt: previous.expiresAt },
     });

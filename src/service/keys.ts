@@ -99,7 +99,7 @@ export async function updateKey(
   if (key.status === 'revoked') throw new KeywardError('ALREADY_REVOKED', 'A revoked key cannot be edited.');
   await ctx.store.transaction(async (tx) => {
     await updateKeyRow(tx, keyId, { ...patch, updatedAt: ctx.now() });
-    await audit(ctx, tx, actor, { accountId, action: 'key.update', targetType: 'key', targetId: keyId, details: patch });
+    await audit(ctx, tx, actor, { accountId, action: 'key.update', targetId: keyId, details: patch });
   });
   return loadKeyFor(ctx, actor.principal, accountId, keyId, 'view');
 }
@@ -110,7 +110,7 @@ export async function revokeKey(ctx: Ctx, actor: Actor, accountId: string, keyId
   const now = ctx.now();
   await ctx.store.transaction(async (tx) => {
     await updateKeyRow(tx, keyId, { status: 'revoked', revokedAt: now, updatedAt: now });
-    await audit(ctx, tx, actor, { accountId, action: 'key.revoke', targetType: 'key', targetId: keyId });
+    await audit(ctx, tx, actor, { accountId, action: 'key.revoke', targetId: keyId });
   });
   ctx.changes.publish({ type: 'key', keyId });
   return { ...key, status: 'revoked', revokedAt: now, updatedAt: now };

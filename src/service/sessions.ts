@@ -12,7 +12,7 @@ export async function signOutEverywhere(ctx: Ctx, actor: Actor): Promise<{ sessi
     await audit(ctx, tx, actor, {
       accountId,
       action: 'user.sign_out_everywhere',
-      targetType: 'user',
+
       targetId: userId,
       details: { sessionsEnded },
     });

@@ -21,7 +21,7 @@ export async function viewSharedSecret(ctx: Ctx, actor: Actor, accountId: string
   requireAdmin(actor.principal);
   const stored = await ctx.store.transaction(async (tx) => {
     await ensureSharedSecret(ctx, tx, accountId);
-    await audit(ctx, tx, actor, { accountId, action: 'shared_secret.view', targetType: 'account', targetId: accountId });
+    await audit(ctx, tx, actor, { accountId, action: 'shared_secret.view', targetId: accountId });
     return findSharedSecret(tx, accountId);
   });
   if (!stored) throw new Error('shared secret vanished inside its transaction');
@@ -57,7 +57,7 @@ export async function resetSharedSecret(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'shared_secret.reset',
-      targetType: 'account',
+
       targetId: accountId,
       details: { resetAllDevices: input.resetAllDevices, devicesReset: moved },
     });

@@ -64,7 +64,7 @@ export async function createUser(ctx: Ctx, actor: Actor, accountId: string, inpu
       await audit(ctx, tx, actor, {
         accountId,
         action: 'user.create',
-        targetType: 'user',
+
         targetId: user.id,
         details: { isAdmin: user.isAdmin, permissions: user.permissions, apiScopes: user.apiScopes },
       });
@@ -158,7 +158,7 @@ export async function updateUser(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'user.update',
-      targetType: 'user',
+
       targetId: userId,
       details: { ...logged, ...(patch.password !== undefined && { passwordChanged: true, sessionsEnded }) },
     });
@@ -182,7 +182,7 @@ export async function deleteUser(ctx: Ctx, actor: Actor, accountId: string, user
     if (user.isAdmin && (await countLiveAdmins(tx, accountId)) <= 1) throw new KeywardError('LAST_ADMIN');
     await markUserDeleted(tx, userId, ctx.now());
     await deleteUserSessions(tx, userId);
-    await audit(ctx, tx, actor, { accountId, action: 'user.delete', targetType: 'user', targetId: userId, details: { email: user.email } });
+    await audit(ctx, tx, actor, { accountId, action: 'user.delete', targetId: userId, details: { email: user.email } });
   });
   ctx.changes.publish({ type: 'user', userId });
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { AuditAction, AuditTargetType } from '../core/audit-actions.js';
 import type { KeyKind } from '../core/catalogue.js';
 import type { DeviceStatus, StoredApplicationStatus, StoredKeyStatus } from '../core/model.js';
 
@@ -78,8 +79,8 @@ export interface AuditEventsTable {
   id: string;
   account_id: string | null;
   actor_id: string | null;
-  action: string;
-  target_type: string;
+  action: AuditAction;
+  target_type: AuditTargetType;
   target_id: string;
   ip: string | null;
   created_at: number;
