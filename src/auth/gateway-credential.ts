@@ -1,7 +1,7 @@
 import { KeywardError } from '../core/errors.js';
-import type { Ctx } from '../service/context.js';
-import { verifySignedRequest } from '../service/signatures.js';
-import { verifyKey } from '../service/verify.js';
+import { verifyKey } from './access-key.js';
+import type { AuthCtx } from './context.js';
+import { verifySignedRequest } from './device-signature.js';
 
 /** The caller's request as the gateway saw it (nginx auth_request, Envoy ext_authz, or the built-in proxy). */
 export interface GatewayRequest {
@@ -51,7 +51,7 @@ export function parseGatewayCredential(header: string | undefined): GatewayCrede
 }
 
 /** Resolves the caller's credential to an identity, or throws the 401 to answer. */
-export async function resolveGatewayCredential(ctx: Ctx, req: GatewayRequest): Promise<GatewayIdentity> {
+export async function resolveGatewayCredential(ctx: AuthCtx, req: GatewayRequest): Promise<GatewayIdentity> {
   const credential = parseGatewayCredential(req.authorization);
   switch (credential.scheme) {
     case 'none':

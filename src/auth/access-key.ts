@@ -1,7 +1,7 @@
 import { hashSecret, isWellFormedKey } from '../core/key-format.js';
 import { keyStatus } from '../core/model.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
-import type { Ctx } from './context.js';
+import type { AuthCtx } from './context.js';
 
 export const VERIFY_CODES = ['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'DISABLED', 'INSUFFICIENT_SCOPE'] as const;
 export type VerifyCode = (typeof VERIFY_CODES)[number];
@@ -66,7 +66,7 @@ export function validUntil(record: KeyVerificationRecord, result: VerifyResult):
  * when only `ctx.keyLookup(keyHash)` can tell).
  */
 export function peekPresented(
-  ctx: Ctx,
+  ctx: AuthCtx,
   presented: string,
 ): 'malformed' | { keyHash: string; known: KeyVerificationRecord | null | undefined } {
   if (!isWellFormedKey(presented)) return 'malformed';
@@ -75,7 +75,11 @@ export function peekPresented(
 }
 
 /** What a verification needs before any lookup: the answer already, or the hash to look up. */
-function prepare(ctx: Ctx, presented: string, requiredScopes: readonly string[]): VerifyResult | { keyHash: string; required: string[] } {
+function prepare(
+  ctx: AuthCtx,
+  presented: string,
+  requiredScopes: readonly string[],
+): VerifyResult | { keyHash: string; required: string[] } {
   if (!isWellFormedKey(presented)) return MALFORMED_RESULT;
   const { scopes, unknown } = ctx.catalogue.expand(requiredScopes.filter((s) => !ctx.catalogue.isManagementScope(s)));
   const required = [...scopes, ...unknown, ...requiredScopes.filter((s) => ctx.catalogue.isManagementScope(s))];
@@ -89,7 +93,11 @@ function prepare(ctx: Ctx, presented: string, requiredScopes: readonly string[])
  * already knows the hash), so the hot path can reply without a promise turn; otherwise a
  * promise of the answer.
  */
-export function verifyKeySoon(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): VerifyResult | Promise<VerifyResult> {
+export function verifyKeySoon(
+  ctx: AuthCtx,
+  presented: string,
+  requiredScopes: readonly string[] = [],
+): VerifyResult | Promise<VerifyResult> {
   const p = prepare(ctx, presented, requiredScopes);
   if (!('keyHash' in p)) return p;
   const known = ctx.keyPeek(p.keyHash);
@@ -97,6 +105,11 @@ export function verifyKeySoon(ctx: Ctx, presented: string, requiredScopes: reado
   return ctx.keyLookup(p.keyHash).then((record) => decide(record, p.required, ctx.now()));
 }
 
-export async function verifyKey(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): Promise<VerifyResult> {
+export async function verifyKey(ctx: AuthCtx, presented: string, requiredScopes: readonly string[] = []): Promise<VerifyResult> {
   return verifyKeySoon(ctx, presented, requiredScopes);
+}
+
+/** Counts a successful verification towards the key's last-used time and usage. */
+export function recordUse(ctx: AuthCtx, result: Pick<VerifyResult, 'valid' | 'keyId'>): void {
+  if (result.valid && result.keyId) ctx.usage.record(result.keyId, ctx.now());
 }

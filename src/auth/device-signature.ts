@@ -11,7 +11,7 @@ import {
 import type { Device } from '../core/model.js';
 import { sealedWith, secretAad } from '../crypto/secret-box.js';
 import { touchDeviceUsed } from '../store/repos/devices.js';
-import type { Ctx } from './context.js';
+import type { AuthCtx } from './context.js';
 
 export const SIGNATURE_CODES = [
   'VALID',
@@ -59,7 +59,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * The secret a device signs with, or null when it cannot be opened (sealed under another master
  * key, or a damaged row): logged with the key ids and the reason, never the secret.
  */
-function openSigningSecret(ctx: Ctx, device: Device, sealed: string): string | null {
+function openSigningSecret(ctx: AuthCtx, device: Device, sealed: string): string | null {
   try {
     return ctx.secrets.open(sealed, device.secretSource === 'own' ? secretAad.device(device.id) : secretAad.sharedSecret(device.accountId));
   } catch (e) {
@@ -85,7 +85,7 @@ function openSigningSecret(ctx: Ctx, device: Device, sealed: string): string | n
  * A secret that cannot be opened answers SECRET_UNAVAILABLE (never an exception, so never a 5xx),
  * without the device or account id.
  */
-export async function verifySignedRequest(ctx: Ctx, req: SignedRequest): Promise<SignatureResult> {
+export async function verifySignedRequest(ctx: AuthCtx, req: SignedRequest): Promise<SignatureResult> {
   if (!req.timestamp || !req.authorization) return fail('MISSING_HEADERS');
   const now = ctx.now();
   const at = parseTimestamp(req.timestamp);
