@@ -21,7 +21,7 @@ export async function authenticate(ctx: AuthCtx, token: string | undefined): Pro
     if (found) return sessionPrincipal(found.user, ctx.catalogue, found.sessionId);
   } else if (token.startsWith(KEY_PREFIX)) {
     const result = await verifyKey(ctx, token);
-    if (result.valid && result.keyId && result.createdBy) {
+    if (result.valid) {
       if (keyManagementPermissions(result.scopes).length === 0) {
         throw new KeywardError(
           'UNAUTHORIZED',

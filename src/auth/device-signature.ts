@@ -25,7 +25,10 @@ export const SIGNATURE_CODES = [
   'REPLAYED',
   'SECRET_UNAVAILABLE',
 ] as const;
+/** The answers of signature verification: their own type, not error codes (see gateway-credential.ts). */
 export type SignatureCode = (typeof SIGNATURE_CODES)[number];
+/** Codes that only a correct signature earns, so they may name the device. */
+type SignedCode = 'VALID' | 'DEVICE_DISABLED' | 'REPLAYED';
 
 export interface SignedRequest {
   method: string;
@@ -41,14 +44,16 @@ export interface SignedRequest {
   bodyHash?: string | undefined;
 }
 
-export interface SignatureResult {
-  valid: boolean;
-  code: SignatureCode;
-  deviceId: string | null;
-  accountId: string | null;
-}
+/**
+ * A verification's answer. The device and its account are named only with a correct
+ * signature; every other answer names nobody (`null`, as the API sends it).
+ */
+export type SignatureResult =
+  | { valid: true; code: 'VALID'; deviceId: string; accountId: string }
+  | { valid: false; code: Exclude<SignedCode, 'VALID'>; deviceId: string; accountId: string }
+  | { valid: false; code: Exclude<SignatureCode, SignedCode>; deviceId: null; accountId: null };
 
-const fail = (code: SignatureCode): SignatureResult => ({ valid: false, code, deviceId: null, accountId: null });
+const fail = (code: Exclude<SignatureCode, SignedCode>): SignatureResult => ({ valid: false, code, deviceId: null, accountId: null });
 
 // Signed against when the device is unknown, so that path costs the same HMAC work as a real one.
 const DUMMY_SECRET = '0'.repeat(128);

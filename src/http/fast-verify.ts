@@ -108,7 +108,8 @@ function answer(ctx: Runtime, text: string, requestId: string, res: ServerRespon
 const PLAIN_BODY = /^[ \t\n\r]*\{[ \t\n\r]*"key"[ \t\n\r]*:[ \t\n\r]*"([0-9A-Za-z_]{1,512})"[ \t\n\r]*\}[ \t\n\r]*$/;
 
 /** A whole verify answer, serialized once and reused while it holds. */
-interface Ready extends Pick<VerifyResult, 'valid' | 'keyId'> {
+interface Ready {
+  result: VerifyResult;
   body: string;
   length: number;
   /** The answer holds while the clock is below this (see `validUntil`). */
@@ -117,7 +118,7 @@ interface Ready extends Pick<VerifyResult, 'valid' | 'keyId'> {
 
 function readyOf(result: VerifyResult, until: number): Ready {
   const body = JSON.stringify(presentVerifyResult(result));
-  return { body, length: Buffer.byteLength(body), valid: result.valid, keyId: result.keyId, until };
+  return { result, body, length: Buffer.byteLength(body), until };
 }
 
 const MALFORMED_READY = readyOf(MALFORMED_RESULT, Number.POSITIVE_INFINITY);
@@ -150,7 +151,7 @@ function readyFor(ctx: Runtime, record: KeyVerificationRecord | null): Ready {
     ready = readyOf(result, validUntil(record, result));
     answers.set(record, ready);
   }
-  recordUse(ctx, ready);
+  recordUse(ctx, ready.result);
   return ready;
 }
 

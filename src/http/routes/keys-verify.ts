@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordUse, VERIFY_CODES, type VerifyResult, verifyKeySoon } from '../../auth/access-key.js';
+import { recordUse, VERIFY_CODES, type VerifyResult, verifiedKeyOf, verifyKeySoon } from '../../auth/access-key.js';
 import type { Runtime } from '../../compose.js';
 import { ErrorBody, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
@@ -22,15 +22,16 @@ const Out = z.object({
 
 /** What leaves the server, in the schema's field order (the fast path serializes this directly). */
 export function presentVerifyResult(r: VerifyResult): z.infer<typeof Out> {
+  const key = verifiedKeyOf(r);
   return {
     valid: r.valid,
     code: r.code,
-    keyId: r.keyId,
-    accountId: r.accountId,
-    applicationId: r.applicationId,
-    kind: r.kind,
-    scopes: r.scopes,
-    expiresAt: r.expiresAt,
+    keyId: key?.keyId ?? null,
+    accountId: key?.accountId ?? null,
+    applicationId: key?.applicationId ?? null,
+    kind: key?.kind ?? null,
+    scopes: key?.scopes ?? [],
+    expiresAt: key?.expiresAt ?? null,
   };
 }
 
