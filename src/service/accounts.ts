@@ -6,7 +6,7 @@ import { customerIdTaken, findAccount, insertAccount, listAccounts as listAccoun
 import { insertUser, liveEmailTaken } from '../store/repos/users.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, requireOperator } from './guards.js';
+import { authorize, authorizeOn } from './guards.js';
 
 export interface CreateAccountInput {
   name: string;
@@ -18,7 +18,7 @@ export interface CreateAccountInput {
 
 /** The operator creates an account together with its first admin, atomically. */
 export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccountInput): Promise<{ account: Account; admin: User }> {
-  requireOperator(actor.principal);
+  authorize(actor, { operatorOnly: true });
   const now = ctx.now();
   const account: Account = {
     id: newId('account'),
@@ -50,7 +50,6 @@ export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccount
     await audit(ctx, tx, actor, {
       accountId: account.id,
       action: 'user.create',
-
       targetId: admin.id,
       details: { isAdmin: true },
     });
@@ -65,7 +64,7 @@ export async function listAccounts(ctx: Ctx, actor: Actor): Promise<Account[]> {
 }
 
 export async function getAccount(ctx: Ctx, actor: Actor, accountId: string): Promise<Account> {
-  return assertAccountAccess(ctx, actor.principal, accountId);
+  return authorizeOn(ctx, actor, accountId, {});
 }
 
 export async function updateAccountSettings(
@@ -74,11 +73,16 @@ export async function updateAccountSettings(
   accountId: string,
   patch: { name?: string | undefined; maxApplications?: number | undefined; maxKeysPerApplication?: number | undefined },
 ): Promise<Account> {
-  requireOperator(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
+  const account = await authorizeOn(ctx, actor, accountId, { operatorOnly: true });
   await ctx.store.transaction(async (tx) => {
     await updateAccount(tx, accountId, patch);
     await audit(ctx, tx, actor, { accountId, action: 'account.update', targetId: accountId, details: patch });
   });
-  return assertAccountAccess(ctx, actor.principal, accountId);
+  // Exactly what updateAccount wrote.
+  return {
+    ...account,
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.maxApplications !== undefined && { maxApplications: patch.maxApplications }),
+    ...(patch.maxKeysPerApplication !== undefined && { maxKeysPerApplication: patch.maxKeysPerApplication }),
+  };
 }

@@ -1,11 +1,10 @@
 import { AUDIT_ACTIONS, type AuditAction } from '../core/audit-actions.js';
-import { KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { AuditEvent } from '../core/model.js';
 import { insertAuditEvent, listAuditEvents } from '../store/repos/audit.js';
 import type { Db } from '../store/store.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess } from './guards.js';
+import { authorizeOn } from './guards.js';
 
 /**
  * Append an audit event inside the caller's transaction, so the event and the change commit
@@ -37,9 +36,6 @@ export async function listAudit(
   accountId: string,
   opts: { limit: number; after?: { createdAt: number; id: string } },
 ): Promise<{ events: AuditEvent[]; more: boolean }> {
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!actor.principal.isAdmin && !actor.principal.isOperator) {
-    throw new KeywardError('FORBIDDEN', 'Only admins can read the audit log.');
-  }
+  await authorizeOn(ctx, actor, accountId, { right: 'audit.read' });
   return listAuditEvents(ctx.store.db, accountId, opts);
 }

@@ -2,7 +2,7 @@ import { KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { User } from '../core/model.js';
 import { hashPassword, verifyPassword } from '../core/password.js';
-import { canViewUsers, isPermission, type Permission } from '../core/permissions.js';
+import { isPermission, type Permission } from '../core/permissions.js';
 import { deleteUserSessions } from '../store/repos/sessions.js';
 import {
   countLiveAdmins,
@@ -17,7 +17,7 @@ import {
 import type { Db } from '../store/store.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, requireAdmin, requireSession } from './guards.js';
+import { authorizeOn } from './guards.js';
 
 export interface UserInput {
   email: string;
@@ -41,9 +41,7 @@ function checkScopes(ctx: Ctx, values: readonly string[]): string[] {
 }
 
 export async function createUser(ctx: Ctx, actor: Actor, accountId: string, input: UserInput): Promise<User> {
-  requireSession(actor.principal);
-  requireAdmin(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
+  await authorizeOn(ctx, actor, accountId, { session: true, right: 'admin' });
   const user: User = {
     id: newId('user'),
     accountId,
@@ -64,7 +62,6 @@ export async function createUser(ctx: Ctx, actor: Actor, accountId: string, inpu
       await audit(ctx, tx, actor, {
         accountId,
         action: 'user.create',
-
         targetId: user.id,
         details: { isAdmin: user.isAdmin, permissions: user.permissions, apiScopes: user.apiScopes },
       });
@@ -76,21 +73,16 @@ export async function createUser(ctx: Ctx, actor: Actor, accountId: string, inpu
   return user;
 }
 
-const USERS_VIEW_NEEDED = 'Seeing the users of the account needs an admin or the users.view permission.';
-
 /** The account's people and their emails: admins, and members holding users.view, through a session. */
 export async function listUsers(ctx: Ctx, actor: Actor, accountId: string): Promise<User[]> {
-  requireSession(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!canViewUsers(actor.principal)) throw new KeywardError('FORBIDDEN', USERS_VIEW_NEEDED);
+  await authorizeOn(ctx, actor, accountId, { session: true, right: 'users.view' });
   return listUserRows(ctx.store.db, accountId);
 }
 
 /** One user: as `listUsers`, except that anyone may read themselves. */
 export async function getUser(ctx: Ctx, actor: Actor, accountId: string, userId: string): Promise<User> {
-  requireSession(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!canViewUsers(actor.principal) && actor.principal.userId !== userId) throw new KeywardError('FORBIDDEN', USERS_VIEW_NEEDED);
+  const self = actor.principal.userId === userId;
+  await authorizeOn(ctx, actor, accountId, self ? { session: true } : { session: true, right: 'users.view' });
   return liveUserOf(ctx.store.db, accountId, userId);
 }
 
@@ -131,11 +123,10 @@ export async function updateUser(
     currentPassword?: string | undefined;
   },
 ): Promise<User> {
-  requireSession(actor.principal);
   const isSelf = actor.principal.userId === userId;
+  // Users edit their own name and password; rights, and other people, are for admins.
   const self = isSelf && patch.isAdmin === undefined && patch.permissions === undefined && patch.apiScopes === undefined;
-  if (!self) requireAdmin(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
+  await authorizeOn(ctx, actor, accountId, self ? { session: true } : { session: true, right: 'admin' });
   const existing = await liveUserOf(ctx.store.db, accountId, userId);
   if (patch.password !== undefined && isSelf) await checkCurrentPassword(ctx, actor, existing, patch.currentPassword);
   const clean = {
@@ -158,7 +149,6 @@ export async function updateUser(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'user.update',
-
       targetId: userId,
       details: { ...logged, ...(patch.password !== undefined && { passwordChanged: true, sessionsEnded }) },
     });
@@ -174,10 +164,9 @@ export async function updateUser(
  * keeps naming them.
  */
 export async function deleteUser(ctx: Ctx, actor: Actor, accountId: string, userId: string): Promise<void> {
-  requireSession(actor.principal);
-  requireAdmin(actor.principal);
+  await authorizeOn(ctx, actor, accountId, { session: true, right: 'admin' });
   if (actor.principal.userId === userId) throw new KeywardError('CANNOT_DELETE_SELF');
-  const user = await getUser(ctx, actor, accountId, userId);
+  const user = await liveUserOf(ctx.store.db, accountId, userId);
   await ctx.store.transaction(async (tx) => {
     if (user.isAdmin && (await countLiveAdmins(tx, accountId)) <= 1) throw new KeywardError('LAST_ADMIN');
     await markUserDeleted(tx, userId, ctx.now());
