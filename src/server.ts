@@ -1,20 +1,15 @@
 import type { FastifyServerOptions } from 'fastify';
-import { RedisReplayGuard } from './auth/redis-replay-guard.js';
-import { sharedLoginThrottle } from './auth/throttle-redis.js';
-import { connectRedis, type SharedRedis } from './cache/redis.js';
-import { type InvalidationRelay, startRedisInvalidation } from './cache/redis-invalidation.js';
+import type { SharedRedis } from './cache/redis.js';
+import type { InvalidationRelay } from './cache/redis-invalidation.js';
+import { compose, foreignSecretsWarning, type Runtime } from './compose.js';
 import { type Config, loadConfig } from './config.js';
-import { SecretBox } from './crypto/secret-box.js';
 import { buildApp } from './http/app.js';
 import type { App } from './http/types.js';
-import { type LoadedMasterKey, loadMasterKey } from './master-key.js';
 import { bootstrapOperator } from './service/bootstrap.js';
-import { type Ctx, createContext } from './service/context.js';
-import { countSealedSecrets } from './service/master-key.js';
-import { openStore, STDERR_LOGGER, type Store, type StoreLogger } from './store/store.js';
+import { STDERR_LOGGER, type StoreLogger } from './store/store.js';
 
 export interface Keyward {
-  ctx: Ctx;
+  ctx: Runtime;
   app: App;
   /** The cache invalidation relay, when KEYWARD_REDIS_URL is set: `listening` says whether it is up. */
   relay?: InvalidationRelay | undefined;
@@ -24,23 +19,9 @@ export interface Keyward {
 }
 
 /**
- * The master key the stored secrets need: refuses (throws) when they exist and it is missing or
- * another key; generates one only for a store without sealed secrets (src/master-key.ts).
+ * Composes the runtime (src/compose.ts: store migrated, master key checked, caches), bootstraps
+ * the operator, builds the HTTP app (not yet listening) and connects what nodes share.
  */
-export async function loadCheckedMasterKey(store: Store, config: Config): Promise<LoadedMasterKey> {
-  return loadMasterKey(config, await countSealedSecrets(store.db));
-}
-
-/** What a start with some secrets under another key should tell the operator. */
-export function foreignSecretsWarning(k: LoadedMasterKey): string | null {
-  if (k.foreign.count === 0) return null;
-  return `${k.foreign.count} stored secret(s) are sealed under master key(s) ${k.foreign.keyIds.join(', ')}, not the loaded key ${k.keyId}: devices signing with them fail verification with SECRET_UNAVAILABLE until their secret is reset or that key is restored.`;
-}
-
-/** How long the start waits for Redis before serving degraded (it keeps reconnecting after). */
-const REDIS_START_WAIT_MS = 2000;
-
-/** Opens the store, migrates it, bootstraps the operator and builds the HTTP app (not yet listening). */
 export async function createKeyward(
   config: Config = loadConfig(),
   opts: { logger?: FastifyServerOptions['logger']; onBootstrap?: (email: string, password: string | null) => void } = {},
@@ -51,59 +32,21 @@ export async function createKeyward(
     warn: (obj, msg) => (app ? app.log.warn(obj, msg) : STDERR_LOGGER.warn(obj, msg)),
     info: (obj, msg) => app?.log.info(obj, msg),
   };
-  const store = openStore(config.databaseUrl, {
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-    connectTimeoutMs: config.dbConnectTimeoutMs,
-    log,
-  });
-  let ctx: Ctx;
-  let masterKey: LoadedMasterKey;
+  const composed = await compose(config, { masterKey: 'at-start', log });
+  const { ctx } = composed;
   try {
-    await store.migrate();
-    masterKey = await loadCheckedMasterKey(store, config);
-    ctx = createContext(store, config, new SecretBox(masterKey.key));
     const boot = await bootstrapOperator(ctx);
     if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
     app = await buildApp(ctx, { logger: opts.logger ?? false });
   } catch (e) {
-    await store.close();
+    await composed.close();
     throw e;
   }
   ctx.log = app.log;
-  const foreign = foreignSecretsWarning(masterKey);
-  if (foreign) app.log.warn({ masterKeyId: masterKey.keyId, foreignKeyIds: masterKey.foreign.keyIds }, foreign);
-  ctx.usage.start(log);
-  // Never waits for Redis to be up: without it Keyward serves degraded (docs/security.md).
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
-  if (redis) {
-    ctx.replay = new RedisReplayGuard(redis, ctx.replay, log);
-    ctx.loginThrottle = sharedLoginThrottle(redis.commands, (err) =>
-      log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
-    );
-  }
-  const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
-  const relay =
-    redis && caches.length > 0
-      ? startRedisInvalidation(
-          redis,
-          ctx.changes,
-          {
-            invalidate: (change) => {
-              for (const c of caches) c.invalidate(change);
-            },
-            clear: () => {
-              for (const c of caches) c.clear();
-            },
-          },
-          log,
-        )
-      : undefined;
-  if (relay) {
-    // A reachable Redis is subscribed to before the first request, as before; a down one is not waited for.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([relay.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, REDIS_START_WAIT_MS)))]);
-    clearTimeout(timer);
-  }
+  const masterKey = composed.masterKey;
+  const foreign = masterKey && foreignSecretsWarning(masterKey);
+  if (masterKey && foreign) app.log.warn({ masterKeyId: masterKey.keyId, foreignKeyIds: masterKey.foreign.keyIds }, foreign);
+  const { redis, relay } = await composed.connectShared(log);
   const started = app;
   return {
     ctx,
@@ -112,16 +55,11 @@ export async function createKeyward(
     redis,
     async close() {
       try {
-        await relay?.close();
-        redis?.close();
+        await composed.disconnect();
         await started.close();
       } finally {
-        try {
-          // After the server stops taking requests, so no use recorded during shutdown is lost.
-          await ctx.usage.close();
-        } finally {
-          await store.close();
-        }
+        // After the server stops taking requests, so no use recorded during shutdown is lost.
+        await composed.close();
       }
     },
   };

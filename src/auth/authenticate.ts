@@ -2,10 +2,9 @@ import { KeywardError } from '../core/errors.js';
 import { KEY_PREFIX } from '../core/key-format.js';
 import type { Principal } from '../core/permissions.js';
 import { keyManagementPermissions, keyPrincipal, sessionPrincipal } from '../core/rights.js';
-import type { Ctx } from '../service/context.js';
-import { recordUse } from '../service/usage.js';
-import { verifyKey } from '../service/verify.js';
 import { findUser } from '../store/repos/users.js';
+import { recordUse, verifyKey } from './access-key.js';
+import type { AuthCtx } from './context.js';
 import { SESSION_PREFIX, sessionUser } from './session.js';
 
 /**
@@ -15,14 +14,14 @@ import { SESSION_PREFIX, sessionUser } from './session.js';
  * verify-only key can never act as its creator. Every other failure is the same 401 so a
  * caller learns nothing about which tokens exist.
  */
-export async function authenticate(ctx: Ctx, token: string | undefined): Promise<Principal> {
+export async function authenticate(ctx: AuthCtx, token: string | undefined): Promise<Principal> {
   if (!token) throw new KeywardError('UNAUTHORIZED', 'Send Authorization: Bearer <session token or access key>.');
   if (token.startsWith(SESSION_PREFIX)) {
     const found = await sessionUser(ctx, token);
     if (found) return sessionPrincipal(found.user, ctx.catalogue, found.sessionId);
   } else if (token.startsWith(KEY_PREFIX)) {
     const result = await verifyKey(ctx, token);
-    if (result.valid && result.keyId && result.createdBy) {
+    if (result.valid) {
       if (keyManagementPermissions(result.scopes).length === 0) {
         throw new KeywardError(
           'UNAUTHORIZED',

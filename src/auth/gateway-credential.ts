@@ -1,7 +1,7 @@
-import { KeywardError } from '../core/errors.js';
-import type { Ctx } from '../service/context.js';
-import { verifySignedRequest } from '../service/signatures.js';
-import { verifyKey } from '../service/verify.js';
+import { type ErrorCode, KeywardError } from '../core/errors.js';
+import { type VerifyCode, verifyKey } from './access-key.js';
+import type { AuthCtx } from './context.js';
+import { type SignatureCode, verifySignedRequest } from './device-signature.js';
 
 /** The caller's request as the gateway saw it (nginx auth_request, Envoy ext_authz, or the built-in proxy). */
 export interface GatewayRequest {
@@ -50,18 +50,43 @@ export function parseGatewayCredential(header: string | undefined): GatewayCrede
   return { scheme: 'unsupported', name: first };
 }
 
+/**
+ * The 401 error code for each refused key: the verify code of the same name. Verify codes are
+ * answers of the verification endpoint, error codes answers of every other operation; this
+ * table is where one becomes the other. No scope is required here, so INSUFFICIENT_SCOPE
+ * cannot occur; were it to, it is no credential.
+ */
+const KEY_REFUSALS: Record<Exclude<VerifyCode, 'VALID'>, ErrorCode> = {
+  MALFORMED: 'MALFORMED',
+  NOT_FOUND: 'NOT_FOUND',
+  REVOKED: 'REVOKED',
+  EXPIRED: 'EXPIRED',
+  DISABLED: 'DISABLED',
+  INSUFFICIENT_SCOPE: 'UNAUTHORIZED',
+};
+
+/** The 401 error code for each refused signature: the signature code of the same name. */
+const SIGNATURE_REFUSALS: Record<Exclude<SignatureCode, 'VALID'>, ErrorCode> = {
+  MISSING_HEADERS: 'MISSING_HEADERS',
+  BAD_TIMESTAMP: 'BAD_TIMESTAMP',
+  TIMESTAMP_OUT_OF_WINDOW: 'TIMESTAMP_OUT_OF_WINDOW',
+  MALFORMED_AUTHORIZATION: 'MALFORMED_AUTHORIZATION',
+  SIGN_DATE_OUT_OF_RANGE: 'SIGN_DATE_OUT_OF_RANGE',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
+  DEVICE_DISABLED: 'DEVICE_DISABLED',
+  REPLAYED: 'REPLAYED',
+  SECRET_UNAVAILABLE: 'SECRET_UNAVAILABLE',
+};
+
 /** Resolves the caller's credential to an identity, or throws the 401 to answer. */
-export async function resolveGatewayCredential(ctx: Ctx, req: GatewayRequest): Promise<GatewayIdentity> {
+export async function resolveGatewayCredential(ctx: AuthCtx, req: GatewayRequest): Promise<GatewayIdentity> {
   const credential = parseGatewayCredential(req.authorization);
   switch (credential.scheme) {
     case 'none':
       throw new KeywardError('UNAUTHORIZED', 'Send Authorization: Bearer <key>, Authorization: <key>, or a CTN1 signature.');
     case 'key': {
       const result = await verifyKey(ctx, credential.key);
-      if (!result.valid || !result.keyId || !result.accountId || !result.kind) {
-        const code = result.code === 'VALID' || result.code === 'INSUFFICIENT_SCOPE' ? 'UNAUTHORIZED' : result.code;
-        throw new KeywardError(code);
-      }
+      if (!result.valid) throw new KeywardError(KEY_REFUSALS[result.code]);
       return {
         kind: result.kind,
         accountId: result.accountId,
@@ -81,9 +106,7 @@ export async function resolveGatewayCredential(ctx: Ctx, req: GatewayRequest): P
         authorization: credential.header,
         bodyHash: req.contentSha256,
       });
-      if (!result.valid || !result.deviceId || !result.accountId) {
-        throw new KeywardError(result.code === 'VALID' ? 'UNAUTHORIZED' : result.code);
-      }
+      if (!result.valid) throw new KeywardError(SIGNATURE_REFUSALS[result.code]);
       return {
         kind: 'device',
         accountId: result.accountId,

@@ -3,16 +3,16 @@ import { newId, randomBase62 } from '../core/ids.js';
 import { hashSecret } from '../core/key-format.js';
 import type { User } from '../core/model.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../core/password.js';
-import type { Ctx } from '../service/context.js';
 import { deleteSession, findSession, insertSession } from '../store/repos/sessions.js';
 import { findLiveUserByEmail, findUser } from '../store/repos/users.js';
+import type { AuthCtx } from './context.js';
 
 /** Dashboard session tokens: `kws_` + 40 base62 characters, stored only as SHA-256. */
 export const SESSION_PREFIX = 'kws_';
 
 /** Signs in from `address` (the client's IP), through the sign-in throttle (login-throttle.ts). */
 export async function login(
-  ctx: Ctx,
+  ctx: AuthCtx,
   rawEmail: string,
   password: string,
   address: string,
@@ -40,12 +40,12 @@ export async function login(
   return { token, expiresAt, user: found.user };
 }
 
-export async function logout(ctx: Ctx, token: string): Promise<void> {
+export async function logout(ctx: AuthCtx, token: string): Promise<void> {
   await deleteSession(ctx.store.db, hashSecret(token));
 }
 
 /** The live user behind a session token and the session's id, or undefined when the token is unknown, expired or its user deleted. */
-export async function sessionUser(ctx: Ctx, token: string): Promise<{ user: User; sessionId: string } | undefined> {
+export async function sessionUser(ctx: AuthCtx, token: string): Promise<{ user: User; sessionId: string } | undefined> {
   const session = await findSession(ctx.store.db, hashSecret(token));
   if (!session || session.expires_at <= ctx.now()) return undefined;
   const user = await findUser(ctx.store.db, session.user_id);

@@ -1,7 +1,8 @@
+import { loadCheckedMasterKey } from '../compose.js';
 import type { Config } from '../config.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { generateMasterKeyText, loadMasterKey, masterKeyPath, readKeyFile, writeKeyFile } from '../master-key.js';
-import { countSealedSecrets, resealAllSecrets } from '../service/master-key.js';
+import { generateMasterKeyText, type LoadedMasterKey, masterKeyPath, readKeyFile, writeKeyFile } from '../master-key.js';
+import { resealAllSecrets } from '../service/master-key.js';
 import { openStore } from '../store/store.js';
 
 /** `keyward master-key generate --out <path>`: a fresh key in a new 0600 file. */
@@ -22,12 +23,12 @@ export async function rotateMasterKey(config: Config, newKeyFile: string) {
   const to = new SecretBox(newKey);
   const store = openStore(config.databaseUrl);
   let counts: { devices: number; sharedSecrets: number };
-  let current: ReturnType<typeof loadMasterKey>;
+  let current: LoadedMasterKey;
   let from: SecretBox;
   try {
     await store.migrate();
     // The same check as a start: the current key must be the one the stored secrets need.
-    current = loadMasterKey(config, await countSealedSecrets(store.db));
+    current = await loadCheckedMasterKey(store, config);
     from = new SecretBox(current.key);
     if (from.fingerprint === to.fingerprint) throw new Error(`${newKeyFile} holds the key already in use (${to.fingerprint}).`);
     counts = await resealAllSecrets(store, from, to, Date.now());

@@ -1,3 +1,4 @@
+import type { AuditAction, AuditTargetType } from './audit-actions.js';
 import type { KeyKind } from './catalogue.js';
 import type { Permission } from './permissions.js';
 
@@ -87,8 +88,8 @@ export interface AuditEvent {
   id: string;
   accountId: string | null;
   actorId: string | null;
-  action: string;
-  targetType: string;
+  action: AuditAction;
+  targetType: AuditTargetType;
   targetId: string;
   ip: string | null;
   createdAt: Millis;

@@ -46,6 +46,9 @@ export class SecretBox {
   }
 }
 
+/** What sealing and opening needs of a SecretBox: the composition root may load its key on first use. */
+export type Secrets = Pick<SecretBox, 'fingerprint' | 'seal' | 'open'>;
+
 /** The fingerprint of the key an envelope was sealed under, or null when it is not an envelope. */
 export function sealedWith(envelope: string): string | null {
   const parts = envelope.split('.');

@@ -1,7 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Ctx } from '../service/context.js';
+import type { Runtime } from '../compose.js';
 import { registerDashboard } from './dashboard.js';
 import { errorHandler, frameworkErrors, notFoundHandler } from './errors.js';
 import { createFastVerify } from './fast-verify.js';
@@ -59,7 +59,7 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-export async function buildApp(ctx: Ctx, opts: AppOptions = {}): Promise<App> {
+export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App> {
   const bodyLimit = 1024 * 1024;
   const logError = (err: unknown) => app.log.error({ err }, 'unhandled error');
   const fastVerify = ctx.config.fastVerify ? createFastVerify(ctx, { bodyLimit, logError }) : undefined;

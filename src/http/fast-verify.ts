@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { decide, MALFORMED_RESULT, peekPresented, recordUse, type VerifyResult, validUntil } from '../auth/access-key.js';
+import type { Runtime } from '../compose.js';
 import { ERROR_CODES, type ErrorCode, httpStatusOf, isKeywardError } from '../core/errors.js';
-import type { Ctx } from '../service/context.js';
-import { recordUse } from '../service/usage.js';
-import { decide, MALFORMED_RESULT, peekPresented, type VerifyResult, validUntil } from '../service/verify.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
 import { RETRY_AFTER_SECONDS } from './errors.js';
 import { findNul, nulError } from './input-guards.js';
@@ -27,7 +26,7 @@ const HEADERS_JSON = 'application/json; charset=utf-8';
  * operation in OpenAPI and serves `inject()` and the requests this path declines.
  * Hooks added to Fastify do not run for requests taken here.
  */
-export function createFastVerify(ctx: Ctx, opts: { bodyLimit: number; logError: (error: unknown) => void }) {
+export function createFastVerify(ctx: Runtime, opts: { bodyLimit: number; logError: (error: unknown) => void }) {
   return function tryHandle(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'POST' || req.url !== '/v1/keys/verify') return false;
     const type = req.headers['content-type'];
@@ -53,7 +52,7 @@ export function createFastVerify(ctx: Ctx, opts: { bodyLimit: number; logError: 
   };
 }
 
-function answer(ctx: Ctx, text: string, requestId: string, res: ServerResponse, logError: (error: unknown) => void): void {
+function answer(ctx: Runtime, text: string, requestId: string, res: ServerResponse, logError: (error: unknown) => void): void {
   let key = PLAIN_BODY.exec(text)?.[1];
   let scopes: string[] | undefined;
   if (key === undefined) {
@@ -109,7 +108,8 @@ function answer(ctx: Ctx, text: string, requestId: string, res: ServerResponse, 
 const PLAIN_BODY = /^[ \t\n\r]*\{[ \t\n\r]*"key"[ \t\n\r]*:[ \t\n\r]*"([0-9A-Za-z_]{1,512})"[ \t\n\r]*\}[ \t\n\r]*$/;
 
 /** A whole verify answer, serialized once and reused while it holds. */
-interface Ready extends Pick<VerifyResult, 'valid' | 'keyId'> {
+interface Ready {
+  result: VerifyResult;
   body: string;
   length: number;
   /** The answer holds while the clock is below this (see `validUntil`). */
@@ -118,7 +118,7 @@ interface Ready extends Pick<VerifyResult, 'valid' | 'keyId'> {
 
 function readyOf(result: VerifyResult, until: number): Ready {
   const body = JSON.stringify(presentVerifyResult(result));
-  return { body, length: Buffer.byteLength(body), valid: result.valid, keyId: result.keyId, until };
+  return { result, body, length: Buffer.byteLength(body), until };
 }
 
 const MALFORMED_READY = readyOf(MALFORMED_RESULT, Number.POSITIVE_INFINITY);
@@ -135,14 +135,14 @@ const answers = new WeakMap<KeyVerificationRecord, Ready>();
  * The answer to `{"key": …}` without scopes, counting the use as `verifyAndRecord` does:
  * synchronous when the key is malformed or the cache knows it, else after one store read.
  */
-function readyAnswer(ctx: Ctx, key: string): Ready | Promise<Ready> {
+function readyAnswer(ctx: Runtime, key: string): Ready | Promise<Ready> {
   const peeked = peekPresented(ctx, key);
   if (peeked === 'malformed') return MALFORMED_READY;
   if (peeked.known !== undefined) return readyFor(ctx, peeked.known);
   return ctx.keyLookup(peeked.keyHash).then((record) => readyFor(ctx, record ?? null));
 }
 
-function readyFor(ctx: Ctx, record: KeyVerificationRecord | null): Ready {
+function readyFor(ctx: Runtime, record: KeyVerificationRecord | null): Ready {
   if (record === null) return NOT_FOUND_READY;
   const now = ctx.now();
   let ready = answers.get(record);
@@ -151,12 +151,12 @@ function readyFor(ctx: Ctx, record: KeyVerificationRecord | null): Ready {
     ready = readyOf(result, validUntil(record, result));
     answers.set(record, ready);
   }
-  recordUse(ctx, ready);
+  recordUse(ctx, ready.result);
   return ready;
 }
 
 /** With required scopes the answer depends on them: decided and serialized per request. */
-function scopedAnswer(ctx: Ctx, key: string, scopes: string[]): Ready | Promise<Ready> {
+function scopedAnswer(ctx: Runtime, key: string, scopes: string[]): Ready | Promise<Ready> {
   const outcome = verifyAndRecord(ctx, key, scopes);
   return outcome instanceof Promise ? outcome.then((result) => readyOf(result, 0)) : readyOf(outcome, 0);
 }

@@ -9,7 +9,8 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authenticate } from '../auth/authenticate.js';
 import { bearerToken } from '../auth/bearer.js';
-import type { Actor, Ctx } from '../service/context.js';
+import type { AuthCtx } from '../auth/context.js';
+import type { Actor } from '../service/context.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -20,7 +21,7 @@ export type App = FastifyInstance<
 >;
 
 /** Authenticates the management caller of this request. */
-export async function actorOf(ctx: Ctx, req: FastifyRequest): Promise<Actor> {
+export async function actorOf(ctx: AuthCtx, req: FastifyRequest): Promise<Actor> {
   const principal = await authenticate(ctx, bearerToken(req.headers.authorization));
   return { principal, ip: req.ip };
 }

@@ -1,11 +1,11 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { FastifyRequest } from 'fastify';
+import { authorizeRequest, identityHeaders } from '../auth/authorize-request.js';
 import { parseGatewayCredential } from '../auth/gateway-credential.js';
+import type { Runtime } from '../compose.js';
 import { sha256Hex } from '../core/ctn1.js';
 import { isKeywardError, KeywardError } from '../core/errors.js';
-import { authorizeRequest, identityHeaders } from '../service/authorize.js';
-import type { Ctx } from '../service/context.js';
 import { sendError } from './errors.js';
 import { answerInternalError, writeError } from './node-server.js';
 import type { App } from './types.js';
@@ -126,7 +126,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * forwarded with the identity headers and without the caller's Authorization header.
  * Runs in onRequest, before any body parsing, so bodies stream straight through.
  */
-export function registerUpstreamProxy(app: App, ctx: Ctx) {
+export function registerUpstreamProxy(app: App, ctx: Runtime) {
   const target = ctx.config.upstream;
   if (target === undefined) return;
   const upstream = new URL(target);

@@ -2,11 +2,11 @@ import { KeywardError } from '../core/errors.js';
 import { newCustomerId, newId } from '../core/ids.js';
 import type { Account, User } from '../core/model.js';
 import { hashPassword } from '../core/password.js';
-import { findAccount, insertAccount, listAccounts as listAccountRows, updateAccount } from '../store/repos/accounts.js';
-import { insertUser } from '../store/repos/users.js';
+import { customerIdTaken, findAccount, insertAccount, listAccounts as listAccountRows, updateAccount } from '../store/repos/accounts.js';
+import { insertUser, liveEmailTaken } from '../store/repos/users.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, requireOperator } from './guards.js';
+import { authorize, authorizeOn } from './guards.js';
 
 export interface CreateAccountInput {
   name: string;
@@ -18,7 +18,7 @@ export interface CreateAccountInput {
 
 /** The operator creates an account together with its first admin, atomically. */
 export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccountInput): Promise<{ account: Account; admin: User }> {
-  requireOperator(actor.principal);
+  authorize(actor, { operatorOnly: true });
   const now = ctx.now();
   const account: Account = {
     id: newId('account'),
@@ -42,22 +42,14 @@ export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccount
   };
   const passwordHash = await hashPassword(input.admin.password);
   await ctx.store.transaction(async (tx) => {
-    const taken = await tx.selectFrom('accounts').select('id').where('customer_id', '=', account.customerId).executeTakeFirst();
-    if (taken) throw new KeywardError('CUSTOMER_ID_TAKEN');
-    const emailTaken = await tx
-      .selectFrom('users')
-      .select('id')
-      .where('email', '=', admin.email)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (emailTaken) throw new KeywardError('EMAIL_TAKEN');
+    if (await customerIdTaken(tx, account.customerId)) throw new KeywardError('CUSTOMER_ID_TAKEN');
+    if (await liveEmailTaken(tx, admin.email)) throw new KeywardError('EMAIL_TAKEN');
     await insertAccount(tx, account);
     await insertUser(tx, admin, passwordHash);
-    await audit(ctx, tx, actor, { accountId: account.id, action: 'account.create', targetType: 'account', targetId: account.id });
+    await audit(ctx, tx, actor, { accountId: account.id, action: 'account.create', targetId: account.id });
     await audit(ctx, tx, actor, {
       accountId: account.id,
       action: 'user.create',
-      targetType: 'user',
       targetId: admin.id,
       details: { isAdmin: true },
     });
@@ -72,7 +64,7 @@ export async function listAccounts(ctx: Ctx, actor: Actor): Promise<Account[]> {
 }
 
 export async function getAccount(ctx: Ctx, actor: Actor, accountId: string): Promise<Account> {
-  return assertAccountAccess(ctx, actor.principal, accountId);
+  return authorizeOn(ctx, actor, accountId, {});
 }
 
 export async function updateAccountSettings(
@@ -81,11 +73,16 @@ export async function updateAccountSettings(
   accountId: string,
   patch: { name?: string | undefined; maxApplications?: number | undefined; maxKeysPerApplication?: number | undefined },
 ): Promise<Account> {
-  requireOperator(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
+  const account = await authorizeOn(ctx, actor, accountId, { operatorOnly: true });
   await ctx.store.transaction(async (tx) => {
     await updateAccount(tx, accountId, patch);
-    await audit(ctx, tx, actor, { accountId, action: 'account.update', targetType: 'account', targetId: accountId, details: patch });
+    await audit(ctx, tx, actor, { accountId, action: 'account.update', targetId: accountId, details: patch });
   });
-  return assertAccountAccess(ctx, actor.principal, accountId);
+  // Exactly what updateAccount wrote.
+  return {
+    ...account,
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.maxApplications !== undefined && { maxApplications: patch.maxApplications }),
+    ...(patch.maxKeysPerApplication !== undefined && { maxKeysPerApplication: patch.maxKeysPerApplication }),
+  };
 }

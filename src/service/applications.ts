@@ -1,7 +1,6 @@
 import { KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Application } from '../core/model.js';
-import { canOnApplications } from '../core/permissions.js';
 import { lockAccount } from '../store/repos/accounts.js';
 import {
   countActiveApplications,
@@ -12,7 +11,7 @@ import {
 } from '../store/repos/applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, forbid } from './guards.js';
+import { authorizeOn } from './guards.js';
 
 export async function createApplication(
   ctx: Ctx,
@@ -20,11 +19,9 @@ export async function createApplication(
   accountId: string,
   input: { name: string; description?: string | undefined },
 ): Promise<Application> {
-  const account = await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!canOnApplications(actor.principal, 'create')) forbid('Missing permission applications.create.');
-  if (actor.principal.isOperator) forbid('Applications belong to the user who creates them: sign in as an account user.');
+  const account = await authorizeOn(ctx, actor, accountId, { creates: 'application', right: 'applications.create' });
   const now = ctx.now();
-  const app: Application = {
+  const app: Application & { status: 'active' } = {
     id: newId('application'),
     accountId,
     name: input.name,
@@ -49,7 +46,6 @@ export async function createApplication(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'application.create',
-      targetType: 'application',
       targetId: app.id,
       details: { name: app.name },
     });
@@ -63,8 +59,7 @@ export async function listApplications(
   accountId: string,
   opts: { includeRevoked: boolean },
 ): Promise<Application[]> {
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!actor.principal.isOperator && !canOnApplications(actor.principal, 'view')) forbid('Missing permission applications.view.');
+  await authorizeOn(ctx, actor, accountId, { right: 'applications.view' });
   return listApplicationRows(ctx.store.db, accountId, opts);
 }
 
@@ -76,8 +71,7 @@ export async function loadApplication(ctx: Ctx, accountId: string, applicationId
 }
 
 export async function getApplication(ctx: Ctx, actor: Actor, accountId: string, applicationId: string): Promise<Application> {
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!actor.principal.isOperator && !canOnApplications(actor.principal, 'view')) forbid('Missing permission applications.view.');
+  await authorizeOn(ctx, actor, accountId, { right: 'applications.view' });
   return loadApplication(ctx, accountId, applicationId);
 }
 
@@ -88,8 +82,7 @@ export async function updateApplication(
   applicationId: string,
   patch: { name?: string | undefined; description?: string | undefined },
 ): Promise<Application> {
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!canOnApplications(actor.principal, 'edit')) forbid('Missing permission applications.edit.');
+  await authorizeOn(ctx, actor, accountId, { right: 'applications.edit' });
   const app = await loadApplication(ctx, accountId, applicationId);
   if (app.status === 'revoked') throw new KeywardError('APPLICATION_REVOKED');
   await ctx.store.transaction(async (tx) => {
@@ -97,7 +90,6 @@ export async function updateApplication(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'application.update',
-      targetType: 'application',
       targetId: applicationId,
       details: patch,
     });
@@ -107,14 +99,13 @@ export async function updateApplication(
 
 /** Revoking an application disables every key in it at once; the keys keep their own status. */
 export async function revokeApplication(ctx: Ctx, actor: Actor, accountId: string, applicationId: string): Promise<Application> {
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!canOnApplications(actor.principal, 'revoke')) forbid('Missing permission applications.revoke.');
+  await authorizeOn(ctx, actor, accountId, { right: 'applications.revoke' });
   const app = await loadApplication(ctx, accountId, applicationId);
   if (app.status === 'revoked') throw new KeywardError('ALREADY_REVOKED');
   const now = ctx.now();
   await ctx.store.transaction(async (tx) => {
     await updateApplicationRow(tx, applicationId, { status: 'revoked', revokedAt: now, updatedAt: now });
-    await audit(ctx, tx, actor, { accountId, action: 'application.revoke', targetType: 'application', targetId: applicationId });
+    await audit(ctx, tx, actor, { accountId, action: 'application.revoke', targetId: applicationId });
   });
   ctx.changes.publish({ type: 'application', applicationId });
   return loadApplication(ctx, accountId, applicationId);

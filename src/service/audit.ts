@@ -1,24 +1,28 @@
-import { KeywardError } from '../core/errors.js';
+import { AUDIT_ACTIONS, type AuditAction } from '../core/audit-actions.js';
 import { newId } from '../core/ids.js';
 import type { AuditEvent } from '../core/model.js';
 import { insertAuditEvent, listAuditEvents } from '../store/repos/audit.js';
 import type { Db } from '../store/store.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess } from './guards.js';
+import { authorizeOn } from './guards.js';
 
-/** Append an audit event inside the caller's transaction, so the event and the change commit together. */
+/**
+ * Append an audit event inside the caller's transaction, so the event and the change commit
+ * together. The action comes from the closed table in core/audit-actions.ts, which also names
+ * the type of its target.
+ */
 export async function audit(
   ctx: Ctx,
   tx: Db,
   actor: Actor | null,
-  e: { accountId: string | null; action: string; targetType: string; targetId: string; details?: Record<string, unknown> },
+  e: { accountId: string | null; action: AuditAction; targetId: string; details?: Record<string, unknown> },
 ): Promise<void> {
   await insertAuditEvent(tx, {
     id: newId('audit'),
     accountId: e.accountId,
     actorId: actor?.principal.userId ?? null,
     action: e.action,
-    targetType: e.targetType,
+    targetType: AUDIT_ACTIONS[e.action],
     targetId: e.targetId,
     ip: actor?.ip ?? null,
     createdAt: ctx.now(),
@@ -32,9 +36,6 @@ export async function listAudit(
   accountId: string,
   opts: { limit: number; after?: { createdAt: number; id: string } },
 ): Promise<{ events: AuditEvent[]; more: boolean }> {
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!actor.principal.isAdmin && !actor.principal.isOperator) {
-    throw new KeywardError('FORBIDDEN', 'Only admins can read the audit log.');
-  }
+  await authorizeOn(ctx, actor, accountId, { right: 'audit.read' });
   return listAuditEvents(ctx.store.db, accountId, opts);
 }

@@ -1,6 +1,6 @@
 import type { AccessKey } from '../core/model.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, forbid } from './guards.js';
+import { authorizeOn } from './guards.js';
 import { type CreateKeyInput, issueKey } from './key-issue.js';
 
 /**
@@ -15,9 +15,6 @@ export async function createCustomerKey(
   accountId: string,
   input: CreateKeyInput,
 ): Promise<{ key: AccessKey; secret: string }> {
-  const p = actor.principal;
-  const account = await assertAccountAccess(ctx, p, accountId);
-  if (p.isOperator) forbid('Access keys belong to the user who creates them: sign in as an account admin.');
-  if (!p.isAdmin) forbid('Customer keys are managed by account admins.');
+  const account = await authorizeOn(ctx, actor, accountId, { creates: 'customer_key', right: 'customer_keys.manage' });
   return issueKey(ctx, actor, account, { applicationId: null, kind: 'customer' }, input);
 }

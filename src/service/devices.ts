@@ -2,7 +2,6 @@ import { newDeviceSecret } from '../core/device-secret.js';
 import { KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Device, DeviceStatus } from '../core/model.js';
-import { canOnDevices, type DeviceAction, type Principal } from '../core/permissions.js';
 import { secretAad } from '../crypto/secret-box.js';
 import {
   deleteDevice as deleteDeviceRow,
@@ -14,13 +13,8 @@ import {
 } from '../store/repos/devices.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, forbid } from './guards.js';
+import { authorizeOn } from './guards.js';
 import { ensureSharedSecret } from './shared-secret.js';
-
-async function authorize(ctx: Ctx, p: Principal, accountId: string, action: DeviceAction): Promise<void> {
-  await assertAccountAccess(ctx, p, accountId);
-  if (!p.isOperator && !canOnDevices(p, action)) forbid(`Missing permission devices.${action}.`);
-}
 
 async function loadDevice(ctx: Ctx, accountId: string, deviceId: string): Promise<Device> {
   const device = await findDevice(ctx.store.db, accountId, deviceId);
@@ -35,7 +29,7 @@ export async function createDevice(
   accountId: string,
   input: { name: string; useSharedSecret?: boolean | undefined },
 ): Promise<{ device: Device; secret: string | null }> {
-  await authorize(ctx, actor.principal, accountId, 'manage');
+  await authorizeOn(ctx, actor, accountId, { right: 'devices.manage' });
   const now = ctx.now();
   const shared = input.useSharedSecret === true;
   const device: Device = {
@@ -56,7 +50,6 @@ export async function createDevice(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'device.create',
-      targetType: 'device',
       targetId: device.id,
       details: { name: device.name, secretSource: device.secretSource },
     });
@@ -67,12 +60,12 @@ export async function createDevice(
 }
 
 export async function listDevices(ctx: Ctx, actor: Actor, accountId: string): Promise<Device[]> {
-  await authorize(ctx, actor.principal, accountId, 'view');
+  await authorizeOn(ctx, actor, accountId, { right: 'devices.view' });
   return listDeviceRows(ctx.store.db, accountId);
 }
 
 export async function getDevice(ctx: Ctx, actor: Actor, accountId: string, deviceId: string): Promise<Device> {
-  await authorize(ctx, actor.principal, accountId, 'view');
+  await authorizeOn(ctx, actor, accountId, { right: 'devices.view' });
   return loadDevice(ctx, accountId, deviceId);
 }
 
@@ -83,7 +76,7 @@ export async function updateDevice(
   deviceId: string,
   patch: { name?: string | undefined; status?: DeviceStatus | undefined },
 ): Promise<Device> {
-  await authorize(ctx, actor.principal, accountId, 'manage');
+  await authorizeOn(ctx, actor, accountId, { right: 'devices.manage' });
   await loadDevice(ctx, accountId, deviceId);
   const clean = {
     ...(patch.name !== undefined && { name: patch.name }),
@@ -91,21 +84,20 @@ export async function updateDevice(
   };
   await ctx.store.transaction(async (tx) => {
     await updateDeviceRow(tx, deviceId, { ...clean, updatedAt: ctx.now() });
-    await audit(ctx, tx, actor, { accountId, action: 'device.update', targetType: 'device', targetId: deviceId, details: clean });
+    await audit(ctx, tx, actor, { accountId, action: 'device.update', targetId: deviceId, details: clean });
   });
   ctx.changes.publish({ type: 'device', deviceId });
   return loadDevice(ctx, accountId, deviceId);
 }
 
 export async function deleteDevice(ctx: Ctx, actor: Actor, accountId: string, deviceId: string): Promise<void> {
-  await authorize(ctx, actor.principal, accountId, 'manage');
+  await authorizeOn(ctx, actor, accountId, { right: 'devices.manage' });
   const device = await loadDevice(ctx, accountId, deviceId);
   await ctx.store.transaction(async (tx) => {
     await deleteDeviceRow(tx, deviceId);
     await audit(ctx, tx, actor, {
       accountId,
       action: 'device.delete',
-      targetType: 'device',
       targetId: deviceId,
       details: { name: device.name },
     });
@@ -121,7 +113,7 @@ export async function resetDeviceSecret(
   deviceId: string,
   input: { useSharedSecret: boolean },
 ): Promise<{ device: Device; secret: string | null }> {
-  await authorize(ctx, actor.principal, accountId, 'manage');
+  await authorizeOn(ctx, actor, accountId, { right: 'devices.manage' });
   await loadDevice(ctx, accountId, deviceId);
   const secret = input.useSharedSecret ? null : newDeviceSecret();
   await ctx.store.transaction(async (tx) => {
@@ -129,8 +121,7 @@ export async function resetDeviceSecret(
     await setDeviceSecret(tx, deviceId, secret === null ? null : ctx.secrets.seal(secret, secretAad.device(deviceId)), ctx.now());
     await audit(ctx, tx, actor, {
       accountId,
-      action: 'device.secret.reset',
-      targetType: 'device',
+      action: 'device_secret.reset',
       targetId: deviceId,
       details: { secretSource: secret === null ? 'shared' : 'own' },
     });

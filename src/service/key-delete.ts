@@ -3,8 +3,8 @@ import { deleteKey as deleteKeyRow } from '../store/repos/keys.js';
 import { deleteKeyUsage } from '../store/repos/usage.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess } from './guards.js';
-import { loadKeyFor } from './keys.js';
+import { authorizeOn } from './guards.js';
+import { keyFor } from './keys.js';
 
 /** Senet: a key used within this window needs a second, explicit confirmation to delete. */
 export const RECENT_USE_MS = 3 * 24 * 3_600_000;
@@ -21,8 +21,8 @@ export interface DeleteKeyInput {
  * recent use, counting uses still buffered in memory.
  */
 export async function deleteKey(ctx: Ctx, actor: Actor, accountId: string, keyId: string, input: DeleteKeyInput): Promise<void> {
-  const account = await assertAccountAccess(ctx, actor.principal, accountId);
-  const key = await loadKeyFor(ctx, actor.principal, accountId, keyId, 'revoke');
+  const account = await authorizeOn(ctx, actor, accountId, {});
+  const { key } = await keyFor(ctx, actor.principal, account, keyId, 'revoke');
   const expected = key.kind === 'customer' ? account.customerId : key.applicationId;
   if (expected === null || input.confirm.trim() !== expected) {
     const what = key.kind === 'customer' ? "the account's customer ID" : "the key's application ID";
@@ -44,7 +44,6 @@ export async function deleteKey(ctx: Ctx, actor: Actor, accountId: string, keyId
     await audit(ctx, tx, actor, {
       accountId,
       action: 'key.delete',
-      targetType: 'key',
       targetId: keyId,
       details: {
         kind: key.kind,

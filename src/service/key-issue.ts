@@ -140,7 +140,6 @@ export async function issueKey(
     await audit(ctx, tx, actor, {
       accountId: account.id,
       action: 'key.create',
-      targetType: 'key',
       targetId: key.id,
       details: { kind: where.kind, applicationId: where.applicationId, scopes, expiresAt: key.expiresAt },
     });

@@ -4,12 +4,11 @@ import { type AccessKey, keyStatus } from '../core/model.js';
 import { canOnKeysOf } from '../core/permissions.js';
 import { lockAccount } from '../store/repos/accounts.js';
 import { findKey, updateKey as updateKeyRow } from '../store/repos/keys.js';
-import { loadApplication } from './applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, forbid } from './guards.js';
+import { authorizeOn } from './guards.js';
 import { assertGrantable, draftKey, insertKeyWithinLimit } from './key-issue.js';
-import { loadKeyFor } from './keys.js';
+import { keyFor } from './keys.js';
 
 export const MAX_OVERLAP_SECONDS = 30 * 86_400;
 
@@ -29,12 +28,12 @@ export async function rotateKey(
   input: { overlapSeconds: number; name?: string | undefined },
 ): Promise<{ key: AccessKey; secret: string; previous: AccessKey }> {
   const p = actor.principal;
-  const account = await assertAccountAccess(ctx, p, accountId);
-  if (p.isOperator) forbid('Access keys belong to the user who creates them: sign in as an account user.');
-  const old = await loadKeyFor(ctx, p, accountId, keyId, 'revoke');
-  if (old.applicationId !== null) {
-    const app = await loadApplication(ctx, accountId, old.applicationId);
-    if (!canOnKeysOf(p, 'create', app.createdBy)) forbid('Rotating needs both the create and revoke key permissions.');
+  const account = await authorizeOn(ctx, actor, accountId, { creates: 'key' });
+  const { key: old, app } = await keyFor(ctx, p, account, keyId, 'revoke');
+  if (app) {
+    if (!canOnKeysOf(p, 'create', app.createdBy)) {
+      throw new KeywardError('FORBIDDEN', 'Rotating needs both the create and revoke key permissions.');
+    }
     if (app.status === 'revoked') throw new KeywardError('APPLICATION_REVOKED');
     if (app.status === 'disabled') {
       throw new KeywardError('APPLICATION_DISABLED', 'Keys cannot be rotated in this application: the user who created it was deleted.');
@@ -78,7 +77,6 @@ export async function rotateKey(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'key.rotate',
-      targetType: 'key',
       targetId: key.id,
       details: { fromKeyId: old.id, overlapSeconds: input.overlapSeconds, previousExpiresAt: previous.expiresAt },
     });

@@ -1,21 +1,16 @@
+import { assertKeyRight, assertRight } from '../core/access.js';
 import type { KeyKind } from '../core/catalogue.js';
 import { KeywardError } from '../core/errors.js';
-import { type AccessKey, type Application, keyStatus } from '../core/model.js';
-import { canOnKeysOf, type KeyAction, mayActOnSomeKeys, type Principal } from '../core/permissions.js';
+import { type AccessKey, type Account, type Application, keyStatus } from '../core/model.js';
+import { type KeyAction, mayActOnSomeKeys, type Principal } from '../core/permissions.js';
 import { findKey, listKeys as listKeyRows, updateKey as updateKeyRow } from '../store/repos/keys.js';
 import { loadApplication } from './applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, forbid } from './guards.js';
+import { authorizeOn } from './guards.js';
 import { type CreateKeyInput, issueKey } from './key-issue.js';
 
 export type { CreateKeyInput } from './key-issue.js';
-
-function assertKeyPermission(p: Principal, action: KeyAction, app: Application): void {
-  if (!canOnKeysOf(p, action, app.createdBy)) {
-    forbid(`Missing permission keys.${action}.any (or keys.${action}.mine on your own applications).`);
-  }
-}
 
 export async function createApplicationKey(
   ctx: Ctx,
@@ -24,11 +19,9 @@ export async function createApplicationKey(
   applicationId: string,
   input: CreateKeyInput,
 ): Promise<{ key: AccessKey; secret: string }> {
-  const p = actor.principal;
-  const account = await assertAccountAccess(ctx, p, accountId);
-  if (p.isOperator) forbid('Access keys belong to the user who creates them: sign in as an account user.');
+  const account = await authorizeOn(ctx, actor, accountId, { creates: 'key' });
   const app = await loadApplication(ctx, accountId, applicationId);
-  assertKeyPermission(p, 'create', app);
+  assertKeyRight(actor.principal, 'create', app.createdBy);
   if (app.status === 'revoked') throw new KeywardError('APPLICATION_REVOKED', 'Keys cannot be created in a revoked application.');
   if (app.status === 'disabled') {
     throw new KeywardError('APPLICATION_DISABLED', 'Keys cannot be created in this application: the user who created it was deleted.');
@@ -36,22 +29,33 @@ export async function createApplicationKey(
   return issueKey(ctx, actor, account, { applicationId, kind: 'application' }, input);
 }
 
-/** Loads a key and checks `action` on it; another account's key is indistinguishable from none. */
-export async function loadKeyFor(ctx: Ctx, p: Principal, accountId: string, keyId: string, action: KeyAction): Promise<AccessKey> {
-  await assertAccountAccess(ctx, p, accountId);
-  const key = await findKey(ctx.store.db, accountId, keyId);
+/**
+ * A key of an account the caller was let into (`authorizeOn`), with its application (null for
+ * a customer key), when the caller may do `action` on it: key rights depend on the
+ * application, customer keys are admin business. Another account's key is indistinguishable
+ * from none.
+ */
+export async function keyFor(
+  ctx: Ctx,
+  p: Principal,
+  account: Account,
+  keyId: string,
+  action: KeyAction,
+): Promise<{ key: AccessKey; app: Application | null }> {
+  const key = await findKey(ctx.store.db, account.id, keyId);
   if (!key) throw new KeywardError('KEY_NOT_FOUND');
-  if (key.applicationId !== null) {
-    const app = await loadApplication(ctx, accountId, key.applicationId);
-    if (!p.isOperator) assertKeyPermission(p, action, app);
-  } else if (!p.isOperator && !p.isAdmin) {
-    forbid('Customer keys are managed by account admins.');
+  if (key.applicationId === null) {
+    assertRight(p, 'customer_keys.manage');
+    return { key, app: null };
   }
-  return key;
+  const app = await loadApplication(ctx, account.id, key.applicationId);
+  assertKeyRight(p, action, app.createdBy);
+  return { key, app };
 }
 
 export async function getKey(ctx: Ctx, actor: Actor, accountId: string, keyId: string): Promise<AccessKey> {
-  return loadKeyFor(ctx, actor.principal, accountId, keyId, 'view');
+  const account = await authorizeOn(ctx, actor, accountId, {});
+  return (await keyFor(ctx, actor.principal, account, keyId, 'view')).key;
 }
 
 export async function listApplicationKeys(
@@ -61,10 +65,9 @@ export async function listApplicationKeys(
   applicationId: string,
   opts: { includeRevoked: boolean },
 ): Promise<AccessKey[]> {
-  const p = actor.principal;
-  await assertAccountAccess(ctx, p, accountId);
+  await authorizeOn(ctx, actor, accountId, {});
   const app = await loadApplication(ctx, accountId, applicationId);
-  if (!p.isOperator) assertKeyPermission(p, 'view', app);
+  assertKeyRight(actor.principal, 'view', app.createdBy);
   return listKeyRows(ctx.store.db, accountId, { applicationId, includeRevoked: opts.includeRevoked });
 }
 
@@ -75,10 +78,9 @@ export async function listAccountKeys(
   accountId: string,
   opts: { includeRevoked: boolean; kind?: KeyKind | undefined },
 ): Promise<AccessKey[]> {
+  await authorizeOn(ctx, actor, accountId, { right: 'keys.view' });
   const p = actor.principal;
-  await assertAccountAccess(ctx, p, accountId);
   const reach = p.isOperator ? 'any' : mayActOnSomeKeys(p, 'view');
-  if (reach === 'none') forbid('Missing permission keys.view.any or keys.view.mine.');
   const keys = await listKeyRows(ctx.store.db, accountId, {
     includeRevoked: opts.includeRevoked,
     ...(opts.kind !== undefined && { kind: opts.kind }),
@@ -88,6 +90,7 @@ export async function listAccountKeys(
   return p.isOperator || p.isAdmin ? keys : keys.filter((k) => k.kind === 'application');
 }
 
+/** Editing answers with the edited key, so it needs the right to view it too: checked before the change, not after. */
 export async function updateKey(
   ctx: Ctx,
   actor: Actor,
@@ -95,22 +98,27 @@ export async function updateKey(
   keyId: string,
   patch: { name?: string | undefined; description?: string | undefined },
 ): Promise<AccessKey> {
-  const key = await loadKeyFor(ctx, actor.principal, accountId, keyId, 'edit');
+  const account = await authorizeOn(ctx, actor, accountId, {});
+  const { key, app } = await keyFor(ctx, actor.principal, account, keyId, 'edit');
   if (key.status === 'revoked') throw new KeywardError('ALREADY_REVOKED', 'A revoked key cannot be edited.');
+  if (app) assertKeyRight(actor.principal, 'view', app.createdBy);
   await ctx.store.transaction(async (tx) => {
     await updateKeyRow(tx, keyId, { ...patch, updatedAt: ctx.now() });
-    await audit(ctx, tx, actor, { accountId, action: 'key.update', targetType: 'key', targetId: keyId, details: patch });
+    await audit(ctx, tx, actor, { accountId, action: 'key.update', targetId: keyId, details: patch });
   });
-  return loadKeyFor(ctx, actor.principal, accountId, keyId, 'view');
+  const updated = await findKey(ctx.store.db, accountId, keyId);
+  if (!updated) throw new KeywardError('KEY_NOT_FOUND');
+  return updated;
 }
 
 export async function revokeKey(ctx: Ctx, actor: Actor, accountId: string, keyId: string): Promise<AccessKey> {
-  const key = await loadKeyFor(ctx, actor.principal, accountId, keyId, 'revoke');
+  const account = await authorizeOn(ctx, actor, accountId, {});
+  const { key } = await keyFor(ctx, actor.principal, account, keyId, 'revoke');
   if (key.status === 'revoked') throw new KeywardError('ALREADY_REVOKED');
   const now = ctx.now();
   await ctx.store.transaction(async (tx) => {
     await updateKeyRow(tx, keyId, { status: 'revoked', revokedAt: now, updatedAt: now });
-    await audit(ctx, tx, actor, { accountId, action: 'key.revoke', targetType: 'key', targetId: keyId });
+    await audit(ctx, tx, actor, { accountId, action: 'key.revoke', targetId: keyId });
   });
   ctx.changes.publish({ type: 'key', keyId });
   return { ...key, status: 'revoked', revokedAt: now, updatedAt: now };

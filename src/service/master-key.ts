@@ -1,3 +1,4 @@
+import { AUDIT_ACTIONS } from '../core/audit-actions.js';
 import { newId } from '../core/ids.js';
 import { type SecretBox, sealedWith, secretAad } from '../crypto/secret-box.js';
 import type { SealedSecrets } from '../master-key.js';
@@ -47,7 +48,7 @@ export async function resealAllSecrets(
       accountId: null,
       actorId: null,
       action: 'master_key.rotate',
-      targetType: 'master_key',
+      targetType: AUDIT_ACTIONS['master_key.rotate'],
       targetId: to.fingerprint,
       ip: 'cli',
       createdAt: now,

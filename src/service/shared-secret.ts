@@ -7,7 +7,7 @@ import { findSharedSecret, insertSharedSecretIfMissing, upsertSharedSecret } fro
 import type { Db } from '../store/store.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, requireAdmin } from './guards.js';
+import { authorizeOn } from './guards.js';
 
 /** The shared secret is created on first need, inside the caller's transaction. */
 export async function ensureSharedSecret(ctx: Ctx, tx: Db, accountId: string): Promise<void> {
@@ -17,12 +17,11 @@ export async function ensureSharedSecret(ctx: Ctx, tx: Db, accountId: string): P
 
 /** Admins (and the operator) only; every view is audited, since it discloses the secret. */
 export async function viewSharedSecret(ctx: Ctx, actor: Actor, accountId: string): Promise<{ secret: string; updatedAt: number }> {
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  requireAdmin(actor.principal);
+  await authorizeOn(ctx, actor, accountId, { right: 'admin' });
   // Opened inside the transaction: a secret that cannot be shown is not audited as viewed.
   return ctx.store.transaction(async (tx) => {
     await ensureSharedSecret(ctx, tx, accountId);
-    await audit(ctx, tx, actor, { accountId, action: 'shared_secret.view', targetType: 'account', targetId: accountId });
+    await audit(ctx, tx, actor, { accountId, action: 'shared_secret.view', targetId: accountId });
     const stored = await findSharedSecret(tx, accountId);
     if (!stored) throw new Error('shared secret vanished inside its transaction');
     return { secret: openSharedSecret(ctx, accountId, stored.sealed), updatedAt: stored.updatedAt };
@@ -53,8 +52,7 @@ export async function resetSharedSecret(
   accountId: string,
   input: { confirm: unknown; resetAllDevices: boolean },
 ): Promise<{ secret: string; updatedAt: number; devicesReset: number }> {
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  requireAdmin(actor.principal);
+  await authorizeOn(ctx, actor, accountId, { right: 'admin' });
   if (input.confirm !== SHARED_SECRET_RESET_CONFIRMATION) {
     throw new KeywardError(
       'CONFIRMATION_REQUIRED',
@@ -71,7 +69,6 @@ export async function resetSharedSecret(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'shared_secret.reset',
-      targetType: 'account',
       targetId: accountId,
       details: { resetAllDevices: input.resetAllDevices, devicesReset: moved },
     });

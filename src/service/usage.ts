@@ -4,12 +4,6 @@ import { listKeyUsage } from '../store/repos/usage.js';
 import type { Actor, Ctx } from './context.js';
 import { getKey, listAccountKeys } from './keys.js';
 import { HOUR_MS } from './usage-recorder.js';
-import type { VerifyResult } from './verify.js';
-
-/** Counts a successful verification towards the key's last-used time and usage. */
-export function recordUse(ctx: Ctx, result: Pick<VerifyResult, 'valid' | 'keyId'>): void {
-  if (result.valid && result.keyId) ctx.usage.record(result.keyId, ctx.now());
-}
 
 /** Longest range one usage query may cover: 92 days of hourly points per key. */
 export const MAX_USAGE_RANGE_MS = 92 * 24 * HOUR_MS;

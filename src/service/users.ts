@@ -2,7 +2,7 @@ import { KeywardError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { User } from '../core/model.js';
 import { hashPassword, verifyPassword } from '../core/password.js';
-import { canViewUsers, isPermission, type Permission } from '../core/permissions.js';
+import { isPermission, type Permission } from '../core/permissions.js';
 import { deleteUserSessions } from '../store/repos/sessions.js';
 import {
   countLiveAdmins,
@@ -10,13 +10,14 @@ import {
   findUser,
   insertUser,
   listUsers as listUserRows,
+  liveEmailTaken,
   markUserDeleted,
   updateUser as updateUserRow,
 } from '../store/repos/users.js';
 import type { Db } from '../store/store.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
-import { assertAccountAccess, requireAdmin, requireSession } from './guards.js';
+import { authorizeOn } from './guards.js';
 
 export interface UserInput {
   email: string;
@@ -39,15 +40,8 @@ function checkScopes(ctx: Ctx, values: readonly string[]): string[] {
   return [...new Set(values)];
 }
 
-async function emailTaken(tx: Db, email: string): Promise<boolean> {
-  const row = await tx.selectFrom('users').select('id').where('email', '=', email).where('deleted_at', 'is', null).executeTakeFirst();
-  return row !== undefined;
-}
-
 export async function createUser(ctx: Ctx, actor: Actor, accountId: string, input: UserInput): Promise<User> {
-  requireSession(actor.principal);
-  requireAdmin(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
+  await authorizeOn(ctx, actor, accountId, { session: true, right: 'admin' });
   const user: User = {
     id: newId('user'),
     accountId,
@@ -63,12 +57,11 @@ export async function createUser(ctx: Ctx, actor: Actor, accountId: string, inpu
   const passwordHash = await hashPassword(input.password);
   try {
     await ctx.store.transaction(async (tx) => {
-      if (await emailTaken(tx, user.email)) throw new KeywardError('EMAIL_TAKEN');
+      if (await liveEmailTaken(tx, user.email)) throw new KeywardError('EMAIL_TAKEN');
       await insertUser(tx, user, passwordHash);
       await audit(ctx, tx, actor, {
         accountId,
         action: 'user.create',
-        targetType: 'user',
         targetId: user.id,
         details: { isAdmin: user.isAdmin, permissions: user.permissions, apiScopes: user.apiScopes },
       });
@@ -80,21 +73,16 @@ export async function createUser(ctx: Ctx, actor: Actor, accountId: string, inpu
   return user;
 }
 
-const USERS_VIEW_NEEDED = 'Seeing the users of the account needs an admin or the users.view permission.';
-
 /** The account's people and their emails: admins, and members holding users.view, through a session. */
 export async function listUsers(ctx: Ctx, actor: Actor, accountId: string): Promise<User[]> {
-  requireSession(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!canViewUsers(actor.principal)) throw new KeywardError('FORBIDDEN', USERS_VIEW_NEEDED);
+  await authorizeOn(ctx, actor, accountId, { session: true, right: 'users.view' });
   return listUserRows(ctx.store.db, accountId);
 }
 
 /** One user: as `listUsers`, except that anyone may read themselves. */
 export async function getUser(ctx: Ctx, actor: Actor, accountId: string, userId: string): Promise<User> {
-  requireSession(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
-  if (!canViewUsers(actor.principal) && actor.principal.userId !== userId) throw new KeywardError('FORBIDDEN', USERS_VIEW_NEEDED);
+  const self = actor.principal.userId === userId;
+  await authorizeOn(ctx, actor, accountId, self ? { session: true } : { session: true, right: 'users.view' });
   return liveUserOf(ctx.store.db, accountId, userId);
 }
 
@@ -135,11 +123,10 @@ export async function updateUser(
     currentPassword?: string | undefined;
   },
 ): Promise<User> {
-  requireSession(actor.principal);
   const isSelf = actor.principal.userId === userId;
+  // Users edit their own name and password; rights, and other people, are for admins.
   const self = isSelf && patch.isAdmin === undefined && patch.permissions === undefined && patch.apiScopes === undefined;
-  if (!self) requireAdmin(actor.principal);
-  await assertAccountAccess(ctx, actor.principal, accountId);
+  await authorizeOn(ctx, actor, accountId, self ? { session: true } : { session: true, right: 'admin' });
   const existing = await liveUserOf(ctx.store.db, accountId, userId);
   if (patch.password !== undefined && isSelf) await checkCurrentPassword(ctx, actor, existing, patch.currentPassword);
   const clean = {
@@ -162,7 +149,6 @@ export async function updateUser(
     await audit(ctx, tx, actor, {
       accountId,
       action: 'user.update',
-      targetType: 'user',
       targetId: userId,
       details: { ...logged, ...(patch.password !== undefined && { passwordChanged: true, sessionsEnded }) },
     });
@@ -178,15 +164,14 @@ export async function updateUser(
  * keeps naming them.
  */
 export async function deleteUser(ctx: Ctx, actor: Actor, accountId: string, userId: string): Promise<void> {
-  requireSession(actor.principal);
-  requireAdmin(actor.principal);
+  await authorizeOn(ctx, actor, accountId, { session: true, right: 'admin' });
   if (actor.principal.userId === userId) throw new KeywardError('CANNOT_DELETE_SELF');
-  const user = await getUser(ctx, actor, accountId, userId);
+  const user = await liveUserOf(ctx.store.db, accountId, userId);
   await ctx.store.transaction(async (tx) => {
     if (user.isAdmin && (await countLiveAdmins(tx, accountId)) <= 1) throw new KeywardError('LAST_ADMIN');
     await markUserDeleted(tx, userId, ctx.now());
     await deleteUserSessions(tx, userId);
-    await audit(ctx, tx, actor, { accountId, action: 'user.delete', targetType: 'user', targetId: userId, details: { email: user.email } });
+    await audit(ctx, tx, actor, { accountId, action: 'user.delete', targetId: userId, details: { email: user.email } });
   });
   ctx.changes.publish({ type: 'user', userId });
 }

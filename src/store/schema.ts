@@ -1,9 +1,13 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { AuditAction, AuditTargetType } from '../core/audit-actions.js';
+import type { KeyKind } from '../core/catalogue.js';
+import type { DeviceStatus, StoredApplicationStatus, StoredKeyStatus } from '../core/model.js';
 
 /**
  * Portable column types only (text, integer, bigint), so one schema and one set of
  * queries serve SQLite and PostgreSQL: JSON arrays are text, booleans are 0/1,
- * timestamps are epoch milliseconds.
+ * timestamps are epoch milliseconds. Columns holding one of a few values are typed as that
+ * union (a status, a kind, a 0/1 flag), so a query cannot write or compare any other value.
  */
 export interface AccountsTable {
   id: string;
@@ -22,8 +26,8 @@ export interface UsersTable {
   email: string;
   name: string;
   password_hash: string;
-  is_operator: number;
-  is_admin: number;
+  is_operator: 0 | 1;
+  is_admin: 0 | 1;
   permissions: string;
   api_scopes: string;
   created_at: number;
@@ -35,7 +39,7 @@ export interface ApplicationsTable {
   account_id: string;
   name: string;
   description: string;
-  status: string;
+  status: StoredApplicationStatus;
   created_by: string;
   created_at: number;
   updated_at: number;
@@ -46,14 +50,14 @@ export interface AccessKeysTable {
   id: string;
   account_id: string;
   application_id: string | null;
-  kind: string;
+  kind: KeyKind;
   name: string;
   description: string;
   key_hash: string;
   start: string;
   scopes: string;
   roles: string;
-  status: string;
+  status: StoredKeyStatus;
   expires_at: number | null;
   created_by: string;
   created_at: number;
@@ -75,8 +79,8 @@ export interface AuditEventsTable {
   id: string;
   account_id: string | null;
   actor_id: string | null;
-  action: string;
-  target_type: string;
+  action: AuditAction;
+  target_type: AuditTargetType;
   target_id: string;
   ip: string | null;
   created_at: number;
@@ -94,7 +98,7 @@ export interface DevicesTable {
   id: string;
   account_id: string;
   name: string;
-  status: string;
+  status: DeviceStatus;
   /** Sealed own secret; null when the device uses the account's shared secret. */
   secret_enc: string | null;
   /** Fingerprint of the master key that sealed `secret_enc` (null with it, or when unknown). */

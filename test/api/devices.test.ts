@@ -244,7 +244,7 @@ for (const dialect of DIALECTS) {
       for (const a of [
         'device.create',
         'device.update',
-        'device.secret.reset',
+        'device_secret.reset',
         'shared_secret.view',
         'shared_secret.reset',
         'device.delete',

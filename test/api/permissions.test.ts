@@ -36,6 +36,30 @@ for (const dialect of DIALECTS) {
       expect((await h.call('GET', `${base}/keys/${keyId}`, { token: t.adminToken })).body.status).toBe('active');
     });
 
+    // Issue 13 (one guard, one order): people management checked the admin right before
+    // tenancy, so on another account's path a member got 403 there and 404 on every other route.
+    it("another account's routes answer 404 to a member without rights, people management included", async () => {
+      const t = await h.tenant();
+      const other = await h.tenant();
+      const u = await h.user(t, {});
+      const base = `/v1/accounts/${other.accountId}`;
+      const results = await Promise.all([
+        h.call('POST', `${base}/users`, { token: u.token, body: { email: 'x@y.io', name: 'x', password: 'long-enough-1' } }),
+        h.call('PATCH', `${base}/users/${other.adminId}`, { token: u.token, body: { isAdmin: false } }),
+        h.call('DELETE', `${base}/users/${other.adminId}`, { token: u.token }),
+        h.call('GET', `${base}/users`, { token: u.token }),
+        h.call('GET', `${base}/audit`, { token: u.token }),
+        h.call('POST', `${base}/applications`, { token: u.token, body: { name: 'x' } }),
+      ]);
+      expect(results.map((r) => `${r.status} ${r.body.error?.code}`)).toEqual(Array(results.length).fill('404 ACCOUNT_NOT_FOUND'));
+      // In their own account the same member is refused for want of the right.
+      const own = await h.call('POST', `/v1/accounts/${t.accountId}/users`, {
+        token: u.token,
+        body: { email: 'x@y.io', name: 'x', password: 'long-enough-1' },
+      });
+      expect(`${own.status} ${own.body.error?.code}`).toBe('403 FORBIDDEN');
+    });
+
     it('each application permission implies viewing and allows only its own action', async () => {
       const t = await h.tenant();
       const base = `/v1/accounts/${t.accountId}/applications`;

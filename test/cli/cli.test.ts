@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -95,6 +95,10 @@ describe('keyward CLI and server (SQLite, as the README describes)', () => {
       ),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('error SCOPE_NOT_GRANTABLE') });
 
+    // Regression (issue 13): every CLI command loaded the master key, so the first one created
+    // master.key. None of these seals or opens a secret: the key is the server's business.
+    expect(existsSync(join(dir, 'master.key'))).toBe(false);
+
     // Start the server on the same data directory and verify the key over HTTP.
     server = spawn(TSX, [CLI, 'serve', '--port', '0'], { env: { ...env, KEYWARD_PORT: '0' } });
     const address = await new Promise<string>((resolve, reject) => {
@@ -112,5 +116,7 @@ describe('keyward CLI and server (SQLite, as the README describes)', () => {
       body: JSON.stringify({ key: key.json.key, scopes: ['device:read'] }),
     });
     expect(await res.json()).toMatchObject({ valid: true, code: 'VALID', keyId: key.json.keyId, accountId: acc.json.accountId });
+    // A server start does load (here: generate) it, before it serves.
+    expect(existsSync(join(dir, 'master.key'))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { Runtime } from '../../compose.js';
 import { createAccount } from '../../service/accounts.js';
-import type { Ctx } from '../../service/context.js';
 import { AccountOut, accountOut, Email, errorResponses, Name, Password, UserOut, userOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
@@ -16,7 +16,7 @@ const Body = z.object({
   admin: z.object({ email: Email, name: Name, password: Password }),
 });
 
-export function registerCreateAccount(app: App, ctx: Ctx) {
+export function registerCreateAccount(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts',
     {

@@ -1,9 +1,9 @@
+import type { Runtime } from '../../compose.js';
 import { getAccount } from '../../service/accounts.js';
-import type { Ctx } from '../../service/context.js';
 import { AccountOut, AccountParams, accountOut, errorResponses } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerGetAccount(app: App, ctx: Ctx) {
+export function registerGetAccount(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId',
     {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import type { Runtime } from '../../compose.js';
 import { listAccounts } from '../../service/accounts.js';
-import type { Ctx } from '../../service/context.js';
 import { AccountOut, accountOut, errorResponses } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerListAccounts(app: App, ctx: Ctx) {
+export function registerListAccounts(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts',
     {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { Runtime } from '../../compose.js';
 import { updateAccountSettings } from '../../service/accounts.js';
-import type { Ctx } from '../../service/context.js';
 import { AccountOut, AccountParams, accountOut, errorResponses, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
@@ -10,7 +10,7 @@ const Body = z.object({
   maxKeysPerApplication: z.number().int().min(0).max(10_000).optional(),
 });
 
-export function registerUpdateAccount(app: App, ctx: Ctx) {
+export function registerUpdateAccount(app: App, ctx: Runtime) {
   app.patch(
     '/v1/accounts/:accountId',
     {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import type { Runtime } from '../../compose.js';
 import { createApplication } from '../../service/applications.js';
-import type { Ctx } from '../../service/context.js';
 import { AccountParams, ApplicationOut, applicationOut, Description, errorResponses, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({ name: Name, description: Description.optional() });
 
-export function registerCreateApplication(app: App, ctx: Ctx) {
+export function registerCreateApplication(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/applications',
     {

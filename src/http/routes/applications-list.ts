@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import type { Runtime } from '../../compose.js';
 import { listApplications } from '../../service/applications.js';
-import type { Ctx } from '../../service/context.js';
 import { AccountParams, ApplicationOut, applicationOut, errorResponses, IncludeQuery } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerListApplications(app: App, ctx: Ctx) {
+export function registerListApplications(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/applications',
     {

@@ -1,9 +1,9 @@
+import type { Runtime } from '../../compose.js';
 import { revokeApplication } from '../../service/applications.js';
-import type { Ctx } from '../../service/context.js';
 import { ApplicationOut, ApplicationParams, applicationOut, errorResponses } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerRevokeApplication(app: App, ctx: Ctx) {
+export function registerRevokeApplication(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/applications/:applicationId/revoke',
     {

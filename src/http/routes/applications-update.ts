@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import type { Runtime } from '../../compose.js';
 import { updateApplication } from '../../service/applications.js';
-import type { Ctx } from '../../service/context.js';
 import { ApplicationOut, ApplicationParams, applicationOut, Description, errorResponses, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({ name: Name.optional(), description: Description.optional() });
 
-export function registerUpdateApplication(app: App, ctx: Ctx) {
+export function registerUpdateApplication(app: App, ctx: Runtime) {
   app.patch(
     '/v1/accounts/:accountId/applications/:applicationId',
     {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { Runtime } from '../../compose.js';
 import { listAudit } from '../../service/audit.js';
-import type { Ctx } from '../../service/context.js';
 import { Cursor, decodeCursor, encodeCursor } from '../cursor.js';
 import { AccountParams, AuditEventOut, auditOut, errorResponses } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -10,7 +10,7 @@ const Query = z.object({
   cursor: Cursor.optional(),
 });
 
-export function registerListAudit(app: App, ctx: Ctx) {
+export function registerListAudit(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/audit',
     {

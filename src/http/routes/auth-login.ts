@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { login } from '../../auth/session.js';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { Email, ErrorBody, Timestamp, UserOut, userOut } from '../schemas.js';
 import type { App } from '../types.js';
 
 const Body = z.object({ email: Email, password: z.string().min(1).max(200) });
 const Out = z.object({ token: z.string(), expiresAt: Timestamp, user: UserOut });
 
-export function registerLogin(app: App, ctx: Ctx) {
+export function registerLogin(app: App, ctx: Runtime) {
   app.post(
     '/v1/auth/login',
     {

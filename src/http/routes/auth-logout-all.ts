@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { signOutEverywhere } from '../../service/sessions.js';
 import { errorResponses } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Out = z.object({ ok: z.literal(true), sessionsEnded: z.number().int() });
 
-export function registerLogoutAll(app: App, ctx: Ctx) {
+export function registerLogoutAll(app: App, ctx: Runtime) {
   app.post(
     '/v1/auth/logout-all',
     {

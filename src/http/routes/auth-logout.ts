@@ -1,10 +1,10 @@
 import { bearerToken } from '../../auth/bearer.js';
 import { logout } from '../../auth/session.js';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { Ok } from '../schemas.js';
 import { type App, BEARER } from '../types.js';
 
-export function registerLogout(app: App, ctx: Ctx) {
+export function registerLogout(app: App, ctx: Runtime) {
   app.post(
     '/v1/auth/logout',
     { schema: { tags: ['auth'], summary: 'End the current session', security: BEARER, response: { 200: Ok } } },

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { authorizeRequest, type GatewayDecision, identityHeaders } from '../../auth/authorize-request.js';
+import type { Runtime } from '../../compose.js';
 import { isKeywardError } from '../../core/errors.js';
 import { HTTP_METHODS } from '../../core/path-pattern.js';
-import { authorizeRequest, type GatewayDecision, identityHeaders } from '../../service/authorize.js';
-import type { Ctx } from '../../service/context.js';
 import { ErrorBody } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -34,7 +34,7 @@ const PREFIX = '/v1/authorize';
 const METHODS = HTTP_METHODS.filter((m) => m !== 'HEAD'); // HEAD comes with GET
 const response = { 200: Out, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
 
-async function answer(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, method: string, uri: string) {
+async function answer(ctx: Runtime, req: FastifyRequest, reply: FastifyReply, method: string, uri: string) {
   const h = req.headers;
   let decision: GatewayDecision;
   try {
@@ -68,7 +68,7 @@ async function answer(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, method
  * check request carry the caller's, and ignores any body: auth_request sends none, and a
  * signed body is represented by X-Content-SHA256.
  */
-export function registerAuthorize(app: App, ctx: Ctx) {
+export function registerAuthorize(app: App, ctx: Runtime) {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { createDevice } from '../../service/devices.js';
 import { AccountParams, DeviceOut, DeviceSecret, deviceOut, errorResponses, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -11,7 +11,7 @@ const Body = z.object({
 
 const Out = z.object({ device: DeviceOut, secret: DeviceSecret });
 
-export function registerCreateDevice(app: App, ctx: Ctx) {
+export function registerCreateDevice(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/devices',
     {

@@ -1,9 +1,9 @@
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { deleteDevice } from '../../service/devices.js';
 import { DeviceParams, errorResponses, Ok } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerDeleteDevice(app: App, ctx: Ctx) {
+export function registerDeleteDevice(app: App, ctx: Runtime) {
   app.delete(
     '/v1/accounts/:accountId/devices/:deviceId',
     {

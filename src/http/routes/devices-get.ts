@@ -1,9 +1,9 @@
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { getDevice } from '../../service/devices.js';
 import { DeviceOut, DeviceParams, deviceOut, errorResponses } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerGetDevice(app: App, ctx: Ctx) {
+export function registerGetDevice(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/devices/:deviceId',
     {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { listDevices } from '../../service/devices.js';
 import { AccountParams, DeviceOut, deviceOut, errorResponses } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Out = z.object({ devices: z.array(DeviceOut) });
 
-export function registerListDevices(app: App, ctx: Ctx) {
+export function registerListDevices(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/devices',
     {

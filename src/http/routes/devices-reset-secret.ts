@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { resetDeviceSecret } from '../../service/devices.js';
 import { DeviceOut, DeviceParams, DeviceSecret, deviceOut, errorResponses } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -10,7 +10,7 @@ const Body = z.object({
 
 const Out = z.object({ device: DeviceOut, secret: DeviceSecret });
 
-export function registerResetDeviceSecret(app: App, ctx: Ctx) {
+export function registerResetDeviceSecret(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/devices/:deviceId/reset-secret',
     {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { updateDevice } from '../../service/devices.js';
 import { DeviceOut, DeviceParams, deviceOut, errorResponses, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -9,7 +9,7 @@ const Body = z.object({
   status: z.enum(['active', 'disabled']).optional().describe('A disabled device fails verification with DEVICE_DISABLED'),
 });
 
-export function registerUpdateDevice(app: App, ctx: Ctx) {
+export function registerUpdateDevice(app: App, ctx: Runtime) {
   app.patch(
     '/v1/accounts/:accountId/devices/:deviceId',
     {

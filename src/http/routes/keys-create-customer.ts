@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { createCustomerKey } from '../../service/customer-keys.js';
 import { AccountParams, Description, errorResponses, KeyOut, keyOut, Name, Timestamp } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -17,7 +17,7 @@ const Out = z.object({
   accessKey: KeyOut,
 });
 
-export function registerCreateCustomerKey(app: App, ctx: Ctx) {
+export function registerCreateCustomerKey(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/keys',
     {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { createApplicationKey } from '../../service/keys.js';
 import { ApplicationParams, Description, errorResponses, KeyOut, keyOut, Name, Timestamp } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -16,7 +16,7 @@ const Out = z.object({
   accessKey: KeyOut,
 });
 
-export function registerCreateKey(app: App, ctx: Ctx) {
+export function registerCreateKey(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/applications/:applicationId/keys',
     {

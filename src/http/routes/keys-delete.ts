@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { deleteKey } from '../../service/key-delete.js';
 import { errorResponses, KeyParams, Ok } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -12,7 +12,7 @@ const Body = z.object({
   confirmRecentUse: z.boolean().optional().describe('Required (true) when the key was used within the past 3 days'),
 });
 
-export function registerDeleteKey(app: App, ctx: Ctx) {
+export function registerDeleteKey(app: App, ctx: Runtime) {
   app.delete(
     '/v1/accounts/:accountId/keys/:keyId',
     {

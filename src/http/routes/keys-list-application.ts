@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { listApplicationKeys } from '../../service/keys.js';
 import { ApplicationParams, errorResponses, IncludeQuery, KeyOut, keyOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerListApplicationKeys(app: App, ctx: Ctx) {
+export function registerListApplicationKeys(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/applications/:applicationId/keys',
     {

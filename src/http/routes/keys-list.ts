@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { listAccountKeys } from '../../service/keys.js';
 import { AccountParams, errorResponses, IncludeQuery, KeyOut, keyOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Query = IncludeQuery.extend({ kind: z.enum(['application', 'customer']).optional() });
 
-export function registerListKeys(app: App, ctx: Ctx) {
+export function registerListKeys(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/keys',
     {

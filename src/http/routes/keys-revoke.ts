@@ -1,9 +1,9 @@
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { revokeKey } from '../../service/keys.js';
 import { errorResponses, KeyOut, KeyParams, keyOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerRevokeKey(app: App, ctx: Ctx) {
+export function registerRevokeKey(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/keys/:keyId/revoke',
     {

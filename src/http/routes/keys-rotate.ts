@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { MAX_OVERLAP_SECONDS, rotateKey } from '../../service/key-rotate.js';
 import { errorResponses, KeyOut, KeyParams, keyOut, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -15,7 +15,7 @@ const Out = z.object({
   previous: KeyOut.describe('The old key, now expiring at the end of the overlap (or revoked)'),
 });
 
-export function registerRotateKey(app: App, ctx: Ctx) {
+export function registerRotateKey(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/keys/:keyId/rotate',
     {

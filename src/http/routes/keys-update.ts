@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { updateKey } from '../../service/keys.js';
 import { Description, errorResponses, KeyOut, KeyParams, keyOut, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -7,7 +7,7 @@ import { type App, actorOf, BEARER } from '../types.js';
 // Deliberately only name and description: a key's access is fixed at creation.
 const Body = z.strictObject({ name: Name.optional(), description: Description.optional() });
 
-export function registerUpdateKey(app: App, ctx: Ctx) {
+export function registerUpdateKey(app: App, ctx: Runtime) {
   app.patch(
     '/v1/accounts/:accountId/keys/:keyId',
     {

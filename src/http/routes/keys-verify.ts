@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
-import { recordUse } from '../../service/usage.js';
-import { VERIFY_CODES, type VerifyResult, verifyKeySoon } from '../../service/verify.js';
+import { recordUse, VERIFY_CODES, type VerifyResult, verifiedKeyOf, verifyKeySoon } from '../../auth/access-key.js';
+import type { Runtime } from '../../compose.js';
 import { ErrorBody, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -23,15 +22,16 @@ const Out = z.object({
 
 /** What leaves the server, in the schema's field order (the fast path serializes this directly). */
 export function presentVerifyResult(r: VerifyResult): z.infer<typeof Out> {
+  const key = verifiedKeyOf(r);
   return {
     valid: r.valid,
     code: r.code,
-    keyId: r.keyId,
-    accountId: r.accountId,
-    applicationId: r.applicationId,
-    kind: r.kind,
-    scopes: r.scopes,
-    expiresAt: r.expiresAt,
+    keyId: key?.keyId ?? null,
+    accountId: key?.accountId ?? null,
+    applicationId: key?.applicationId ?? null,
+    kind: key?.kind ?? null,
+    scopes: key?.scopes ?? [],
+    expiresAt: key?.expiresAt ?? null,
   };
 }
 
@@ -39,7 +39,7 @@ export function presentVerifyResult(r: VerifyResult): z.infer<typeof Out> {
  * Verification as both the route and the fast path answer it: a valid key counts as used.
  * Synchronous when no store read is needed (see `verifyKeySoon`).
  */
-export function verifyAndRecord(ctx: Ctx, key: string, scopes: readonly string[] | undefined): VerifyResult | Promise<VerifyResult> {
+export function verifyAndRecord(ctx: Runtime, key: string, scopes: readonly string[] | undefined): VerifyResult | Promise<VerifyResult> {
   const outcome = verifyKeySoon(ctx, key, scopes);
   if (outcome instanceof Promise) {
     return outcome.then((result) => {
@@ -52,7 +52,7 @@ export function verifyAndRecord(ctx: Ctx, key: string, scopes: readonly string[]
 }
 
 /** Also answered by src/http/fast-verify.ts ahead of Fastify; keep the two in step. */
-export function registerVerifyKey(app: App, ctx: Ctx) {
+export function registerVerifyKey(app: App, ctx: Runtime) {
   app.post(
     '/v1/keys/verify',
     {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { findUser } from '../../store/repos/users.js';
 import { ErrorBody, UserOut, userOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -11,7 +11,7 @@ const Out = z.object({
   grantableScopes: z.array(z.string()).describe('Scopes this credential may put on a new key'),
 });
 
-export function registerMe(app: App, ctx: Ctx) {
+export function registerMe(app: App, ctx: Runtime) {
   app.get(
     '/v1/me',
     { schema: { tags: ['auth'], summary: 'Who am I, and what may I do', security: BEARER, response: { 200: Out, 401: ErrorBody } } },

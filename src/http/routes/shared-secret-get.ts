@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { viewSharedSecret } from '../../service/shared-secret.js';
 import { AccountParams, errorResponses, Timestamp } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Out = z.object({ secret: z.string().describe('128 hex characters'), updatedAt: Timestamp });
 
-export function registerGetSharedSecret(app: App, ctx: Ctx) {
+export function registerGetSharedSecret(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/shared-secret',
     {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { Runtime } from '../../compose.js';
 import { SHARED_SECRET_RESET_CONFIRMATION } from '../../core/device-secret.js';
-import type { Ctx } from '../../service/context.js';
 import { resetSharedSecret } from '../../service/shared-secret.js';
 import { AccountParams, errorResponses, Timestamp } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -17,7 +17,7 @@ const Out = z.object({
   devicesReset: z.number().int().describe('Devices moved off their own secret (0 unless resetAllDevices)'),
 });
 
-export function registerResetSharedSecret(app: App, ctx: Ctx) {
+export function registerResetSharedSecret(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/shared-secret/reset',
     {

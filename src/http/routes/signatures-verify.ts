@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
-import { SIGNATURE_CODES, verifySignedRequest } from '../../service/signatures.js';
+import { SIGNATURE_CODES, verifySignedRequest } from '../../auth/device-signature.js';
+import type { Runtime } from '../../compose.js';
 import { ErrorBody } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -27,7 +27,7 @@ const Out = z.object({
   accountId: z.string().nullable(),
 });
 
-export function registerVerifySignature(app: App, ctx: Ctx) {
+export function registerVerifySignature(app: App, ctx: Runtime) {
   app.post(
     '/v1/signatures/verify',
     {

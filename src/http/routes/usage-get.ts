@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { getUsage } from '../../service/usage.js';
 import { AccountParams, errorResponses, Id } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -21,7 +21,7 @@ const Out = z.object({
   ),
 });
 
-export function registerGetUsage(app: App, ctx: Ctx) {
+export function registerGetUsage(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/usage',
     {

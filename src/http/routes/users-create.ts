@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { Runtime } from '../../compose.js';
 import { PERMISSIONS } from '../../core/permissions.js';
-import type { Ctx } from '../../service/context.js';
 import { createUser } from '../../service/users.js';
 import { AccountParams, Email, errorResponses, Name, Password, UserOut, userOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -13,7 +13,7 @@ export const UserRights = {
 
 const Body = z.object({ email: Email, name: Name, password: Password, ...UserRights });
 
-export function registerCreateUser(app: App, ctx: Ctx) {
+export function registerCreateUser(app: App, ctx: Runtime) {
   app.post(
     '/v1/accounts/:accountId/users',
     {

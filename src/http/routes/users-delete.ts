@@ -1,9 +1,9 @@
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { deleteUser } from '../../service/users.js';
 import { errorResponses, Ok, UserParams } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerDeleteUser(app: App, ctx: Ctx) {
+export function registerDeleteUser(app: App, ctx: Runtime) {
   app.delete(
     '/v1/accounts/:accountId/users/:userId',
     {

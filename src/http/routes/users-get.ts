@@ -1,9 +1,9 @@
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { getUser } from '../../service/users.js';
 import { errorResponses, UserOut, UserParams, userOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerGetUser(app: App, ctx: Ctx) {
+export function registerGetUser(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/users/:userId',
     {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { listUsers } from '../../service/users.js';
 import { AccountParams, errorResponses, UserOut, userOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
-export function registerListUsers(app: App, ctx: Ctx) {
+export function registerListUsers(app: App, ctx: Runtime) {
   app.get(
     '/v1/accounts/:accountId/users',
     {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Ctx } from '../../service/context.js';
+import type { Runtime } from '../../compose.js';
 import { updateUser } from '../../service/users.js';
 import { ErrorBody, errorResponses, Name, Password, UserOut, UserParams, userOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
@@ -12,7 +12,7 @@ const Body = z.object({
   ...UserRights,
 });
 
-export function registerUpdateUser(app: App, ctx: Ctx) {
+export function registerUpdateUser(app: App, ctx: Runtime) {
   app.patch(
     '/v1/accounts/:accountId/users/:userId',
     {

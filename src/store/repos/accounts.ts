@@ -32,6 +32,12 @@ export async function findAccount(db: Db, id: string): Promise<Account | undefin
   return row && toAccount(row);
 }
 
+/** Whether an account already uses this public customer ID. */
+export async function customerIdTaken(db: Db, customerId: string): Promise<boolean> {
+  const row = await db.selectFrom('accounts').select('id').where('customer_id', '=', customerId).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function listAccounts(db: Db): Promise<Account[]> {
   const rows = await db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
   return rows.map(toAccount);

@@ -8,7 +8,7 @@ function toApplication(r: ApplicationRow & { creator_deleted_at: number | null }
     accountId: r.account_id,
     name: r.name,
     description: r.description,
-    status: applicationStatus(r.status as StoredApplicationStatus, r.creator_deleted_at !== null),
+    status: applicationStatus(r.status, r.creator_deleted_at !== null),
     createdBy: r.created_by,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -16,7 +16,8 @@ function toApplication(r: ApplicationRow & { creator_deleted_at: number | null }
   };
 }
 
-export async function insertApplication(db: Db, a: Application): Promise<void> {
+/** A new application is stored with a stored status: `disabled` is only ever derived. */
+export async function insertApplication(db: Db, a: Application & { status: StoredApplicationStatus }): Promise<void> {
   await db
     .insertInto('applications')
     .values({

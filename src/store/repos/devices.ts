@@ -11,7 +11,7 @@ function toDevice(r: DeviceRow): Device {
     id: r.id,
     accountId: r.account_id,
     name: r.name,
-    status: r.status as DeviceStatus,
+    status: r.status,
     secretSource: r.secret_enc === null ? 'shared' : 'own',
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -1,12 +1,6 @@
 import { CompiledQuery, type InferResult } from 'kysely';
 import type { KeyKind } from '../../core/catalogue.js';
-import {
-  type AccessKey,
-  type ApplicationStatus,
-  applicationStatus,
-  type StoredApplicationStatus,
-  type StoredKeyStatus,
-} from '../../core/model.js';
+import { type AccessKey, type ApplicationStatus, applicationStatus, type StoredKeyStatus } from '../../core/model.js';
 import type { AccessKeyRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { parseList, toList } from './json.js';
@@ -16,13 +10,13 @@ function toKey(r: AccessKeyRow): AccessKey {
     id: r.id,
     accountId: r.account_id,
     applicationId: r.application_id,
-    kind: r.kind as KeyKind,
+    kind: r.kind,
     name: r.name,
     description: r.description,
     start: r.start,
     scopes: parseList(r.scopes),
     roles: parseList(r.roles),
-    status: r.status as StoredKeyStatus,
+    status: r.status,
     expiresAt: r.expires_at,
     createdBy: r.created_by,
     createdAt: r.created_at,
@@ -157,8 +151,7 @@ export async function findKeyForVerification(db: Db, keyHash: string): Promise<K
   const { app_status, app_created_by, app_creator_deleted_at, creator_deleted_at, ...keyRow } = row;
   return {
     key: toKey(keyRow),
-    applicationStatus:
-      app_status === null ? null : applicationStatus(app_status as StoredApplicationStatus, app_creator_deleted_at !== null),
+    applicationStatus: app_status === null ? null : applicationStatus(app_status, app_creator_deleted_at !== null),
     applicationCreatedBy: app_created_by,
     creatorDeleted: creator_deleted_at !== null,
   };

@@ -48,6 +48,18 @@ export async function findLiveUserByEmail(db: Db, email: string): Promise<{ user
   return row && { user: toUser(row), passwordHash: row.password_hash };
 }
 
+/** Whether a live (not deleted) user has this email: emails are unique among live users. */
+export async function liveEmailTaken(db: Db, email: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('email', '=', email).where('deleted_at', 'is', null).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The email of the live operator, if one exists yet. */
+export async function findOperatorEmail(db: Db): Promise<string | undefined> {
+  const row = await db.selectFrom('users').select('email').where('is_operator', '=', 1).where('deleted_at', 'is', null).executeTakeFirst();
+  return row?.email;
+}
+
 export async function listUsers(db: Db, accountId: string): Promise<User[]> {
   const rows = await db
     .selectFrom('users')
@@ -86,7 +98,7 @@ export async function updateUser(
 ): Promise<void> {
   const set = {
     ...(patch.name !== undefined && { name: patch.name }),
-    ...(patch.isAdmin !== undefined && { is_admin: patch.isAdmin ? 1 : 0 }),
+    ...(patch.isAdmin !== undefined && { is_admin: patch.isAdmin ? (1 as const) : (0 as const) }),
     ...(patch.permissions !== undefined && { permissions: toList(patch.permissions) }),
     ...(patch.apiScopes !== undefined && { api_scopes: toList(patch.apiScopes) }),
     ...(patch.passwordHash !== undefined && { password_hash: patch.passwordHash }),

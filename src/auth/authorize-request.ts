@@ -1,7 +1,7 @@
-import { type GatewayIdentity, type GatewayRequest, resolveGatewayCredential } from '../auth/gateway-credential.js';
 import { KeywardError } from '../core/errors.js';
 import { findAccount } from '../store/repos/accounts.js';
-import type { Ctx } from './context.js';
+import type { AuthCtx } from './context.js';
+import { type GatewayIdentity, type GatewayRequest, resolveGatewayCredential } from './gateway-credential.js';
 
 export interface GatewayDecision {
   identity: GatewayIdentity;
@@ -11,10 +11,10 @@ export interface GatewayDecision {
 }
 
 // Customer IDs never change once an account exists, so each node can keep them.
-const customerIds = new WeakMap<Ctx, Map<string, string>>();
+const customerIds = new WeakMap<AuthCtx, Map<string, string>>();
 const MAX_CACHED_ACCOUNTS = 10_000;
 
-async function customerIdOf(ctx: Ctx, accountId: string): Promise<string> {
+async function customerIdOf(ctx: AuthCtx, accountId: string): Promise<string> {
   let cache = customerIds.get(ctx);
   if (!cache) {
     cache = new Map();
@@ -34,7 +34,7 @@ async function customerIdOf(ctx: Ctx, accountId: string): Promise<string> {
  * 401 codes for a bad credential, SCOPE_DENIED when no held scope grants method + path.
  * Only allowed requests count as a use of the key.
  */
-export async function authorizeRequest(ctx: Ctx, req: GatewayRequest): Promise<GatewayDecision> {
+export async function authorizeRequest(ctx: AuthCtx, req: GatewayRequest): Promise<GatewayDecision> {
   const identity = await resolveGatewayCredential(ctx, req);
   const path = req.uri.split(/[?#]/, 1)[0] ?? '';
   const scope = ctx.catalogue.grantingScope(identity.scopes, req.method, req.uri);

@@ -1,37 +1,58 @@
+import type { KeyKind } from '../core/catalogue.js';
 import { hashSecret, isWellFormedKey } from '../core/key-format.js';
 import { keyStatus } from '../core/model.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
-import type { Ctx } from './context.js';
+import type { AuthCtx } from './context.js';
 
+/**
+ * The answers of key verification: their own type, not error codes. (The gateway answers a
+ * refused key with a 401 whose error code has the same name: see gateway-credential.ts.)
+ */
 export const VERIFY_CODES = ['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'DISABLED', 'INSUFFICIENT_SCOPE'] as const;
 export type VerifyCode = (typeof VERIFY_CODES)[number];
+/** Codes for a presented key that matches no stored key: nothing is known about it. */
+export type UnknownKeyCode = 'MALFORMED' | 'NOT_FOUND';
+/** Codes for a stored key that does not let its holder through. */
+export type RefusedKeyCode = Exclude<VerifyCode, 'VALID' | UnknownKeyCode>;
 
-export interface VerifyResult {
-  valid: boolean;
-  code: VerifyCode;
-  keyId: string | null;
-  accountId: string | null;
+/** What verification tells about a key it found. */
+export interface VerifiedKey {
+  keyId: string;
+  accountId: string;
   applicationId: string | null;
-  kind: 'application' | 'customer' | null;
+  kind: KeyKind;
   scopes: string[];
   expiresAt: number | null;
   /** The key's creator, for callers that act on the key's behalf (management API). */
-  createdBy: string | null;
+  createdBy: string;
 }
 
-const EMPTY = { keyId: null, accountId: null, applicationId: null, kind: null, scopes: [], expiresAt: null, createdBy: null };
+/**
+ * A verification's answer. Only a found key carries its facts, so no caller can read a key id
+ * for a key that does not exist; `valid: true` narrows to the one variant a caller may act on.
+ */
+export type VerifyResult =
+  | ({ valid: true; code: 'VALID' } & VerifiedKey)
+  | ({ valid: false; code: RefusedKeyCode } & VerifiedKey)
+  | { valid: false; code: UnknownKeyCode };
+
+/** The found key of a result, or null when the presented key matched none. */
+export function verifiedKeyOf(result: VerifyResult): VerifiedKey | null {
+  return 'keyId' in result ? result : null;
+}
 
 /** The answer for a presented key of the wrong shape or checksum. */
-export const MALFORMED_RESULT: Readonly<VerifyResult> = Object.freeze({ valid: false, code: 'MALFORMED', ...EMPTY });
+export const MALFORMED_RESULT: Readonly<VerifyResult> = Object.freeze({ valid: false, code: 'MALFORMED' });
+const NOT_FOUND_RESULT: Readonly<VerifyResult> = Object.freeze({ valid: false, code: 'NOT_FOUND' });
 
 /**
  * Pure decision over a looked-up record: the order of checks is the order of the codes' precedence.
  * The clock matters only through the key's expiry (`validUntil` relies on that).
  */
 export function decide(record: KeyVerificationRecord | undefined, required: readonly string[], now: number): VerifyResult {
-  if (!record) return { valid: false, code: 'NOT_FOUND', ...EMPTY };
+  if (!record) return NOT_FOUND_RESULT;
   const { key } = record;
-  const base = {
+  const found: VerifiedKey = {
     keyId: key.id,
     accountId: key.accountId,
     applicationId: key.applicationId,
@@ -41,14 +62,14 @@ export function decide(record: KeyVerificationRecord | undefined, required: read
     createdBy: key.createdBy,
   };
   const status = keyStatus(key, now);
-  if (status === 'revoked') return { valid: false, code: 'REVOKED', ...base };
+  if (status === 'revoked') return { valid: false, code: 'REVOKED', ...found };
   // A revoked application, a deleted key creator, or a deleted application creator (a `disabled` application).
   if (record.creatorDeleted || (record.applicationStatus !== null && record.applicationStatus !== 'active')) {
-    return { valid: false, code: 'DISABLED', ...base };
+    return { valid: false, code: 'DISABLED', ...found };
   }
-  if (status === 'expired') return { valid: false, code: 'EXPIRED', ...base };
-  if (required.some((s) => !key.scopes.includes(s))) return { valid: false, code: 'INSUFFICIENT_SCOPE', ...base };
-  return { valid: true, code: 'VALID', ...base };
+  if (status === 'expired') return { valid: false, code: 'EXPIRED', ...found };
+  if (required.some((s) => !key.scopes.includes(s))) return { valid: false, code: 'INSUFFICIENT_SCOPE', ...found };
+  return { valid: true, code: 'VALID', ...found };
 }
 
 /**
@@ -66,7 +87,7 @@ export function validUntil(record: KeyVerificationRecord, result: VerifyResult):
  * when only `ctx.keyLookup(keyHash)` can tell).
  */
 export function peekPresented(
-  ctx: Ctx,
+  ctx: AuthCtx,
   presented: string,
 ): 'malformed' | { keyHash: string; known: KeyVerificationRecord | null | undefined } {
   if (!isWellFormedKey(presented)) return 'malformed';
@@ -75,7 +96,11 @@ export function peekPresented(
 }
 
 /** What a verification needs before any lookup: the answer already, or the hash to look up. */
-function prepare(ctx: Ctx, presented: string, requiredScopes: readonly string[]): VerifyResult | { keyHash: string; required: string[] } {
+function prepare(
+  ctx: AuthCtx,
+  presented: string,
+  requiredScopes: readonly string[],
+): VerifyResult | { keyHash: string; required: string[] } {
   if (!isWellFormedKey(presented)) return MALFORMED_RESULT;
   const { scopes, unknown } = ctx.catalogue.expand(requiredScopes.filter((s) => !ctx.catalogue.isManagementScope(s)));
   const required = [...scopes, ...unknown, ...requiredScopes.filter((s) => ctx.catalogue.isManagementScope(s))];
@@ -89,7 +114,11 @@ function prepare(ctx: Ctx, presented: string, requiredScopes: readonly string[])
  * already knows the hash), so the hot path can reply without a promise turn; otherwise a
  * promise of the answer.
  */
-export function verifyKeySoon(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): VerifyResult | Promise<VerifyResult> {
+export function verifyKeySoon(
+  ctx: AuthCtx,
+  presented: string,
+  requiredScopes: readonly string[] = [],
+): VerifyResult | Promise<VerifyResult> {
   const p = prepare(ctx, presented, requiredScopes);
   if (!('keyHash' in p)) return p;
   const known = ctx.keyPeek(p.keyHash);
@@ -97,6 +126,11 @@ export function verifyKeySoon(ctx: Ctx, presented: string, requiredScopes: reado
   return ctx.keyLookup(p.keyHash).then((record) => decide(record, p.required, ctx.now()));
 }
 
-export async function verifyKey(ctx: Ctx, presented: string, requiredScopes: readonly string[] = []): Promise<VerifyResult> {
+export async function verifyKey(ctx: AuthCtx, presented: string, requiredScopes: readonly string[] = []): Promise<VerifyResult> {
   return verifyKeySoon(ctx, presented, requiredScopes);
+}
+
+/** Counts a successful verification towards the key's last-used time and usage. */
+export function recordUse(ctx: AuthCtx, result: VerifyResult): void {
+  if (result.valid) ctx.usage.record(result.keyId, ctx.now());
 }

@@ -11,7 +11,7 @@ import {
 import type { Device } from '../core/model.js';
 import { sealedWith, secretAad } from '../crypto/secret-box.js';
 import { touchDeviceUsed } from '../store/repos/devices.js';
-import type { Ctx } from './context.js';
+import type { AuthCtx } from './context.js';
 
 export const SIGNATURE_CODES = [
   'VALID',
@@ -25,7 +25,10 @@ export const SIGNATURE_CODES = [
   'REPLAYED',
   'SECRET_UNAVAILABLE',
 ] as const;
+/** The answers of signature verification: their own type, not error codes (see gateway-credential.ts). */
 export type SignatureCode = (typeof SIGNATURE_CODES)[number];
+/** Codes that only a correct signature earns, so they may name the device. */
+type SignedCode = 'VALID' | 'DEVICE_DISABLED' | 'REPLAYED';
 
 export interface SignedRequest {
   method: string;
@@ -41,14 +44,16 @@ export interface SignedRequest {
   bodyHash?: string | undefined;
 }
 
-export interface SignatureResult {
-  valid: boolean;
-  code: SignatureCode;
-  deviceId: string | null;
-  accountId: string | null;
-}
+/**
+ * A verification's answer. The device and its account are named only with a correct
+ * signature; every other answer names nobody (`null`, as the API sends it).
+ */
+export type SignatureResult =
+  | { valid: true; code: 'VALID'; deviceId: string; accountId: string }
+  | { valid: false; code: Exclude<SignedCode, 'VALID'>; deviceId: string; accountId: string }
+  | { valid: false; code: Exclude<SignatureCode, SignedCode>; deviceId: null; accountId: null };
 
-const fail = (code: SignatureCode): SignatureResult => ({ valid: false, code, deviceId: null, accountId: null });
+const fail = (code: Exclude<SignatureCode, SignedCode>): SignatureResult => ({ valid: false, code, deviceId: null, accountId: null });
 
 // Signed against when the device is unknown, so that path costs the same HMAC work as a real one.
 const DUMMY_SECRET = '0'.repeat(128);
@@ -59,7 +64,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * The secret a device signs with, or null when it cannot be opened (sealed under another master
  * key, or a damaged row): logged with the key ids and the reason, never the secret.
  */
-function openSigningSecret(ctx: Ctx, device: Device, sealed: string): string | null {
+function openSigningSecret(ctx: AuthCtx, device: Device, sealed: string): string | null {
   try {
     return ctx.secrets.open(sealed, device.secretSource === 'own' ? secretAad.device(device.id) : secretAad.sharedSecret(device.accountId));
   } catch (e) {
@@ -85,7 +90,7 @@ function openSigningSecret(ctx: Ctx, device: Device, sealed: string): string | n
  * A secret that cannot be opened answers SECRET_UNAVAILABLE (never an exception, so never a 5xx),
  * without the device or account id.
  */
-export async function verifySignedRequest(ctx: Ctx, req: SignedRequest): Promise<SignatureResult> {
+export async function verifySignedRequest(ctx: AuthCtx, req: SignedRequest): Promise<SignatureResult> {
   if (!req.timestamp || !req.authorization) return fail('MISSING_HEADERS');
   const now = ctx.now();
   const at = parseTimestamp(req.timestamp);

@@ -1,0 +1,39 @@
+import type { DeviceSigningCache } from '../cache/device-cache.js';
+import type { Config } from '../config.js';
+import type { CatalogueIndex } from '../core/catalogue.js';
+import type { Secrets } from '../crypto/secret-box.js';
+import type { DeviceSigningRecord } from '../store/repos/devices.js';
+import type { KeyVerificationRecord } from '../store/repos/keys.js';
+import type { Store } from '../store/store.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { ReplayGuard } from './replay-cache.js';
+
+/**
+ * What the credential schemes need: access keys, dashboard sessions, device signatures and the
+ * gateway credential. The composition root (src/compose.ts) builds one object that is both
+ * this and the services' `Ctx`, so a test moving `now` moves it for both.
+ */
+export interface AuthCtx {
+  store: Store;
+  config: Pick<Config, 'sessionTtlMs'>;
+  catalogue: CatalogueIndex;
+  now: () => number;
+  /** How verification finds a key by its hash; a cache may wrap the store lookup. */
+  keyLookup: (keyHash: string) => Promise<KeyVerificationRecord | undefined>;
+  /** What `keyLookup` could answer without a store read: record, null (known absent) or undefined (unknown). */
+  keyPeek: (keyHash: string) => KeyVerificationRecord | null | undefined;
+  /** How signature verification finds a device and its sealed secret; a cache may wrap it. */
+  deviceLookup: (deviceId: string) => Promise<DeviceSigningRecord | undefined>;
+  /** The cache behind `deviceLookup`, told when a device's last use is written; absent when disabled. */
+  deviceCache?: DeviceSigningCache;
+  /** Accepted device signatures, so none is accepted twice within the timestamp window. */
+  replay: ReplayGuard;
+  /** Slows password guessing per (email, client address); shared over Redis when configured. */
+  loginThrottle: LoginThrottle;
+  /** Opens device secrets under the master key. */
+  secrets: Pick<Secrets, 'open' | 'fingerprint'>;
+  /** Where a credential scheme reports operational trouble (never a secret). */
+  log: { error(details: Record<string, unknown>, message: string): void };
+  /** Counts a use of a key (buffered, written in batches). */
+  usage: { record(keyId: string, at: number): void };
+}

@@ -1,0 +1,241 @@
+import type { AuthCtx } from './auth/context.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { RedisReplayGuard } from './auth/redis-replay-guard.js';
+import { MemoryReplayGuard } from './auth/replay-cache.js';
+import { sharedLoginThrottle } from './auth/throttle-redis.js';
+import { DeviceSigningCache } from './cache/device-cache.js';
+import { connectRedis, type SharedRedis } from './cache/redis.js';
+import { type InvalidationRelay, startRedisInvalidation } from './cache/redis-invalidation.js';
+import { VerificationCache } from './cache/verification-cache.js';
+import type { Config } from './config.js';
+import { CatalogueIndex } from './core/catalogue.js';
+import { ChangeFeed } from './core/changes.js';
+import { SecretBox, type Secrets } from './crypto/secret-box.js';
+import { type LoadedMasterKey, loadMasterKey } from './master-key.js';
+import type { Ctx, ServiceLog } from './service/context.js';
+import { countSealedSecrets } from './service/master-key.js';
+import { UsageRecorder } from './service/usage-recorder.js';
+import { findDeviceForSigning } from './store/repos/devices.js';
+import { findKeyForVerification } from './store/repos/keys.js';
+import { openStore, STDERR_LOGGER, type Store, type StoreLogger } from './store/store.js';
+
+/**
+ * The composition root: the one place that builds the caches, the master key and its secret
+ * box, the usage recorder, Redis and what shares it (cache invalidation relay, replay guard,
+ * sign-in throttle), and wires them together. `createKeyward` (src/server.ts) and the CLI
+ * (src/cli/act-as.ts) compose through it; services and credential schemes only receive what
+ * it built.
+ */
+
+/** What the HTTP edge works with: the services' context and auth's, in one object. */
+export type Runtime = Ctx &
+  AuthCtx & {
+    /** The cache behind `keyLookup`, for stats and tests; absent when disabled. */
+    verificationCache?: VerificationCache;
+    /** The cache behind `deviceLookup`; absent when disabled. */
+    deviceCache?: DeviceSigningCache;
+  };
+
+/** Until the server hands over the app's logger (and in CLI commands): one JSON line on stderr. */
+const stderrLog: ServiceLog = {
+  error: (details, message) => process.stderr.write(`${JSON.stringify({ level: 'error', msg: message, ...details })}\n`),
+};
+
+/**
+ * The runtime over an open store, without I/O: the clock, the catalogue, the verification and
+ * device caches (invalidated by the change feed), the usage recorder, and per-node replay guard
+ * and sign-in throttle (`connectShared` replaces those two with Redis-backed ones).
+ */
+export function createRuntime(store: Store, config: Config, secrets: Secrets, now: () => number = Date.now): Runtime {
+  const changes = new ChangeFeed();
+  const ctx: Runtime = {
+    store,
+    config,
+    catalogue: new CatalogueIndex(config.catalogue),
+    changes,
+    now,
+    keyLookup: (keyHash) => findKeyForVerification(store.db, keyHash),
+    keyPeek: () => undefined,
+    usage: new UsageRecorder(store, config.usageFlushIntervalMs),
+    secrets,
+    log: stderrLog,
+    deviceLookup: (deviceId) => findDeviceForSigning(store.db, deviceId),
+    replay: new MemoryReplayGuard(),
+    loginThrottle: new LoginThrottle(),
+  };
+  const cache = new VerificationCache({
+    load: (keyHash) => findKeyForVerification(store.db, keyHash),
+    // Read through ctx so a test that moves ctx.now moves the cache's clock with it.
+    now: () => ctx.now(),
+    maxEntries: config.verifyCacheSize,
+    ttlMs: config.verifyCacheTtlMs,
+    maxNegative: config.verifyNegativeCacheSize,
+    negativeTtlMs: config.verifyNegativeCacheTtlMs,
+  });
+  if (cache.enabled) {
+    changes.subscribe((change) => cache.invalidate(change));
+    ctx.keyLookup = (keyHash) => cache.lookup(keyHash);
+    ctx.keyPeek = (keyHash) => cache.peek(keyHash);
+    ctx.verificationCache = cache;
+  }
+  const devices = new DeviceSigningCache({
+    load: (deviceId) => findDeviceForSigning(store.db, deviceId),
+    now: () => ctx.now(),
+    maxEntries: config.verifyCacheSize,
+    ttlMs: config.verifyCacheTtlMs,
+    negativeTtlMs: config.verifyNegativeCacheTtlMs,
+  });
+  if (devices.enabled) {
+    changes.subscribe((change) => devices.invalidate(change));
+    ctx.deviceLookup = (deviceId) => devices.lookup(deviceId);
+    ctx.deviceCache = devices;
+  }
+  return ctx;
+}
+
+/**
+ * The master key the stored secrets need: refuses (throws) when they exist and it is missing or
+ * another key; generates one only for a store without sealed secrets (src/master-key.ts).
+ */
+export async function loadCheckedMasterKey(store: Store, config: Config): Promise<LoadedMasterKey> {
+  return loadMasterKey(config, await countSealedSecrets(store.db));
+}
+
+/** What a start with some secrets under another key should tell the operator. */
+export function foreignSecretsWarning(k: LoadedMasterKey): string | null {
+  if (k.foreign.count === 0) return null;
+  return `${k.foreign.count} stored secret(s) are sealed under master key(s) ${k.foreign.keyIds.join(', ')}, not the loaded key ${k.keyId}: devices signing with them fail verification with SECRET_UNAVAILABLE until their secret is reset or that key is restored.`;
+}
+
+/**
+ * A secret box whose master key is loaded (and checked, or generated) when a secret is first
+ * sealed or opened: a CLI command that touches no secret never reads or creates a key file.
+ */
+function secretsOnFirstUse(load: () => SecretBox): Secrets {
+  let box: SecretBox | undefined;
+  const get = () => {
+    box ??= load();
+    return box;
+  };
+  return {
+    get fingerprint() {
+      return get().fingerprint;
+    },
+    seal: (plaintext, aad) => get().seal(plaintext, aad),
+    open: (envelope, aad) => get().open(envelope, aad),
+  };
+}
+
+/** How long a start waits for Redis before serving degraded (it keeps reconnecting after). */
+const REDIS_START_WAIT_MS = 2000;
+
+export interface ComposeOptions {
+  /**
+   * `at-start` (a server): the master key is loaded, checked against the stored secrets (the
+   * start refuses on a mismatch) or generated, before anything runs. `on-first-use` (a CLI
+   * command): only when a secret is first sealed or opened.
+   */
+  masterKey: 'at-start' | 'on-first-use';
+  /** Where the store reports losing and regaining the database; stderr by default. */
+  log?: StoreLogger;
+}
+
+export interface Composition {
+  ctx: Runtime;
+  store: Store;
+  /** The key loaded at start; undefined with `masterKey: 'on-first-use'`. */
+  masterKey: LoadedMasterKey | undefined;
+  /**
+   * For a serving process: starts the periodic usage flush and, with KEYWARD_REDIS_URL, shares
+   * what nodes must share over Redis (replay guard, sign-in throttle, cache invalidation relay).
+   * Never waits for Redis to be up: without it Keyward serves degraded (docs/security.md), and a
+   * reachable Redis is subscribed to before this resolves.
+   */
+  connectShared(log: StoreLogger): Promise<{ redis: SharedRedis | undefined; relay: InvalidationRelay | undefined }>;
+  /** Stops the relay and the Redis connection (before the HTTP server stops). */
+  disconnect(): Promise<void>;
+  /** Writes buffered usage, then closes the store: last, so no use recorded during shutdown is lost. */
+  close(): Promise<void>;
+}
+
+/** Opens and migrates the store and builds the runtime over it. */
+export async function compose(config: Config, opts: ComposeOptions): Promise<Composition> {
+  const log = opts.log ?? STDERR_LOGGER;
+  const store = openStore(config.databaseUrl, {
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    log,
+  });
+  let ctx: Runtime;
+  let masterKey: LoadedMasterKey | undefined;
+  try {
+    await store.migrate();
+    if (opts.masterKey === 'at-start') {
+      const loaded = await loadCheckedMasterKey(store, config);
+      masterKey = loaded;
+      ctx = createRuntime(store, config, new SecretBox(loaded.key));
+    } else {
+      const sealed = await countSealedSecrets(store.db);
+      ctx = createRuntime(
+        store,
+        config,
+        secretsOnFirstUse(() => new SecretBox(loadMasterKey(config, sealed).key)),
+      );
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  let redis: SharedRedis | undefined;
+  let relay: InvalidationRelay | undefined;
+  return {
+    ctx,
+    store,
+    masterKey,
+    async connectShared(log) {
+      ctx.usage.start(log);
+      redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+      if (redis) {
+        ctx.replay = new RedisReplayGuard(redis, ctx.replay, log);
+        ctx.loginThrottle = sharedLoginThrottle(redis.commands, (err) =>
+          log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
+        );
+      }
+      const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
+      relay =
+        redis && caches.length > 0
+          ? startRedisInvalidation(
+              redis,
+              ctx.changes,
+              {
+                invalidate: (change) => {
+                  for (const c of caches) c.invalidate(change);
+                },
+                clear: () => {
+                  for (const c of caches) c.clear();
+                },
+              },
+              log,
+            )
+          : undefined;
+      if (relay) {
+        // A reachable Redis is subscribed to before the first request; a down one is not waited for.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([relay.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, REDIS_START_WAIT_MS)))]);
+        clearTimeout(timer);
+      }
+      return { redis, relay };
+    },
+    async disconnect() {
+      await relay?.close();
+      redis?.close();
+    },
+    async close() {
+      try {
+        await ctx.usage.close();
+      } finally {
+        await store.close();
+      }
+    },
+  };
+}
