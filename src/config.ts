@@ -16,6 +16,8 @@ export interface Config {
   bootstrapEmail: string | undefined;
   bootstrapPassword: string | undefined;
   logLevel: string;
+  /** `human` (short lines, no per-request lines below debug) or `json` (pino); `auto`: human on a terminal (KEYWARD_LOG_FORMAT). */
+  logFormat: 'auto' | 'human' | 'json';
   /** Serve the built dashboard from this folder when it exists. */
   dashboardDir: string;
   /** Reverse-proxy mode: authorize and forward every non-Keyward request here (KEYWARD_UPSTREAM). */
@@ -154,6 +156,12 @@ export function httpLimitsFrom(env: NodeJS.ProcessEnv): HttpLimits {
   return limits;
 }
 
+function logFormatFrom(raw: string | undefined): Config['logFormat'] {
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  if (raw === 'human' || raw === 'json') return raw;
+  throw new Error(`KEYWARD_LOG_FORMAT must be auto, human or json, got "${raw}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = env.KEYWARD_DATA_DIR ?? './data';
   return {
@@ -168,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bootstrapEmail: env.KEYWARD_BOOTSTRAP_EMAIL,
     bootstrapPassword: env.KEYWARD_BOOTSTRAP_PASSWORD,
     logLevel: env.KEYWARD_LOG_LEVEL ?? 'info',
+    logFormat: logFormatFrom(env.KEYWARD_LOG_FORMAT),
     dashboardDir: env.KEYWARD_DASHBOARD_DIR ?? join(projectRoot(), 'dashboard', 'dist'),
     upstream: upstreamFrom(env.KEYWARD_UPSTREAM),
     usageFlushIntervalMs: Math.max(intFrom(env, 'KEYWARD_USAGE_FLUSH_MS', 1000), 10),

@@ -5,7 +5,7 @@ import { compose, foreignSecretsWarning, type Runtime } from './compose.js';
 import { type Config, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import type { App } from './http/types.js';
-import { bootstrapOperator } from './service/bootstrap.js';
+import { bootstrapOperator, ignoredBootstrapWarning } from './service/bootstrap.js';
 import { STDERR_LOGGER, type StoreLogger } from './store/store.js';
 
 export interface Keyward {
@@ -24,7 +24,14 @@ export interface Keyward {
  */
 export async function createKeyward(
   config: Config = loadConfig(),
-  opts: { logger?: FastifyServerOptions['logger']; onBootstrap?: (email: string, password: string | null) => void } = {},
+  opts: {
+    logger?: FastifyServerOptions['logger'];
+    /** Fastify's per-request log lines (default on); `keyward serve` turns them off for the human format. */
+    requestLogging?: boolean;
+    onBootstrap?: (email: string, password: string | null) => void;
+    /** Bootstrap settings were given but the store already has another operator or password (src/service/bootstrap.ts). */
+    onBootstrapIgnored?: (warning: string) => void;
+  } = {},
 ): Promise<Keyward> {
   let app: App | undefined;
   // The store and Redis report through the app's logger, on stderr until it exists.
@@ -37,7 +44,12 @@ export async function createKeyward(
   try {
     const boot = await bootstrapOperator(ctx);
     if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
-    app = await buildApp(ctx, { logger: opts.logger ?? false });
+    const ignored = boot ? null : await ignoredBootstrapWarning(ctx);
+    app = await buildApp(ctx, { logger: opts.logger ?? false, requestLogging: opts.requestLogging ?? true });
+    if (ignored) {
+      app.log.warn(ignored);
+      opts.onBootstrapIgnored?.(ignored);
+    }
   } catch (e) {
     await composed.close();
     throw e;

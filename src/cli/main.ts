@@ -9,6 +9,8 @@ import { createApplicationKey } from '../service/keys.js';
 import { createUser } from '../service/users.js';
 import { openStore } from '../store/store.js';
 import { actAs, withKeyward } from './act-as.js';
+import { startBanner } from './banner.js';
+import { humanLogStream } from './human-log.js';
 import { generateKeyFile, rotateMasterKey } from './master-key.js';
 import { signForCli } from './sign.js';
 
@@ -40,15 +42,19 @@ program
       ...(opts.port !== undefined && { port: opts.port }),
       ...(opts.upstream !== undefined && { upstream: upstreamFrom(opts.upstream) }),
     });
+    const human = config.logFormat === 'human' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+    const notices: string[] = [];
     const kw = await createKeyward(config, {
-      logger: { level: config.logLevel },
+      logger: human ? { level: config.logLevel, stream: humanLogStream() } : { level: config.logLevel },
+      requestLogging: !human,
       onBootstrap: (email, password) => {
-        process.stdout.write(
+        notices.push(
           password
-            ? `\nOperator created: ${email}\nGenerated password (shown once, store it now): ${password}\n\n`
-            : `\nOperator created: ${email} (password from KEYWARD_BOOTSTRAP_PASSWORD)\n\n`,
+            ? `Operator created: ${email}\nGenerated password (shown once, store it now): ${password}`
+            : `Operator created: ${email} (password from KEYWARD_BOOTSTRAP_PASSWORD)`,
         );
       },
+      onBootstrapIgnored: (warning) => notices.push(`WARNING: ${warning}`),
     });
     // Every request handler answers its own failures (a 500 with the envelope), so a rejection
     // nobody awaited is a failed side task (a flush, a relay message): the work it did is
@@ -57,8 +63,7 @@ program
     process.on('unhandledRejection', (reason) => kw.app.log.error({ err: reason }, 'unhandled promise rejection'));
     process.on('uncaughtExceptionMonitor', (err) => kw.app.log.fatal({ err }, 'uncaught exception: exiting'));
     const address = await kw.app.listen({ host: config.host, port: config.port });
-    process.stdout.write(`Keyward listening on ${address} (store: ${kw.ctx.store.dialectName})\n`);
-    if (config.upstream) process.stdout.write(`Reverse proxy: authorized requests are forwarded to ${config.upstream}\n`);
+    process.stdout.write(await startBanner(kw, config, address, notices));
     const stop = async () => {
       await kw.close();
       process.exit(0);

@@ -1,12 +1,12 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Runtime } from '../compose.js';
 import { registerDashboard } from './dashboard.js';
 import { errorHandler, frameworkErrors, notFoundHandler } from './errors.js';
 import { createFastVerify } from './fast-verify.js';
 import { registerInputGuards } from './input-guards.js';
-import { loggerOptions } from './log-options.js';
+import { loggedUrl, loggerOptions } from './log-options.js';
 import { clientErrorHandler, createNodeServer, type RawHandler } from './node-server.js';
 import { newRequestId } from './request-id.js';
 import { registerCreateAccount } from './routes/accounts-create.js';
@@ -57,6 +57,8 @@ import { registerUpstreamProxy } from './upstream-proxy.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** Fastify's two lines per request at info; when false, one line per response at debug instead. */
+  requestLogging?: boolean;
 }
 
 export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App> {
@@ -65,6 +67,7 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
   const fastVerify = ctx.config.fastVerify ? createFastVerify(ctx, { bodyLimit, logError }) : undefined;
   const app = Fastify({
     logger: loggerOptions(opts.logger),
+    ...(opts.requestLogging === false && { logController: new LogController({ disableRequestLogging: true }) }),
     genReqId: newRequestId,
     bodyLimit,
     // req.ip is the TCP peer unless the operator names the proxies in front (docs/security.md).
@@ -88,6 +91,11 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  if (opts.requestLogging === false) {
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.debug({ status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, `${req.method} ${loggedUrl(req.url)}`);
+    });
+  }
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

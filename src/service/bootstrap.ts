@@ -1,7 +1,7 @@
 import { newId, randomBase62 } from '../core/ids.js';
 import type { User } from '../core/model.js';
-import { hashPassword } from '../core/password.js';
-import { countUsers, insertUser } from '../store/repos/users.js';
+import { hashPassword, verifyPassword } from '../core/password.js';
+import { countUsers, findLiveUserByEmail, findOperatorEmail, insertUser } from '../store/repos/users.js';
 import type { Ctx } from './context.js';
 
 /**
@@ -27,4 +27,27 @@ export async function bootstrapOperator(ctx: Ctx): Promise<{ email: string; gene
   };
   await insertUser(ctx.store.db, operator, await hashPassword(password));
   return { email, generatedPassword: generated };
+}
+
+/**
+ * When the store already has users, the bootstrap settings do nothing. Says so when they were
+ * given and do not describe the existing operator (another email, or a password that does not
+ * match), so a walkthrough's sign-in failing with INVALID_CREDENTIALS is explained at start.
+ */
+export async function ignoredBootstrapWarning(ctx: Ctx): Promise<string | null> {
+  const { bootstrapEmail, bootstrapPassword } = ctx.config;
+  if (bootstrapEmail === undefined && bootstrapPassword === undefined) return null;
+  const operator = await findOperatorEmail(ctx.store.db);
+  if (operator === undefined) return null;
+  const email = bootstrapEmail?.toLowerCase();
+  let differs: string | null = null;
+  if (email !== undefined && email !== operator) differs = `the operator is ${operator}, not ${email}`;
+  else if (bootstrapPassword !== undefined) {
+    const found = await findLiveUserByEmail(ctx.store.db, operator);
+    if (found && !(await verifyPassword(bootstrapPassword, found.passwordHash))) {
+      differs = `KEYWARD_BOOTSTRAP_PASSWORD is not ${operator}'s password`;
+    }
+  }
+  if (differs === null) return null;
+  return `KEYWARD_BOOTSTRAP_EMAIL/KEYWARD_BOOTSTRAP_PASSWORD are IGNORED: the store already has users (${differs}). They only act on an empty store: to start fresh, stop Keyward and delete the data (${ctx.config.databaseUrl.startsWith('sqlite:') ? ctx.config.dataDir : 'the database'}), or point KEYWARD_DATA_DIR elsewhere.`;
 }
