@@ -15,6 +15,20 @@ import { type ErrorCode, httpStatusOf, SERVER_WIDE_ERROR_CODES } from '../src/co
  * the status their code maps to.
  */
 
+/**
+ * What any request can be refused with before its route runs, besides the server-wide codes:
+ * reading its body (Fastify parses one even for a path with no route) and the NUL check of
+ * its query. Operations list them; a request to no operation can get them too (the
+ * document's description says so).
+ */
+const READING_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+]);
+const SERVER_WIDE_STATUSES: ReadonlySet<number> = new Set(SERVER_WIDE_ERROR_CODES.map((c) => httpStatusOf(c)));
+
 /** Routes the document leaves out on purpose: the document itself. */
 export const HIDDEN: ReadonlySet<string> = new Set(['GET /openapi.json', 'HEAD /openapi.json']);
 
@@ -60,6 +74,7 @@ export class Contract {
   private readonly ajv: InstanceType<typeof Ajv2020>;
   private readonly paths: PathEntry[] = [];
   private readonly frameworkError: ValidateFunction;
+  private readonly errorBody: ValidateFunction;
 
   constructor(doc: OpenApi) {
     // OpenAPI 3.1 schemas are JSON Schema 2020-12; its own keywords (example, discriminator…) are not validation.
@@ -67,12 +82,14 @@ export class Contract {
     this.ajv.addSchema(doc as object, DOC_ID);
     const ref = (path: string) => this.ajv.compile({ $ref: `${DOC_ID}#/${path}` });
     this.frameworkError = ref(pointer('components', 'schemas', 'FrameworkError'));
+    this.errorBody = ref(pointer('components', 'schemas', 'ErrorBody'));
 
     for (const [template, item] of Object.entries(doc.paths ?? {})) {
       const segments = template.split('/').slice(1);
       const pattern = new RegExp(
         `^/${segments
-          .map((s) => (s === '{*}' ? '.*' : /^\{[^}]+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+          // Fastify matches an empty parameter too (`/v1/accounts//keys`); validation then refuses it.
+          .map((s) => (s === '{*}' ? '.*' : /^\{[^}]+\}$/.test(s) ? '[^/]*' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
           .join('/')}$`,
       );
       const rank = segments.map((s) => (s === '{*}' ? 2 : s.startsWith('{') ? 1 : 0));
@@ -124,13 +141,20 @@ export class Contract {
     }
 
     const op = this.operationFor(method, x.url);
+    // A HEAD answer has no body to tell its code by: a server-wide status is taken as one.
+    const headRefusal = method === 'HEAD' && x.body === undefined && SERVER_WIDE_STATUSES.has(x.status);
     if (!op) {
       // The dashboard's files and pages: not API, not in the document.
-      if (!json) return [];
+      if (!json || headRefusal) return [];
+      if (code !== undefined && READING_CODES.has(code) && httpStatusOf(code as ErrorCode) === x.status) {
+        return this.errorBody(x.body) ? [] : [`not an ErrorBody: ${errorsText(this.errorBody.errors)}`];
+      }
       return [`no operation in the document for ${method} ${path}`];
     }
-    if (!op.responses.has(x.status))
+    if (!op.responses.has(x.status)) {
+      if (headRefusal) return [];
       return [`${op.name} does not declare status ${x.status} (declares ${[...op.responses.keys()].join(', ')})`];
+    }
     const validate = op.responses.get(x.status);
     if (method === 'HEAD' || validate === undefined || validate === null) return [];
     if (!json) return [`${op.name} ${x.status} declares application/json, got ${x.contentType ?? 'no content type'}`];

@@ -71,6 +71,8 @@ const DOCUMENT_DESCRIPTION = `Issue, scope, rotate, revoke and verify API creden
 **Server-wide errors.** Any request, to any path, can also be refused before it reaches an operation, with the \`FrameworkError\` body:
 ${serverWide}
 
+A request for a path or method no operation has is 404 \`ROUTE_NOT_FOUND\`, unless its body or query is refused first with one of the 400/413/415 codes above.
+
 **Results are not errors.** \`POST /v1/keys/verify\` and \`POST /v1/signatures/verify\` answer 200 with a \`code\` from \`VerifyResultCode\` / \`SignatureResultCode\` (e.g. \`NOT_FOUND\`: the presented key does not exist), a separate namespace from the error codes (e.g. \`KEY_NOT_FOUND\`: the management API has no such key).`;
 
 const TAGS = [

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Contract, contractOf } from '../contract.js';
+import { type Contract, contractOf } from '../contract.js';
 import { appWithKey, createHarness, DIALECTS, type Harness } from '../harness.js';
 
 /**
@@ -50,7 +50,9 @@ describe.skipIf(!DIALECTS[0]?.enabled)('the contract validator', () => {
   });
 
   it("refuses an error code the operation does not list for that status, or another status's code", () => {
-    expect(check('GET', '/v1/accounts/acc_x', 404, envelope('KEY_NOT_FOUND')).join()).toContain('must be equal to one of the allowed values');
+    expect(check('GET', '/v1/accounts/acc_x', 404, envelope('KEY_NOT_FOUND')).join()).toContain(
+      'must be equal to one of the allowed values',
+    );
     expect(check('GET', '/v1/accounts', 401, envelope('INVALID_CREDENTIALS'))).not.toEqual([]);
     expect(check('GET', '/v1/accounts', 400, envelope('NOT_A_CODE'))).not.toEqual([]);
   });
@@ -58,7 +60,9 @@ describe.skipIf(!DIALECTS[0]?.enabled)('the contract validator', () => {
   it('keeps verification results and error codes apart', () => {
     // KEY_NOT_FOUND is an error code, not a verification result; VALID is not an error code.
     expect(check('POST', '/v1/keys/verify', 200, { ...verifyBody, code: 'KEY_NOT_FOUND' })).not.toEqual([]);
-    expect(check('POST', '/v1/signatures/verify', 200, { valid: false, code: 'NOT_FOUND', deviceId: null, accountId: null })).not.toEqual([]);
+    expect(check('POST', '/v1/signatures/verify', 200, { valid: false, code: 'NOT_FOUND', deviceId: null, accountId: null })).not.toEqual(
+      [],
+    );
     expect(check('POST', '/v1/keys/verify', 400, envelope('VALID'))).not.toEqual([]);
   });
 

@@ -40,10 +40,13 @@ describe.skipIf(!DIALECTS[0]?.enabled)('/openapi.json', () => {
   afterAll(async () => h?.close());
 
   const operations = () =>
-    Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })));
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })),
+    );
   const resolve = (s: Schema | undefined): Schema | undefined =>
     s?.$ref ? doc.components.schemas[s.$ref.replace('#/components/schemas/', '')] : s;
-  const codeEnumOf = (response: Response) => resolve(response.content?.['application/json']?.schema?.properties?.error?.properties?.code)?.enum;
+  const codeEnumOf = (response: Response) =>
+    resolve(response.content?.['application/json']?.schema?.properties?.error?.properties?.code)?.enum;
 
   it("is OpenAPI 3.1 that Redocly's recommended rules pass as errors-free, and types can be generated from it", async () => {
     expect(doc.openapi).toBe('3.1.0');
@@ -74,7 +77,8 @@ describe.skipIf(!DIALECTS[0]?.enabled)('/openapi.json', () => {
         }
         for (const code of codes) {
           if (!(code in ERROR_CODES)) wrong.push(`${name} ${status}: ${code} is not in ERROR_CODES`);
-          else if (httpStatusOf(code as ErrorCode) !== Number(status)) wrong.push(`${name} ${status}: ${code} is ${httpStatusOf(code as ErrorCode)}`);
+          else if (httpStatusOf(code as ErrorCode) !== Number(status))
+            wrong.push(`${name} ${status}: ${code} is ${httpStatusOf(code as ErrorCode)}`);
           else if (!response.description?.includes(`\`${code}\``)) wrong.push(`${name} ${status}: ${code} not described`);
           if ((SERVER_WIDE_ERROR_CODES as readonly string[]).includes(code)) wrong.push(`${name} ${status}: ${code} is server-wide`);
         }
