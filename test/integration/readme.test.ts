@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** The shell block that follows `<!-- name -->` in README.md. */
-export function readmeBlock(readme: string, name: string): string {
+function readmeBlock(readme: string, name: string): string {
   const marker = `<!-- ${name} -->`;
   const at = readme.indexOf(marker);
   if (at < 0) throw new Error(`README.md has no ${marker}`);
