@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeywardError } from '../../src/core/errors.js';
 import { type Contract, contractOf } from '../contract.js';
 import { appWithKey, createHarness, DIALECTS, type Harness } from '../harness.js';
 
@@ -108,6 +109,32 @@ describe.skipIf(!DIALECTS[0]?.enabled)('the contract validator', () => {
       h.kw.app.swagger = swagger;
     }
     expect((await h.call('GET', '/v1/catalogue')).status).toBe(200);
+  });
+});
+
+describe.skipIf(!DIALECTS[0]?.enabled)('an error code a route does not declare', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(DIALECTS[0]!);
+  });
+  afterAll(async () => h?.close());
+
+  it('still goes out as itself, never as a 500, and h.call fails on it', async () => {
+    // GET /v1/catalogue declares 400 VALIDATION_FAILED only; make it answer another 400 code.
+    const catalogue = h.kw.ctx.catalogue;
+    h.kw.ctx.catalogue = {
+      get catalogue(): never {
+        throw new KeywardError('CONFIRMATION_REQUIRED');
+      },
+    } as never;
+    try {
+      const raw = await h.kw.app.inject({ method: 'GET', url: '/v1/catalogue' });
+      expect(raw.statusCode).toBe(400);
+      expect(raw.json().error.code).toBe('CONFIRMATION_REQUIRED');
+      await expect(h.call('GET', '/v1/catalogue')).rejects.toThrow(/GET \/v1\/catalogue 400: \/error\/code must be equal to one of the allowed values/);
+    } finally {
+      h.kw.ctx.catalogue = catalogue;
+    }
   });
 });
 
