@@ -131,7 +131,9 @@ describe.skipIf(!DIALECTS[0]?.enabled)('an error code a route does not declare',
       const raw = await h.kw.app.inject({ method: 'GET', url: '/v1/catalogue' });
       expect(raw.statusCode).toBe(400);
       expect(raw.json().error.code).toBe('CONFIRMATION_REQUIRED');
-      await expect(h.call('GET', '/v1/catalogue')).rejects.toThrow(/GET \/v1\/catalogue 400: \/error\/code must be equal to one of the allowed values/);
+      await expect(h.call('GET', '/v1/catalogue')).rejects.toThrow(
+        /GET \/v1\/catalogue 400: \/error\/code must be equal to one of the allowed values/,
+      );
     } finally {
       h.kw.ctx.catalogue = catalogue;
     }
