@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type Config, loadConfig } from '../src/config.js';
 import { createKeyward, type Keyward } from '../src/server.js';
+import { assertMatchesContract } from './contract.js';
 
 /**
  * Every store-backed suite runs once per dialect: `for (const dialect of DIALECTS)`.
@@ -59,7 +60,10 @@ export const OPERATOR = { email: 'operator@test.local', password: 'operator-pass
 export interface Harness {
   kw: Keyward;
   config: Config;
-  /** Fastify inject with JSON in and out. */
+  /**
+   * Fastify inject with JSON in and out. Every answer is checked against the app's own
+   * /openapi.json (test/contract.ts): an undocumented status or body shape throws here.
+   */
   call(
     method: string,
     url: string,
@@ -118,6 +122,14 @@ export async function createHarness(dialect: TestDialect, overrides: Partial<Con
     } catch {
       // non-JSON body: keep the text
     }
+    const contentType = res.headers['content-type'];
+    assertMatchesContract(kw.app.swagger(), {
+      method,
+      url,
+      status: res.statusCode,
+      contentType: typeof contentType === 'string' ? contentType : undefined,
+      body,
+    });
     return { status: res.statusCode, body, headers: res.headers };
   };
   const login = async (email: string, password: string) => {

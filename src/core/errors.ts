@@ -71,6 +71,23 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Codes any request can get, whatever its route, because they are answered before a route
+ * runs (the HTTP parser, URL decoding, routing, the dashboard's static files). The OpenAPI
+ * document describes them once for the whole server instead of on every operation.
+ */
+export const SERVER_WIDE_ERROR_CODES = [
+  'MALFORMED_REQUEST',
+  'BAD_URL',
+  'URI_TOO_LONG',
+  'HEADERS_TOO_LARGE',
+  'REQUEST_TIMEOUT',
+  'EXPECTATION_FAILED',
+  'RANGE_NOT_SATISFIABLE',
+  'ROUTE_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+] as const satisfies readonly ErrorCode[];
+
 /** The one place that decides which HTTP status each code maps to. */
 export function httpStatusOf(code: ErrorCode): number {
   switch (code) {

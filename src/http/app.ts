@@ -1,7 +1,14 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Runtime } from '../compose.js';
+import { ERROR_CODES, httpStatusOf, SERVER_WIDE_ERROR_CODES } from '../core/errors.js';
 import { registerDashboard } from './dashboard.js';
 import { errorHandler, frameworkErrors, notFoundHandler } from './errors.js';
 import { createFastVerify } from './fast-verify.js';
@@ -55,6 +62,53 @@ import { registerUpdateUser } from './routes/users-update.js';
 import type { App } from './types.js';
 import { registerUpstreamProxy } from './upstream-proxy.js';
 
+const serverWide = SERVER_WIDE_ERROR_CODES.map((c) => `- \`${c}\` (${httpStatusOf(c)}): ${ERROR_CODES[c]}`).join('\n');
+
+const DOCUMENT_DESCRIPTION = `Issue, scope, rotate, revoke and verify API credentials.
+
+**Errors.** Every error is \`{"error":{"code","message","requestId"}}\` (sometimes with \`details\`), with a stable \`code\` from one table (the \`ErrorCode\` schema). Each operation lists, per status, exactly the codes it can answer; every operation can also answer 500 \`INTERNAL_ERROR\`. Every route refuses a NUL character anywhere in its query, path or body (400 \`VALIDATION_FAILED\`), and every POST, PATCH and DELETE reads a body when one is sent (400 \`MALFORMED_JSON\`, 413 \`PAYLOAD_TOO_LARGE\` above 1 MiB, 415 \`UNSUPPORTED_MEDIA_TYPE\`), so those are listed too.
+
+**Server-wide errors.** Any request, to any path, can also be refused before it reaches an operation, with the \`FrameworkError\` body:
+${serverWide}
+
+A request for a path or method no operation has is 404 \`ROUTE_NOT_FOUND\`, unless its body or query is refused first with one of the 400/413/415 codes above.
+
+**Results are not errors.** \`POST /v1/keys/verify\` and \`POST /v1/signatures/verify\` answer 200 with a \`code\` from \`VerifyResultCode\` / \`SignatureResultCode\` (e.g. \`NOT_FOUND\`: the presented key does not exist), a separate namespace from the error codes (e.g. \`KEY_NOT_FOUND\`: the management API has no such key).`;
+
+const TAGS = [
+  { name: 'auth', description: 'Sessions: sign in and out, and who the caller is' },
+  { name: 'accounts', description: 'Customer accounts (the operator creates them)' },
+  { name: 'users', description: "An account's people and their permissions" },
+  { name: 'applications', description: 'Groups of application keys, each owned by the user who created it' },
+  { name: 'keys', description: 'Access keys: issue, list, rotate, revoke, delete, usage' },
+  { name: 'devices', description: 'Virtual devices signing requests with CTN1-HMAC-SHA256, and the shared secret' },
+  { name: 'verification', description: "For the operator's API and gateway: verify keys and signatures, authorize requests" },
+  { name: 'audit', description: "The account's audit log" },
+  { name: 'catalogue', description: 'The API scopes, roles and management permissions' },
+  { name: 'ops', description: 'Liveness and readiness' },
+];
+
+type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject>;
+type Components = { schemas?: Record<string, unknown> } & Record<string, unknown>;
+
+/**
+ * The zod transform adds every named schema twice, for input and output (`XInput`); ours are
+ * only answers, so an `…Input` twin nothing refers to is dropped. It also gives each one a
+ * `$id` of the form `#/components/…`, which JSON Schema does not allow (an `$id` has no
+ * fragment), and a `$schema` the document's dialect already says: both are removed.
+ */
+function tidyComponentSchemas(doc: OpenApiDocument): OpenApiDocument {
+  const components = (doc as { components?: Components }).components ?? {};
+  const schemas: Record<string, unknown> = {};
+  const text = JSON.stringify({ ...doc, components: { ...components, schemas: {} } });
+  for (const [name, schema] of Object.entries(components.schemas ?? {})) {
+    if (name.endsWith('Input') && !text.includes(`"#/components/schemas/${name}"`)) continue;
+    const { $id: _id, $schema: _dialect, ...rest } = schema as Record<string, unknown>;
+    schemas[name] = rest;
+  }
+  return { ...doc, components: { ...components, schemas } } as OpenApiDocument;
+}
+
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Fastify's two lines per request at info; when false, one line per response at debug instead. */
@@ -88,7 +142,23 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
     frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler((route) => {
+    const strict = serializerCompiler(route as Parameters<typeof serializerCompiler>[0]);
+    if (!/^[45]/.test(String(route.httpStatus))) return strict; // success bodies always pass their schema
+    // An error the operation's schema does not list still goes out as itself, never as a 500:
+    // the contract test (test/contract.ts) is what keeps the document complete.
+    return (data) => {
+      try {
+        return strict(data);
+      } catch {
+        app.log.warn(
+          { method: route.method, url: route.url, status: route.httpStatus },
+          'error response not described in the OpenAPI document',
+        );
+        return JSON.stringify(data);
+      }
+    };
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   if (opts.requestLogging === false) {
@@ -104,10 +174,35 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Keyward API', version: '0.1.0', description: 'Issue, scope, rotate, revoke and verify API credentials.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      info: {
+        title: 'Keyward API',
+        version: '0.1.0',
+        description: DOCUMENT_DESCRIPTION,
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      servers: [{ url: '/', description: 'The Keyward server serving this document' }],
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A dashboard session token (`kws_…`, from POST /v1/auth/login) or an access key (`kw_…`) carrying `keyward:` management scopes.',
+          },
+          gateway: {
+            type: 'apiKey',
+            in: 'header',
+            // The header's name as the routes' schemas spell it, so it is not listed twice.
+            name: 'authorization',
+            description:
+              "The credential of a caller of the operator's API, as the caller sent it: `Bearer kw_…`, the raw key `kw_…`, or a CTN1-HMAC-SHA256 device signature. Judged by /v1/authorize; it is not a management credential.",
+          },
+        },
+      },
+      tags: TAGS,
     },
     transform: jsonSchemaTransform,
+    transformObject: (input) => tidyComponentSchemas(jsonSchemaTransformObject(input)),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES, type ErrorCode, httpStatusOf, SERVER_WIDE_ERROR_CODES } from '../core/errors.js';
 import type { AccessKey, Account, Application, AuditEvent, Device, User } from '../core/model.js';
 import { keyStatus } from '../core/model.js';
 import { PERMISSIONS } from '../core/permissions.js';
@@ -15,9 +16,92 @@ export const IncludeQuery = z.object({
 });
 export const Ok = z.object({ ok: z.literal(true) });
 
-export const ErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), requestId: z.string(), details: z.unknown().optional() }),
+/** The error envelope, with `code` narrowed by each response to the codes it can carry. */
+function errorEnvelope<C extends z.ZodType<ErrorCode>>(code: C) {
+  return z.object({
+    error: z.object({
+      code,
+      message: z.string().describe("For people: the code's message from the table, or a more specific one"),
+      requestId: z.string().describe('Also sent as X-Request-Id; quote it when reporting a problem'),
+      details: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds`'),
+    }),
+  });
+}
+
+/** Table order, so every enum in the document lists its codes the same way. */
+const TABLE_ORDER = Object.keys(ERROR_CODES) as ErrorCode[];
+const inTableOrder = (codes: Iterable<ErrorCode>): [ErrorCode, ...ErrorCode[]] =>
+  TABLE_ORDER.filter((c) => new Set(codes).has(c)) as [ErrorCode, ...ErrorCode[]];
+
+/** Every code of the one table (src/core/errors.ts), as the document's `ErrorCode` component. */
+export const ErrorCodeSchema = z.enum(inTableOrder(TABLE_ORDER)).meta({
+  id: 'ErrorCode',
+  description:
+    'Every error code Keyward reports (src/core/errors.ts). Codes are stable API: never renamed or reused. Each error response of an operation lists the subset it can carry.',
 });
+
+/** Any error body. Operations document narrower ones (see `errors`); this is the general shape. */
+export const ErrorBody = errorEnvelope(ErrorCodeSchema).meta({ id: 'ErrorBody', description: 'The body of every error response.' });
+
+/** Codes answered before any route runs, documented once for the whole server. */
+export const FrameworkErrorCode = z.enum(SERVER_WIDE_ERROR_CODES).meta({
+  id: 'FrameworkErrorCode',
+  description: 'Codes any request can get, whatever its path, because they are answered before a route runs.',
+});
+export const FrameworkError = errorEnvelope(FrameworkErrorCode).meta({
+  id: 'FrameworkError',
+  description: `The answer to a request refused before it reached an operation. ${codeList(SERVER_WIDE_ERROR_CODES)}`,
+});
+
+function codeList(codes: readonly ErrorCode[]): string {
+  return codes.map((c) => `\`${c}\` (${httpStatusOf(c)}): ${ERROR_CODES[c]}`).join(' ');
+}
+
+const SERVER_WIDE: ReadonlySet<ErrorCode> = new Set(SERVER_WIDE_ERROR_CODES);
+
+/** Any route: a NUL character in the query (or params, or body) is refused (input-guards.ts). */
+export const INPUT_ERRORS = ['VALIDATION_FAILED'] as const satisfies readonly ErrorCode[];
+/** Every POST, PATCH and DELETE: Fastify reads a body whenever one is sent, whether or not the route takes one. */
+export const BODY_ERRORS = [
+  'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+] as const satisfies readonly ErrorCode[];
+/** A management credential (session token or access key with keyward: scopes), checked against the store. */
+export const BEARER_ERRORS = ['UNAUTHORIZED', 'STORE_UNAVAILABLE'] as const satisfies readonly ErrorCode[];
+
+export type ErrorResponses = Record<number, ReturnType<typeof errorEnvelope<z.ZodType<ErrorCode>>>>;
+
+/**
+ * The error responses of one operation: one per HTTP status (from `httpStatusOf`), whose
+ * `error.code` is an enum of exactly the listed codes of that status, with their messages in
+ * the response's description. 500 INTERNAL_ERROR is added to every operation here. `named`
+ * gives a status a named enum instead (a component), which must hold exactly that status's codes.
+ */
+export function errors(codes: readonly ErrorCode[], named: Partial<Record<number, z.ZodEnum>> = {}): ErrorResponses {
+  const byStatus = new Map<number, Set<ErrorCode>>();
+  for (const code of [...codes, 'INTERNAL_ERROR' as const]) {
+    if (SERVER_WIDE.has(code)) throw new Error(`${code} is answered server-wide: the document describes it once, not per operation`);
+    const status = httpStatusOf(code);
+    byStatus.set(status, (byStatus.get(status) ?? new Set()).add(code));
+  }
+  const out: ErrorResponses = {};
+  for (const [status, set] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const list = inTableOrder(set);
+    const namedEnum = named[status];
+    if (namedEnum && [...namedEnum.options].sort().join() !== [...list].sort().join()) {
+      throw new Error(`the named enum for ${status} must hold exactly ${list.join(', ')}`);
+    }
+    out[status] = errorEnvelope((namedEnum as z.ZodType<ErrorCode> | undefined) ?? z.enum(list)).meta({
+      description: list.map((c) => `\`${c}\`: ${ERROR_CODES[c]}`).join('\n\n'),
+    });
+  }
+  return out;
+}
 
 export const AccountOut = z.object({
   id: z.string(),
@@ -151,12 +235,3 @@ export const DeviceSecret = z
   .string()
   .nullable()
   .describe('The new own secret (128 hex characters), shown only in this response; null when the device uses the shared secret');
-
-/** Standard error responses every authenticated route documents. */
-export const errorResponses = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-};

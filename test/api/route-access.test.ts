@@ -55,8 +55,8 @@ const ACCESS: Record<string, Row> = {
       [`${m} /v1/authorize/*`, PUBLIC],
     ]),
   ),
-  // Ends the session it is shown, if it is one; does nothing for anything else.
-  'POST /v1/auth/logout': { public: true, endsSession: true },
+  // Ends the session it is shown; anything else is refused like on every bearer route (keys: SESSION_REQUIRED).
+  'POST /v1/auth/logout': { expect: [401, 401, 403, 200, 200], endsSession: true },
   'POST /v1/auth/logout-all': { expect: [401, 401, 403, 200, 200], endsSession: true },
   'GET /v1/me': { expect: [401, 401, 200, 200, 200] },
 

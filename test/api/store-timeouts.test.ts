@@ -66,7 +66,9 @@ for (const dialect of DIALECTS) {
       expect(await h.call('GET', '/healthz')).toMatchObject({ status: 200, body: { ok: true, store: dialect.name } });
       expect(await h.call('GET', '/readyz')).toMatchObject({ status: 200, body: { ok: true, store: dialect.name } });
       const doc = (await h.call('GET', '/openapi.json')).body;
-      expect(Object.keys(doc.paths['/readyz'].get.responses)).toEqual(['200', '503']);
+      // 400: a NUL in the query, refused on every route; 500 is documented on every operation.
+      expect(Object.keys(doc.paths['/readyz'].get.responses)).toEqual(['200', '400', '500', '503']);
+      expect(doc.paths['/readyz'].get.responses['503'].description).toContain('STORE_UNAVAILABLE');
       expect(doc.paths['/v1/keys/verify'].post.responses).toHaveProperty('503');
     });
   });

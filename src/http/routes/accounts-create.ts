@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { createAccount } from '../../service/accounts.js';
-import { AccountOut, accountOut, Email, errorResponses, Name, Password, UserOut, userOut } from '../schemas.js';
+import { AccountOut, accountOut, BEARER_ERRORS, BODY_ERRORS, Email, errors, Name, Password, UserOut, userOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({
@@ -22,10 +22,16 @@ export function registerCreateAccount(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'createAccount',
         summary: 'Create a customer account and its first admin (operator only)',
+        description:
+          "The operator only (others get 403 FORBIDDEN). Creates the account and its first admin user in one transaction; `customerId` is generated unless given (409 CUSTOMER_ID_TAKEN when in use), and the admin's email must be free among live users (409 EMAIL_TAKEN). Limits default to the server's settings.",
         security: BEARER,
         body: Body,
-        response: { 201: z.object({ account: AccountOut, admin: UserOut }), ...errorResponses },
+        response: {
+          201: z.object({ account: AccountOut, admin: UserOut }),
+          ...errors([...BODY_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN', 'EMAIL_TAKEN', 'CUSTOMER_ID_TAKEN']),
+        },
       },
     },
     async (req, reply) => {

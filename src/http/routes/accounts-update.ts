@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { updateAccountSettings } from '../../service/accounts.js';
-import { AccountOut, AccountParams, accountOut, errorResponses, Name } from '../schemas.js';
+import { AccountOut, AccountParams, accountOut, BEARER_ERRORS, BODY_ERRORS, errors, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({
@@ -16,11 +16,14 @@ export function registerUpdateAccount(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'updateAccount',
         summary: 'Rename an account or change its limits (operator only)',
+        description:
+          'The operator only (others get 403 FORBIDDEN). Changes the name, `maxApplications` or `maxKeysPerApplication`; lowering a limit below the current count keeps what exists and refuses new ones. Send at least one field (an empty change is 400 VALIDATION_FAILED).',
         security: BEARER,
         params: AccountParams,
         body: Body,
-        response: { 200: AccountOut, ...errorResponses },
+        response: { 200: AccountOut, ...errors([...BODY_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN', 'ACCOUNT_NOT_FOUND']) },
       },
     },
     async (req) => accountOut(await updateAccountSettings(ctx, await actorOf(ctx, req), req.params.accountId, req.body)),

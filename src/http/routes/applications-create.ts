@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { createApplication } from '../../service/applications.js';
-import { AccountParams, ApplicationOut, applicationOut, Description, errorResponses, Name } from '../schemas.js';
+import { AccountParams, ApplicationOut, applicationOut, BEARER_ERRORS, BODY_ERRORS, Description, errors, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({ name: Name, description: Description.optional() });
@@ -12,12 +12,17 @@ export function registerCreateApplication(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['applications'],
+        operationId: 'createApplication',
         summary: 'Create an application',
-        description: 'At most `maxApplications` active applications per account (10 by default); revoked ones do not count.',
+        description:
+          'Users holding `applications.create` (admins hold every permission), or an access key carrying `keyward:applications.create`. Not the operator: an application belongs to the user who creates it (403 FORBIDDEN). At most `maxApplications` active applications per account (10 by default; 409 APPLICATION_LIMIT_REACHED with details.limit); revoked ones do not count.',
         security: BEARER,
         params: AccountParams,
         body: Body,
-        response: { 201: ApplicationOut, ...errorResponses },
+        response: {
+          201: ApplicationOut,
+          ...errors([...BODY_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN', 'ACCOUNT_NOT_FOUND', 'APPLICATION_LIMIT_REACHED']),
+        },
       },
     },
     async (req, reply) =>

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { listAudit } from '../../service/audit.js';
 import { Cursor, decodeCursor, encodeCursor } from '../cursor.js';
-import { AccountParams, AuditEventOut, auditOut, errorResponses } from '../schemas.js';
+import { AccountParams, AuditEventOut, auditOut, BEARER_ERRORS, errors, INPUT_ERRORS } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Query = z.object({
@@ -16,9 +16,10 @@ export function registerListAudit(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['audit'],
+        operationId: 'listAuditEvents',
         summary: "The account's audit log, newest first (admins)",
         description:
-          'Pages newest first by (time, id), so events recorded in the same millisecond are neither lost nor repeated. Pass `nextCursor` as `cursor` for the next page; it is null on the last page.',
+          'Account admins and the operator (others get 403 FORBIDDEN). Pages newest first by (time, id), so events recorded in the same millisecond are neither lost nor repeated. Pass `nextCursor` as `cursor` for the next page; it is null on the last page.',
         security: BEARER,
         params: AccountParams,
         querystring: Query,
@@ -27,7 +28,7 @@ export function registerListAudit(app: App, ctx: Runtime) {
             events: z.array(AuditEventOut),
             nextCursor: z.string().nullable().describe('Opaque; pass as `cursor` for the next page. Null: no more events.'),
           }),
-          ...errorResponses,
+          ...errors([...INPUT_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN', 'ACCOUNT_NOT_FOUND']),
         },
       },
     },

@@ -1,10 +1,12 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifySchema, RouteHandlerMethod } from 'fastify';
 import { z } from 'zod';
+import { VERIFY_CODES } from '../../auth/access-key.js';
 import { authorizeRequest, type GatewayDecision, identityHeaders } from '../../auth/authorize-request.js';
+import { SIGNATURE_CODES } from '../../auth/device-signature.js';
 import type { Runtime } from '../../compose.js';
-import { isKeywardError } from '../../core/errors.js';
+import { ERROR_CODES, type ErrorCode, isKeywardError } from '../../core/errors.js';
 import { HTTP_METHODS } from '../../core/path-pattern.js';
-import { ErrorBody } from '../schemas.js';
+import { errors } from '../schemas.js';
 import type { App } from '../types.js';
 
 const OriginalUri = z.string().min(1).max(8192).describe("The caller's path and query (nginx: $request_uri)");
@@ -30,9 +32,43 @@ const Out = z.object({
   scope: z.string().describe('The scope whose grant matched'),
 });
 
+/**
+ * The 401 codes: a refused credential answers with its verification result (auth/gateway-credential.ts),
+ * except VALID and INSUFFICIENT_SCOPE, which become UNAUTHORIZED (no scopes are required of a
+ * gateway credential; the catalogue decides, 403 SCOPE_DENIED).
+ */
+function rejectionsOf(codes: readonly string[]): ErrorCode[] {
+  return codes
+    .filter((c) => c !== 'VALID' && c !== 'INSUFFICIENT_SCOPE')
+    .map((c) => {
+      if (!(c in ERROR_CODES)) throw new Error(`verification code ${c} is not in ERROR_CODES: /v1/authorize could not send it`);
+      return c as ErrorCode;
+    });
+}
+const REJECTIONS = ['UNAUTHORIZED', 'UNSUPPORTED_CREDENTIAL', ...rejectionsOf(VERIFY_CODES), ...rejectionsOf(SIGNATURE_CODES)] as [
+  ErrorCode,
+  ...ErrorCode[],
+];
+
+/** Its own component, so gateway clients see exactly the credential answers of /v1/authorize. */
+export const CredentialRejectionCode = z.enum(REJECTIONS).meta({
+  id: 'CredentialRejectionCode',
+  description:
+    "Why /v1/authorize refused the caller's credential (401): `UNAUTHORIZED` (none sent), `UNSUPPORTED_CREDENTIAL` (another scheme, e.g. Basic); for keys their verification result `MALFORMED`, `NOT_FOUND`, `REVOKED`, `EXPIRED`, `DISABLED` (also: the key's account no longer exists); for CTN1 device signatures their signature result. Error codes of the one table that carry the VerifyResultCode / SignatureResultCode of the same name.",
+});
+
+/** The caller's credential, in Authorization: what /v1/authorize judges (components.securitySchemes.gateway). */
+const GATEWAY = [{ gateway: [] }];
+
 const PREFIX = '/v1/authorize';
 const METHODS = HTTP_METHODS.filter((m) => m !== 'HEAD'); // HEAD comes with GET
-const response = { 200: Out, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
+const OTHER_METHODS = METHODS.filter((m) => m !== 'GET');
+const response = {
+  200: Out,
+  ...errors(['VALIDATION_FAILED', ...REJECTIONS, 'SCOPE_DENIED', 'STORE_UNAVAILABLE'], { 401: CredentialRejectionCode }),
+};
+/** Each path is documented once, as GET; this lists the methods it answers alike (the contract test reads it). */
+const ANY_METHOD = { 'x-keyward-methods': [...METHODS, 'HEAD'] };
 
 async function answer(ctx: Runtime, req: FastifyRequest, reply: FastifyReply, method: string, uri: string) {
   const h = req.headers;
@@ -76,38 +112,46 @@ export function registerAuthorize(app: App, ctx: Runtime) {
       payload.on('end', () => done(null, undefined));
     });
 
-    scope.route({
-      method: METHODS,
-      url: PREFIX,
-      schema: {
+    const route = (url: string, doc: FastifySchema, handler: RouteHandlerMethod) => {
+      // One documented operation per path; the other methods share its schema, hidden from the document.
+      scope.route({ method: 'GET', url, schema: { ...doc, ...ANY_METHOD }, handler });
+      scope.route({ method: OTHER_METHODS, url, schema: { ...doc, hide: true }, handler });
+    };
+
+    route(
+      PREFIX,
+      {
         tags: ['verification'],
+        operationId: 'authorize',
         summary: "Authorize a request to the operator's API (nginx auth_request)",
         description:
-          "Reads the caller's credential and X-Original-Method / X-Original-URI (both required). 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a bad credential (keys: MALFORMED, NOT_FOUND, REVOKED, EXPIRED, DISABLED, UNAUTHORIZED, UNSUPPORTED_CREDENTIAL; CTN1 device signatures, with X-BCoT-Timestamp, X-Original-Host and optional X-Content-SHA256: MISSING_HEADERS, BAD_TIMESTAMP, TIMESTAMP_OUT_OF_WINDOW, MALFORMED_AUTHORIZATION, SIGN_DATE_OUT_OF_RANGE, INVALID_SIGNATURE, DEVICE_DISABLED, REPLAYED, SECRET_UNAVAILABLE); 403 SCOPE_DENIED when no scope grants the method and path; 503 STORE_UNAVAILABLE when the credential is not cached and the database does not answer in time (fail closed). Denials carry X-Keyward-Error: <code>.",
+          "For the gateway in front of the operator's API; the credential checked is the caller's, in Authorization (no management credential). Every method is answered alike (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; documented once, as GET): the caller's method and URI are X-Original-Method / X-Original-URI (both required, else 400 VALIDATION_FAILED), and any body is ignored. 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a refused credential (a CredentialRejectionCode; CTN1 device signatures also need X-BCoT-Timestamp, X-Original-Host and, for a body, X-Content-SHA256); 403 SCOPE_DENIED when no scope grants the method and path; 503 STORE_UNAVAILABLE when the credential is not cached and the database does not answer in time (fail closed). Denials carry X-Keyward-Error: <code>. Only allowed requests count as a use of the key.",
+        security: GATEWAY,
         headers: Headers,
         response,
       },
-      handler: async (req, reply) => {
+      async (req, reply) => {
         const h = req.headers as unknown as z.infer<typeof Headers>;
         return answer(ctx, req, reply, h['x-original-method'], h['x-original-uri']);
       },
-    });
+    );
 
-    scope.route({
-      method: METHODS,
-      url: `${PREFIX}/*`,
-      schema: {
+    route(
+      `${PREFIX}/*`,
+      {
         tags: ['verification'],
+        operationId: 'authorizePathAppended',
         summary: "Authorize a request to the operator's API, path appended (Envoy ext_authz path_prefix)",
         description:
-          "Envoy's ext_authz HTTP service sends the caller's method to `path_prefix` + the caller's path and query: `/v1/authorize/integration/device/status?eui=…` authorizes `/integration/device/status?eui=…`. X-Original-Method / X-Original-URI win when present. Answers as GET /v1/authorize.",
+          "For the gateway, as GET /v1/authorize, in the form Envoy's ext_authz HTTP service sends: the caller's own method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; documented once, as GET) to `path_prefix` + the caller's path and query: `/v1/authorize/integration/device/status?eui=…` authorizes the request's method on `/integration/device/status?eui=…`. X-Original-Method / X-Original-URI win when present. Any body is ignored. Answers as GET /v1/authorize.",
+        security: GATEWAY,
         headers: PrefixedHeaders,
         response,
       },
-      handler: async (req, reply) => {
+      async (req, reply) => {
         const h = req.headers as unknown as z.infer<typeof PrefixedHeaders>;
         return answer(ctx, req, reply, h['x-original-method'] ?? req.method, h['x-original-uri'] ?? req.url.slice(PREFIX.length));
       },
-    });
+    );
   });
 }

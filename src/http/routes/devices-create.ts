@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { createDevice } from '../../service/devices.js';
-import { AccountParams, DeviceOut, DeviceSecret, deviceOut, errorResponses, Name } from '../schemas.js';
+import { AccountParams, BEARER_ERRORS, BODY_ERRORS, DeviceOut, DeviceSecret, deviceOut, errors, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({
@@ -17,12 +17,14 @@ export function registerCreateDevice(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['devices'],
+        operationId: 'createDevice',
         summary: 'Create a virtual device',
-        description: 'By default the device gets its own 512-bit secret, returned only in this response.',
+        description:
+          "The operator, and users or access keys holding `devices.manage`. By default the device gets its own 512-bit secret, returned only in this response; with `useSharedSecret` it signs with the account's shared secret (created on first need).",
         security: BEARER,
         params: AccountParams,
         body: Body,
-        response: { 201: Out, ...errorResponses },
+        response: { 201: Out, ...errors([...BODY_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN', 'ACCOUNT_NOT_FOUND']) },
       },
     },
     async (req, reply) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { resetDeviceSecret } from '../../service/devices.js';
-import { DeviceOut, DeviceParams, DeviceSecret, deviceOut, errorResponses } from '../schemas.js';
+import { BEARER_ERRORS, BODY_ERRORS, DeviceOut, DeviceParams, DeviceSecret, deviceOut, errors } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({
@@ -16,12 +16,14 @@ export function registerResetDeviceSecret(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['devices'],
+        operationId: 'resetDeviceSecret',
         summary: "Reset a device's secret",
-        description: 'The old secret stops working at once.',
+        description:
+          "The operator, and users or access keys holding `devices.manage`. The old secret stops working at once. A new own secret is returned only in this response; with `useSharedSecret` the device switches to the account's shared secret (`secret` null).",
         security: BEARER,
         params: DeviceParams,
         body: Body,
-        response: { 200: Out, ...errorResponses },
+        response: { 200: Out, ...errors([...BODY_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN', 'ACCOUNT_NOT_FOUND', 'DEVICE_NOT_FOUND']) },
       },
     },
     async (req) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { createCustomerKey } from '../../service/customer-keys.js';
-import { AccountParams, Description, errorResponses, KeyOut, keyOut, Name, Timestamp } from '../schemas.js';
+import { AccountParams, BEARER_ERRORS, BODY_ERRORS, Description, errors, KeyOut, keyOut, Name, Timestamp } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({
@@ -23,13 +23,26 @@ export function registerCreateCustomerKey(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['keys'],
+        operationId: 'createCustomerKey',
         summary: 'Create a customer key (belongs to the account, e.g. billing access)',
         description:
-          'Account admins only. Scopes must be open to customer keys in the catalogue. At most `maxKeysPerApplication` active customer keys per account.',
+          "Account admins only, through a session (the operator, members and access keys get 403 FORBIDDEN). Scopes must be open to customer keys in the catalogue (400 UNKNOWN_SCOPE) and held by the admin (403 SCOPE_NOT_GRANTABLE). At most `maxKeysPerApplication` active customer keys per account (409 KEY_LIMIT_REACHED). The key's secret is in this response only.",
         security: BEARER,
         params: AccountParams,
         body: Body,
-        response: { 201: Out, ...errorResponses },
+        response: {
+          201: Out,
+          ...errors([
+            ...BODY_ERRORS,
+            ...BEARER_ERRORS,
+            'FORBIDDEN',
+            'ACCOUNT_NOT_FOUND',
+            'EXPIRY_IN_PAST',
+            'UNKNOWN_SCOPE',
+            'SCOPE_NOT_GRANTABLE',
+            'KEY_LIMIT_REACHED',
+          ]),
+        },
       },
     },
     async (req, reply) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { createApplicationKey } from '../../service/keys.js';
-import { ApplicationParams, Description, errorResponses, KeyOut, keyOut, Name, Timestamp } from '../schemas.js';
+import { ApplicationParams, BEARER_ERRORS, BODY_ERRORS, Description, errors, KeyOut, keyOut, Name, Timestamp } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({
@@ -22,13 +22,29 @@ export function registerCreateKey(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['keys'],
+        operationId: 'createApplicationKey',
         summary: 'Create an access key in an application',
         description:
-          'Scopes can never exceed what the creating user holds and can never be changed later. At most `maxKeysPerApplication` active keys (10 by default).',
+          "Users or access keys holding `keys.create.any`, or `keys.create.mine` in an application they created; not the operator (a key belongs to the user who creates it). Scopes must be catalogue scopes or roles open to application keys (400 UNKNOWN_SCOPE), can never exceed what the creating user holds (403 SCOPE_NOT_GRANTABLE) and can never be changed later. Not in a revoked (409 APPLICATION_REVOKED) or disabled (409 APPLICATION_DISABLED) application. At most `maxKeysPerApplication` active keys (10 by default; 409 KEY_LIMIT_REACHED). The key's secret is in this response only.",
         security: BEARER,
         params: ApplicationParams,
         body: Body,
-        response: { 201: Out, ...errorResponses },
+        response: {
+          201: Out,
+          ...errors([
+            ...BODY_ERRORS,
+            ...BEARER_ERRORS,
+            'FORBIDDEN',
+            'ACCOUNT_NOT_FOUND',
+            'APPLICATION_NOT_FOUND',
+            'EXPIRY_IN_PAST',
+            'UNKNOWN_SCOPE',
+            'SCOPE_NOT_GRANTABLE',
+            'APPLICATION_REVOKED',
+            'APPLICATION_DISABLED',
+            'KEY_LIMIT_REACHED',
+          ]),
+        },
       },
     },
     async (req, reply) => {

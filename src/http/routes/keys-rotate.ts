@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { MAX_OVERLAP_SECONDS, rotateKey } from '../../service/key-rotate.js';
-import { errorResponses, KeyOut, KeyParams, keyOut, Name } from '../schemas.js';
+import { BEARER_ERRORS, BODY_ERRORS, errors, KeyOut, KeyParams, keyOut, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({
@@ -21,13 +21,28 @@ export function registerRotateKey(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['keys'],
+        operationId: 'rotateKey',
         summary: 'Rotate an access key with an overlap window',
         description:
-          "Creates a new key with exactly the old key's access and keeps the old one working for `overlapSeconds` (its expiry is brought forward; 0 revokes it). Needs the create and revoke key permissions. The key limit holds at every moment: with an overlap both keys are active, so at the limit the rotation answers 409 KEY_LIMIT_REACHED; with `overlapSeconds: 0` the new key takes the old one's place in the same transaction and works at the limit.",
+          "Users or access keys holding both the create and revoke key permissions on the key's application (customer keys: admins); not the operator. Creates a new key with exactly the old key's access and keeps the old one working for `overlapSeconds` (its expiry is brought forward; 0 revokes it). Only an active key rotates (409 KEY_NOT_ACTIVE), never in a revoked or disabled application, and only by someone who may grant every scope it holds (403 SCOPE_NOT_GRANTABLE). The key limit holds at every moment: with an overlap both keys are active, so at the limit the rotation answers 409 KEY_LIMIT_REACHED; with `overlapSeconds: 0` the new key takes the old one's place in the same transaction and works at the limit.",
         security: BEARER,
         params: KeyParams,
         body: Body,
-        response: { 201: Out, ...errorResponses },
+        response: {
+          201: Out,
+          ...errors([
+            ...BODY_ERRORS,
+            ...BEARER_ERRORS,
+            'FORBIDDEN',
+            'SCOPE_NOT_GRANTABLE',
+            'ACCOUNT_NOT_FOUND',
+            'KEY_NOT_FOUND',
+            'APPLICATION_REVOKED',
+            'APPLICATION_DISABLED',
+            'KEY_NOT_ACTIVE',
+            'KEY_LIMIT_REACHED',
+          ]),
+        },
       },
     },
     async (req, reply) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { updateKey } from '../../service/keys.js';
-import { Description, errorResponses, KeyOut, KeyParams, keyOut, Name } from '../schemas.js';
+import { BEARER_ERRORS, BODY_ERRORS, Description, errors, KeyOut, KeyParams, keyOut, Name } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 // Deliberately only name and description: a key's access is fixed at creation.
@@ -13,12 +13,17 @@ export function registerUpdateKey(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['keys'],
+        operationId: 'updateKey',
         summary: "Edit an access key's name and description",
-        description: 'Scopes, expiry and kind cannot be edited: create a new key instead. Unknown fields are rejected.',
+        description:
+          'The operator; users or access keys holding `keys.edit.any`, or `keys.edit.mine` for keys of applications they created; customer keys only admins. Scopes, expiry and kind cannot be edited: create a new key instead. Unknown fields are rejected (400 VALIDATION_FAILED); a revoked key cannot be edited (409 ALREADY_REVOKED).',
         security: BEARER,
         params: KeyParams,
         body: Body,
-        response: { 200: KeyOut, ...errorResponses },
+        response: {
+          200: KeyOut,
+          ...errors([...BODY_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN', 'ACCOUNT_NOT_FOUND', 'KEY_NOT_FOUND', 'ALREADY_REVOKED']),
+        },
       },
     },
     async (req) => keyOut(await updateKey(ctx, await actorOf(ctx, req), req.params.accountId, req.params.keyId, req.body), ctx.now()),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recordUse, VERIFY_CODES, type VerifyResult, verifiedKeyOf, verifyKeySoon } from '../../auth/access-key.js';
 import type { Runtime } from '../../compose.js';
-import { ErrorBody, Timestamp } from '../schemas.js';
+import { BODY_ERRORS, errors, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
 
 export const VerifyBody = z.object({
@@ -9,9 +9,16 @@ export const VerifyBody = z.object({
   scopes: z.array(z.string().min(1).max(100)).max(50).optional().describe('Scopes or roles the key must hold'),
 });
 
+/** Verification answers, not errors: a 200 body's `code`, never an `error.code` (that is ErrorCode). */
+export const VerifyResultCode = z.enum(VERIFY_CODES).meta({
+  id: 'VerifyResultCode',
+  description:
+    'Why a presented key is (not) valid: `VALID`; `NOT_FOUND` (no such key), `MALFORMED` (not a well-formed Keyward key, refused without a lookup), `REVOKED`, `EXPIRED`, `DISABLED` (its application is revoked, or the creator of the key or of its application was deleted), `INSUFFICIENT_SCOPE` (valid, but lacks a required scope). A verification result, not an error code: the management API reports a missing key as the error `KEY_NOT_FOUND`.',
+});
+
 const Out = z.object({
-  valid: z.boolean(),
-  code: z.enum(VERIFY_CODES),
+  valid: z.boolean().describe('Whether to let the caller through: true exactly when `code` is VALID'),
+  code: VerifyResultCode,
   keyId: z.string().nullable(),
   accountId: z.string().nullable(),
   applicationId: z.string().nullable(),
@@ -58,11 +65,13 @@ export function registerVerifyKey(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['verification'],
+        operationId: 'verifyKey',
         summary: 'Verify an access key',
         description:
-          'Always 200 for a well-formed request: `valid` says whether to let the caller through and `code` says why not (NOT_FOUND, MALFORMED, REVOKED, EXPIRED, DISABLED, INSUFFICIENT_SCOPE). 503 STORE_UNAVAILABLE (with Retry-After) when the key is not cached and the database does not answer in time: never a verification answer the store could not back.',
+          'Anyone: the key in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the caller through and `code` (a VerifyResultCode, not an error code) says why not. A valid key counts as used. 503 STORE_UNAVAILABLE (with Retry-After) when the key is not cached and the database does not answer in time: never a verification answer the store could not back.',
+        security: [], // no management credential
         body: VerifyBody,
-        response: { 200: Out, 400: ErrorBody, 503: ErrorBody },
+        response: { 200: Out, ...errors([...BODY_ERRORS, 'STORE_UNAVAILABLE']) },
       },
     },
     async (req) => presentVerifyResult(await verifyAndRecord(ctx, req.body.key, req.body.scopes)),

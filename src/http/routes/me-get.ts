@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { findUser } from '../../store/repos/users.js';
-import { ErrorBody, UserOut, userOut } from '../schemas.js';
+import { BEARER_ERRORS, errors, INPUT_ERRORS, UserOut, userOut } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Out = z.object({
@@ -14,7 +14,17 @@ const Out = z.object({
 export function registerMe(app: App, ctx: Runtime) {
   app.get(
     '/v1/me',
-    { schema: { tags: ['auth'], summary: 'Who am I, and what may I do', security: BEARER, response: { 200: Out, 401: ErrorBody } } },
+    {
+      schema: {
+        tags: ['auth'],
+        operationId: 'getMe',
+        summary: 'Who am I, and what may I do',
+        description:
+          'Any management credential (session token, or access key with keyward: scopes). The user behind it, the key used (`viaKeyId`, null for a session), and what this credential may do: through a key, its management scopes narrowed to what the user holds.',
+        security: BEARER,
+        response: { 200: Out, ...errors([...INPUT_ERRORS, ...BEARER_ERRORS]) },
+      },
+    },
     async (req) => {
       const { principal } = await actorOf(ctx, req);
       const user = await findUser(ctx.store.db, principal.userId);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KeywardError } from '../../core/errors.js';
 import type { Ctx } from '../../service/context.js';
-import { ErrorBody } from '../schemas.js';
+import { errors, INPUT_ERRORS } from '../schemas.js';
 import type { App } from '../types.js';
 
 /** Whether the database answers a trivial query within the statement timeout. */
@@ -27,10 +27,12 @@ export function registerReady(app: App, ctx: Ctx) {
     {
       schema: {
         tags: ['ops'],
+        operationId: 'readyz',
         summary: 'Readiness: the database answers',
         description:
-          '200 when the database answers a trivial query within KEYWARD_DB_STATEMENT_TIMEOUT_MS, else 503 STORE_UNAVAILABLE (with Retry-After). Take a node out of a load balancer on 503; do not restart it (see /healthz).',
-        response: { 200: z.object({ ok: z.literal(true), store: z.string() }), 503: ErrorBody },
+          'Anyone, no credential needed. 200 when the database answers a trivial query within KEYWARD_DB_STATEMENT_TIMEOUT_MS, else 503 STORE_UNAVAILABLE (with Retry-After). Take a node out of a load balancer on 503; do not restart it (see /healthz).',
+        security: [], // no management credential
+        response: { 200: z.object({ ok: z.literal(true), store: z.string() }), ...errors([...INPUT_ERRORS, 'STORE_UNAVAILABLE']) },
       },
     },
     async () => {

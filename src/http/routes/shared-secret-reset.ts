@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { SHARED_SECRET_RESET_CONFIRMATION } from '../../core/device-secret.js';
 import { resetSharedSecret } from '../../service/shared-secret.js';
-import { AccountParams, errorResponses, Timestamp } from '../schemas.js';
+import { AccountParams, BEARER_ERRORS, BODY_ERRORS, errors, Timestamp } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({
@@ -23,13 +23,14 @@ export function registerResetSharedSecret(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['devices'],
+        operationId: 'resetSharedSecret',
         summary: "Reset the account's shared device secret (admins)",
         description:
-          'Devices on the shared secret switch to the new one at once; devices with their own secret are untouched unless `resetAllDevices`.',
+          'Account admins and the operator, through a session (members and access keys get 403 FORBIDDEN). `confirm` must be the exact text, else 400 CONFIRMATION_REQUIRED. Devices on the shared secret switch to the new one at once; devices with their own secret are untouched unless `resetAllDevices`.',
         security: BEARER,
         params: AccountParams,
         body: Body,
-        response: { 200: Out, ...errorResponses },
+        response: { 200: Out, ...errors([...BODY_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN', 'ACCOUNT_NOT_FOUND', 'CONFIRMATION_REQUIRED']) },
       },
     },
     async (req) =>

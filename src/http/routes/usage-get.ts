@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { getUsage } from '../../service/usage.js';
-import { AccountParams, errorResponses, Id } from '../schemas.js';
+import { AccountParams, BEARER_ERRORS, errors, Id, INPUT_ERRORS } from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Millis = z.coerce.number().int().min(0).describe('Epoch milliseconds');
@@ -27,12 +27,14 @@ export function registerGetUsage(app: App, ctx: Runtime) {
     {
       schema: {
         tags: ['keys'],
+        operationId: 'getUsage',
         summary: 'Hourly usage of access keys',
-        description: 'Successful verifications per key and hour; hours without use are omitted. Needs the keys.view permission.',
+        description:
+          'Whoever may view the keys (as listing or getting keys: `keys.view.any` or `keys.view.mine`, customer keys admins, the operator). Successful verifications and gateway authorizations per key and hour; hours without use are omitted. `from` must be before `to`, at most 92 days apart (400 VALIDATION_FAILED).',
         security: BEARER,
         params: AccountParams,
         querystring: Query,
-        response: { 200: Out, ...errorResponses },
+        response: { 200: Out, ...errors([...INPUT_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN', 'ACCOUNT_NOT_FOUND', 'KEY_NOT_FOUND']) },
       },
     },
     async (req) => ({ series: await getUsage(ctx, await actorOf(ctx, req), req.params.accountId, req.query) }),
