@@ -199,7 +199,7 @@ for (const dialect of DIALECTS) {
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
       const alphabet = 'CTN1-HMAC-SHA256 Credential=/ctn1_request,Signature=0123456789abcdefZT\u0000\u00e9\u{1f600}\n\r\t"\\%';
       const garbage = (max: number) => Array.from({ length: Math.floor(rand() * max) }, () => pick([...alphabet])).join('');
-      const mutate = (s: string) => {
+      const mutate = (s: string): string => {
         const chars = [...s];
         const n = 1 + Math.floor(rand() * 4);
         for (let i = 0; i < n; i++) {
