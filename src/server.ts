@@ -2,7 +2,8 @@ import type { FastifyServerOptions } from 'fastify';
 import { RedisReplayGuard } from './auth/redis-replay-guard.js';
 import { sharedLoginThrottle } from './auth/throttle-redis.js';
 import { connectRedis, type SharedRedis } from './cache/redis.js';
-import { type InvalidationRelay, startRedisInvalidation } from './cache/redis-invalidation.js';
+import type { InvalidationRelay } from './cache/redis-invalidation.js';
+import { startRelay } from './cache/relay.js';
 import { type Config, loadConfig } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { buildApp } from './http/app.js';
@@ -16,7 +17,7 @@ import { openStore, STDERR_LOGGER, type Store, type StoreLogger } from './store/
 export interface Keyward {
   ctx: Ctx;
   app: App;
-  /** The cache invalidation relay, when KEYWARD_REDIS_URL is set: `listening` says whether it is up. */
+  /** The cache invalidation relay (Redis, PostgreSQL or SQLite; none for `:memory:`): `listening` says whether it is up. */
   relay?: InvalidationRelay | undefined;
   /** The shared Redis command connection, when KEYWARD_REDIS_URL is set: `ready` says whether it is up. */
   redis?: SharedRedis | undefined;
@@ -36,9 +37,6 @@ export function foreignSecretsWarning(k: LoadedMasterKey): string | null {
   if (k.foreign.count === 0) return null;
   return `${k.foreign.count} stored secret(s) are sealed under master key(s) ${k.foreign.keyIds.join(', ')}, not the loaded key ${k.keyId}: devices signing with them fail verification with SECRET_UNAVAILABLE until their secret is reset or that key is restored.`;
 }
-
-/** How long the start waits for Redis before serving degraded (it keeps reconnecting after). */
-const REDIS_START_WAIT_MS = 2000;
 
 /** Opens the store, migrates it, bootstraps the operator and builds the HTTP app (not yet listening). */
 export async function createKeyward(
@@ -81,29 +79,9 @@ export async function createKeyward(
       log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
     );
   }
+  // The cache invalidation relay: Redis when configured, else the database (src/cache/relay.ts).
   const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
-  const relay =
-    redis && caches.length > 0
-      ? startRedisInvalidation(
-          redis,
-          ctx.changes,
-          {
-            invalidate: (change) => {
-              for (const c of caches) c.invalidate(change);
-            },
-            clear: () => {
-              for (const c of caches) c.clear();
-            },
-          },
-          log,
-        )
-      : undefined;
-  if (relay) {
-    // A reachable Redis is subscribed to before the first request, as before; a down one is not waited for.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([relay.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, REDIS_START_WAIT_MS)))]);
-    clearTimeout(timer);
-  }
+  const relay = await startRelay({ store, redis, changes: ctx.changes, caches, relayDownTtlMs: config.relayDownTtlMs, log });
   const started = app;
   return {
     ctx,

@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * Portable column types only (text, integer, bigint), so one schema and one set of
@@ -113,6 +113,13 @@ export interface AccountSharedSecretsTable {
   updated_at: number;
 }
 
+/** Messages between processes sharing a SQLite file: written and read by dialect/sqlite/change-log-bus.ts only. */
+export interface ChangeLogTable {
+  id: Generated<number>;
+  payload: string;
+  created_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -123,6 +130,7 @@ export interface Database {
   key_usage: KeyUsageTable;
   devices: DevicesTable;
   account_shared_secrets: AccountSharedSecretsTable;
+  change_log: ChangeLogTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -4,7 +4,9 @@ import { connectDialect } from './dialect/index.js';
 import { guardDialect, type StoreLogger, summarizeError } from './guarded-dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
+import type { MessageBus } from './dialect/types.js';
 
+export type { BusListener, MessageBus } from './dialect/types.js';
 export type { StoreLogger } from './guarded-dialect.js';
 
 /** A Kysely handle: the root connection or an open transaction, interchangeably. */
@@ -25,6 +27,11 @@ export interface Store {
   /** One trivial query, bounded like every other: resolves when the database answers. */
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
+  /**
+   * A channel between the processes sharing this database (the cache invalidation relay uses
+   * it when no Redis is configured); absent when no other process can share it. After migrate().
+   */
+  messageBus?(): MessageBus;
   close(): Promise<void>;
 }
 
@@ -84,6 +91,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         if (migrationDb !== db) await migrationDb.destroy();
       }
     },
+    ...(conn.messageBus && { messageBus: conn.messageBus }),
     async close() {
       await db.destroy();
       await conn.close();

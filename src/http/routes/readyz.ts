@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { relayState } from '../../cache/bus-relay.js';
 import { KeywardError } from '../../core/errors.js';
 import type { Ctx } from '../../service/context.js';
 import { ErrorBody } from '../schemas.js';
@@ -29,13 +30,16 @@ export function registerReady(app: App, ctx: Ctx) {
         tags: ['ops'],
         summary: 'Readiness: the database answers',
         description:
-          '200 when the database answers a trivial query within KEYWARD_DB_STATEMENT_TIMEOUT_MS, else 503 STORE_UNAVAILABLE (with Retry-After). Take a node out of a load balancer on 503; do not restart it (see /healthz).',
-        response: { 200: z.object({ ok: z.literal(true), store: z.string() }), 503: ErrorBody },
+          '200 when the database answers a trivial query within KEYWARD_DB_STATEMENT_TIMEOUT_MS, else 503 STORE_UNAVAILABLE (with Retry-After). Take a node out of a load balancer on 503; do not restart it (see /healthz). `relay` reports the cache invalidation relay without affecting readiness: `up`, `down` (cache entries live at most KEYWARD_RELAY_DOWN_TTL_MS until it is back) or `off` (none: one in-memory node, or caches off).',
+        response: {
+          200: z.object({ ok: z.literal(true), store: z.string(), relay: z.enum(['up', 'down', 'off']) }),
+          503: ErrorBody,
+        },
       },
     },
     async () => {
       if (!(await storeAnswers(ctx))) throw new KeywardError('STORE_UNAVAILABLE');
-      return { ok: true as const, store: ctx.store.dialectName };
+      return { ok: true as const, store: ctx.store.dialectName, relay: relayState(ctx.changes) };
     },
   );
 }

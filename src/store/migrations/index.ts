@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-devices.js';
 import * as m0003 from './0003-usage.js';
 import * as m0004 from './0004-master-key-ids.js';
+import * as m0005 from './0005-change-log.js';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled build and
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002-devices': m0002,
   '0003-usage': m0003,
   '0004-master-key-ids': m0004,
+  '0005-change-log': m0005,
 };
