@@ -97,7 +97,10 @@ export function startBusRelay(
   });
   const unsubscribe = changes.subscribe((change) => {
     bus.publish(JSON.stringify({ node, change } satisfies Envelope)).catch((err: unknown) => {
-      log.warn({ err: summarize(err), change: change.type, relay: bus.kind }, 'change not relayed to other nodes: they see it within their cache TTL');
+      log.warn(
+        { err: summarize(err), change: change.type, relay: bus.kind },
+        'change not relayed to other nodes: they see it within their cache TTL',
+      );
     });
   });
   const relay: InvalidationRelay = {

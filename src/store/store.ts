@@ -1,10 +1,10 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import { isKeywardError } from '../core/errors.js';
 import { connectDialect } from './dialect/index.js';
+import type { MessageBus } from './dialect/types.js';
 import { guardDialect, type StoreLogger, summarizeError } from './guarded-dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
-import type { MessageBus } from './dialect/types.js';
 
 export type { BusListener, MessageBus } from './dialect/types.js';
 export type { StoreLogger } from './guarded-dialect.js';

@@ -28,7 +28,11 @@ interface Statements {
  * reader that fell further behind than the retention (a stalled process) reports itself down
  * and up again, so its caches are cleared rather than trusted.
  */
-export function sqliteChangeLogBus(db: Database.Database): MessageBus {
+export function sqliteChangeLogBus(
+  db: Database.Database,
+  timing: { pollMs?: number; retentionMs?: number; pruneEveryMs?: number } = {},
+): MessageBus {
+  const { pollMs = CHANGE_LOG_POLL_MS, retentionMs = RETENTION_MS, pruneEveryMs = PRUNE_EVERY_MS } = timing;
   let statements: Statements | undefined;
   // Prepared on first use: the table exists only once the store has migrated.
   const prepared = (): Statements => {
@@ -47,13 +51,13 @@ export function sqliteChangeLogBus(db: Database.Database): MessageBus {
     let lastId: number | undefined;
     let lastRead = 0;
     let healthy = false;
-    let nextPrune = Date.now() + Math.random() * PRUNE_EVERY_MS;
+    let nextPrune = Date.now() + Math.random() * pruneEveryMs;
     const read = () => {
       if (closed || !db.open) return;
       const now = Date.now();
       try {
         const s = prepared();
-        if (lastId !== undefined && now - lastRead > RETENTION_MS / 2) {
+        if (lastId !== undefined && now - lastRead > retentionMs / 2) {
           // Rows this process never read may be gone already.
           listener.down(new Error('change log not read for longer than its retention'));
           lastId = undefined;
@@ -81,14 +85,14 @@ export function sqliteChangeLogBus(db: Database.Database): MessageBus {
         listener.down(error);
       }
       if (healthy && now >= nextPrune) {
-        nextPrune = now + PRUNE_EVERY_MS;
+        nextPrune = now + pruneEveryMs;
         try {
-          statements?.prune.run(now - RETENTION_MS);
+          statements?.prune.run(now - retentionMs);
         } catch {
           // Another process holds the write lock: this one or another prunes next time.
         }
       }
-      timer = setTimeout(read, CHANGE_LOG_POLL_MS);
+      timer = setTimeout(read, pollMs);
       timer.unref();
     };
     timer = setTimeout(read, 0);
