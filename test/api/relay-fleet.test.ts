@@ -365,5 +365,28 @@ for (const variant of DOWN_VARIANTS) {
       ms = await latencies([b], (kw) => verifyOn(kw, k3.key), 'REVOKED', performance.now());
       expect(ms[0]).toBeLessThan(BOUND_MS);
     });
+
+    it('a cut network (no error, no answer) is noticed by the heartbeat within seconds, and the relay comes back after it', async () => {
+      expect(b.relay?.listening).toBe(true);
+      const cutAt = Date.now();
+      proxy.cut('blackhole');
+      // Heartbeat every 2 s, unanswered after the command (Redis, 1 s) or query timeout (PostgreSQL, 2.5 s).
+      expect(
+        await until(
+          () => b.relay?.listening,
+          (v) => v === false,
+          8000,
+        ),
+      ).toBe(false);
+      expect(Date.now() - cutAt).toBeLessThan(6000);
+      proxy.reopen();
+      expect(
+        await until(
+          () => b.relay?.listening,
+          (v) => v === true,
+          15_000,
+        ),
+      ).toBe(true);
+    });
   });
 }
