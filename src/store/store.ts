@@ -66,6 +66,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   });
   const guarded = (dialect: typeof conn.dialect) => guardDialect(dialect, conn.isUnavailable, log);
   const db = new Kysely<Database>({ dialect: guarded(conn.dialect) });
+  const bus = conn.messageBus;
   const isUnavailable = (e: unknown) => (isKeywardError(e) && e.code === 'STORE_UNAVAILABLE') || conn.isUnavailable(e);
   return {
     db,
@@ -91,7 +92,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         if (migrationDb !== db) await migrationDb.destroy();
       }
     },
-    ...(conn.messageBus && { messageBus: conn.messageBus }),
+    ...(bus && { messageBus: () => bus(db) }),
     async close() {
       await db.destroy();
       await conn.close();

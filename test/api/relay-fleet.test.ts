@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
+import { hashSecret } from '../../src/core/key-format.js';
 import { createKeyward, type Keyward } from '../../src/server.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, PG_URL, REDIS_URL, type Tenant } from '../harness.js';
 import { createDevice, sharedSecret, signedCheck } from '../signing.js';
@@ -27,6 +28,14 @@ const signOn = async (kw: Keyward, deviceId: string, secret: string) =>
 const readyOn = async (kw: Keyward) => (await kw.app.inject({ method: 'GET', url: '/readyz' })).json();
 const yieldToIo = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Creating a key or device is itself relayed, and its message drops what the other nodes
+ * cached for it: cache only once it has surely arrived (the SQLite relay reads every 50 ms),
+ * so that what is measured is the revocation's message, not the creation's.
+ */
+const settle = () => sleep(150);
+/** Whether the node would answer this key from its cache, without a store read. */
+const cachedOn = (kw: Keyward, key: string) => kw.ctx.keyPeek(hashSecret(key)) != null;
 
 /**
  * Per node, the milliseconds from `since` until `probe` first answers `want`: probes back to
@@ -134,10 +143,11 @@ for (const variant of VARIANTS) {
       const inApp = await appWithKey(h, t, t.adminToken);
       const owner = await h.user(t, { permissions: ['applications.create', 'applications.view', 'keys.create.mine', 'keys.view.mine'] });
       const owned = await appWithKey(h, t, owner.token);
+      await settle();
       for (const kw of fleet.others) {
         for (const key of [k.key, inApp.key, owned.key]) {
-          expect(await verifyOn(kw, key)).toBe('VALID');
           expect(await verifyOn(kw, key)).toBe('VALID'); // cached for the 30 s TTL from here on
+          expect(cachedOn(kw, key)).toBe(true);
         }
       }
       expect((await h.call('POST', `/v1/accounts/${t.accountId}/keys/${k.keyId}/revoke`, { token: t.adminToken })).status).toBe(200);
@@ -155,9 +165,15 @@ for (const variant of VARIANTS) {
       const dev = await createDevice(h, t);
       const sharedDev = await createDevice(h, t, { useSharedSecret: true });
       const shared = await sharedSecret(h, t);
+      await settle();
       for (const kw of fleet.others) {
         expect(await signOn(kw, dev.id, dev.secret as string)).toBe('VALID');
         expect(await signOn(kw, sharedDev.id, shared)).toBe('VALID');
+        // Both devices are cached now: signing again reads nothing from the store.
+        const loads = kw.ctx.deviceCache?.stats().loads;
+        expect(await signOn(kw, dev.id, dev.secret as string)).toBe('VALID');
+        expect(await signOn(kw, sharedDev.id, shared)).toBe('VALID');
+        expect(kw.ctx.deviceCache?.stats().loads).toBe(loads);
       }
       const disable = await h.call('PATCH', `/v1/accounts/${t.accountId}/devices/${dev.id}`, {
         token: t.adminToken,
@@ -184,7 +200,11 @@ for (const variant of VARIANTS) {
         });
         expect(created.status).toBe(201);
         const key = created.body.key as string;
+        await settle();
         for (const kw of fleet.others) expect(await verifyOn(kw, key)).toBe('VALID');
+        // At a random moment, not in step with a polling relay's reads (each iteration ends right after one).
+        await sleep(Math.random() * 60);
+        for (const kw of fleet.others) expect(cachedOn(kw, key)).toBe(true);
         const revoke = await h.call('POST', `/v1/accounts/${t.accountId}/keys/${created.body.accessKey.id}/revoke`, {
           token: t.adminToken,
         });
@@ -218,6 +238,7 @@ describe.skipIf(!postgres.enabled)('LISTEN/NOTIFY channels of two schemas in one
     expect(before).toBeTypeOf('number');
     const t = await x.h.tenant();
     const k = await appWithKey(x.h, t, t.adminToken);
+    await settle();
     for (const kw of x.others) expect(await verifyOn(kw, k.key)).toBe('VALID');
     await x.h.call('POST', `/v1/accounts/${t.accountId}/keys/${k.keyId}/revoke`, { token: t.adminToken });
     const ms = await latencies(x.others, (kw) => verifyOn(kw, k.key), 'REVOKED', performance.now());
@@ -307,8 +328,10 @@ for (const variant of DOWN_VARIANTS) {
       const k1 = await appWithKey(h, t, t.adminToken);
       const k2 = await appWithKey(h, t, t.adminToken);
       const k3 = await appWithKey(h, t, t.adminToken);
+      await settle();
       expect(b.relay?.listening).toBe(true);
       expect(await verifyOn(b, k1.key)).toBe('VALID'); // cached on B before the relay goes down
+      expect(cachedOn(b, k1.key)).toBe(true);
 
       // Cut B's relay off, and only it.
       if (variant.relay === 'postgres') {
@@ -336,6 +359,7 @@ for (const variant of DOWN_VARIANTS) {
       expect(ms[0]).toBeLessThan(DOWN_TTL_MS + 500);
       // Cached during the outage, then revoked.
       expect(await verifyOn(b, k2.key)).toBe('VALID');
+      expect(cachedOn(b, k2.key)).toBe(true);
       await h.call('POST', `/v1/accounts/${t.accountId}/keys/${k2.keyId}/revoke`, { token: t.adminToken });
       ms = await latencies([b], (kw) => verifyOn(kw, k2.key), 'REVOKED', performance.now(), 5000);
       expect(ms[0]).toBeLessThan(DOWN_TTL_MS + 500);

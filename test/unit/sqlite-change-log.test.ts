@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteChangeLogBus } from '../../src/store/dialect/sqlite/change-log-bus.js';
 import type { MessageBus } from '../../src/store/store.js';
@@ -18,6 +19,7 @@ describe('SQLite change log bus', () => {
   const timing = { pollMs: 10, retentionMs: 300, pruneEveryMs: 20 };
   let writerDb: Database.Database;
   let readerDb: Database.Database;
+  let writerKysely: Kysely<any>;
   let writer: MessageBus;
   let reader: MessageBus;
   const events: string[] = [];
@@ -36,8 +38,9 @@ describe('SQLite change log bus', () => {
     await store.close();
     writerDb = new Database(file);
     readerDb = new Database(file);
-    writer = sqliteChangeLogBus(writerDb, timing);
-    reader = sqliteChangeLogBus(readerDb, timing);
+    writerKysely = new Kysely({ dialect: new SqliteDialect({ database: writerDb }) });
+    writer = sqliteChangeLogBus(writerKysely, timing);
+    reader = sqliteChangeLogBus(new Kysely({ dialect: new SqliteDialect({ database: readerDb }) }), timing);
     await writer.publish('before the reader listened');
     reader.listen({
       up: () => events.push('up'),
@@ -58,6 +61,23 @@ describe('SQLite change log bus', () => {
     for (let i = 0; i < 700; i++) await writer.publish(`m${i}`);
     expect(await until(() => received.length >= 700)).toBe(true);
     expect(received).toEqual(Array.from({ length: 700 }, (_, i) => `m${i}`));
+  });
+
+  it('a message published while another transaction is open on the connection is not part of it (it survives a rollback)', async () => {
+    let published: Promise<void> | undefined;
+    const rolledBack = await writerKysely
+      .transaction()
+      .execute(async (tx) => {
+        await tx.selectFrom('change_log').select('id').limit(1).execute();
+        published = writer.publish('during a transaction');
+        await new Promise((r) => setTimeout(r, 30));
+        throw new Error('rollback');
+      })
+      .catch((e: Error) => e.message);
+    expect(rolledBack).toBe('rollback');
+    await published;
+    expect(rows().at(-1)?.payload).toBe('during a transaction');
+    expect(await until(() => received.at(-1) === 'during a transaction')).toBe(true);
   });
 
   it('old rows are pruned but the newest, so ids keep growing and nothing new is missed', async () => {

@@ -1,4 +1,4 @@
-import type { Dialect } from 'kysely';
+import type { Dialect, Kysely } from 'kysely';
 
 /** How long a store call may wait, and where a dialect reports trouble no caller is waiting for. */
 export interface ConnectOptions {
@@ -30,9 +30,10 @@ export interface DialectConnection {
   /**
    * How this database carries short messages between the processes using it (the cache
    * invalidation relay): PostgreSQL LISTEN/NOTIFY, a SQLite file's change log. Absent when no
-   * other process can share the database (SQLite `:memory:`). Call it after migrating.
+   * other process can share the database (SQLite `:memory:`). Call it after migrating, with the
+   * store's Kysely instance (queries the bus runs go through it).
    */
-  messageBus?(): MessageBus;
+  messageBus?(db: Kysely<any>): MessageBus;
   close(): Promise<void>;
 }
 

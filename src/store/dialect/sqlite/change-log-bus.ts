@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Generated, Kysely } from 'kysely';
 import type { BusListener, MessageBus } from '../types.js';
 
 /**
@@ -12,11 +12,9 @@ const PRUNE_EVERY_MS = 30_000;
 /** Rows read per query; a longer backlog is read in several in one go. */
 const BATCH = 500;
 
-interface Statements {
-  insert: Database.Statement<[string, number]>;
-  after: Database.Statement<[number], { id: number; payload: string }>;
-  last: Database.Statement<[], { id: number | null }>;
-  prune: Database.Statement<[number]>;
+/** The one table the bus uses (migration 0005). */
+interface ChangeLogDb {
+  change_log: { id: Generated<number>; payload: string; created_at: number };
 }
 
 /**
@@ -29,21 +27,12 @@ interface Statements {
  * and up again, so its caches are cleared rather than trusted.
  */
 export function sqliteChangeLogBus(
-  db: Database.Database,
+  // Through the store's Kysely (its connection mutex), never beside it: a statement run on the
+  // connection while another request's transaction is open would land inside that transaction.
+  db: Kysely<ChangeLogDb>,
   timing: { pollMs?: number; retentionMs?: number; pruneEveryMs?: number } = {},
 ): MessageBus {
   const { pollMs = CHANGE_LOG_POLL_MS, retentionMs = RETENTION_MS, pruneEveryMs = PRUNE_EVERY_MS } = timing;
-  let statements: Statements | undefined;
-  // Prepared on first use: the table exists only once the store has migrated.
-  const prepared = (): Statements => {
-    statements ??= {
-      insert: db.prepare('insert into change_log (payload, created_at) values (?, ?)'),
-      after: db.prepare(`select id, payload from change_log where id > ? order by id limit ${BATCH}`),
-      last: db.prepare('select max(id) as id from change_log'),
-      prune: db.prepare('delete from change_log where created_at < ? and id < (select max(id) from change_log)'),
-    };
-    return statements;
-  };
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -52,11 +41,9 @@ export function sqliteChangeLogBus(
     let lastRead = 0;
     let healthy = false;
     let nextPrune = Date.now() + Math.random() * pruneEveryMs;
-    const read = () => {
-      if (closed || !db.open) return;
+    const read = async () => {
       const now = Date.now();
       try {
-        const s = prepared();
         if (lastId !== undefined && now - lastRead > retentionMs / 2) {
           // Rows this process never read may be gone already.
           listener.down(new Error('change log not read for longer than its retention'));
@@ -64,45 +51,65 @@ export function sqliteChangeLogBus(
           healthy = false;
         }
         if (lastId === undefined) {
-          lastId = s.last.get()?.id ?? 0;
+          const last = await db
+            .selectFrom('change_log')
+            .select((eb) => eb.fn.max('id').as('id'))
+            .executeTakeFirst();
+          lastId = Number(last?.id ?? 0);
         } else {
           for (;;) {
-            const rows = s.after.all(lastId);
+            const rows = await db
+              .selectFrom('change_log')
+              .select(['id', 'payload'])
+              .where('id', '>', lastId)
+              .orderBy('id')
+              .limit(BATCH)
+              .execute();
             for (const row of rows) {
               lastId = row.id;
-              listener.message(row.payload);
+              if (!closed) listener.message(row.payload);
             }
             if (rows.length < BATCH) break;
           }
         }
         lastRead = now;
-        if (!healthy) {
+        if (!healthy && !closed) {
           healthy = true;
           listener.up();
         }
       } catch (error) {
         healthy = false;
-        listener.down(error);
+        if (!closed) listener.down(error);
       }
       if (healthy && now >= nextPrune) {
         nextPrune = now + pruneEveryMs;
-        try {
-          statements?.prune.run(now - retentionMs);
-        } catch {
-          // Another process holds the write lock: this one or another prunes next time.
-        }
+        await db
+          .deleteFrom('change_log')
+          .where('created_at', '<', now - retentionMs)
+          .where(
+            'id',
+            '<',
+            db.selectFrom('change_log').select((eb) => eb.fn.max('id').as('max')),
+          )
+          .execute()
+          .catch(() => {
+            // Another process holds the write lock: this one or another prunes next time.
+          });
       }
-      timer = setTimeout(read, pollMs);
+      schedule(pollMs);
+    };
+    const schedule = (ms: number) => {
+      if (closed) return;
+      timer = setTimeout(() => void read(), ms);
       timer.unref();
     };
-    timer = setTimeout(read, 0);
-    timer.unref();
+    schedule(0);
   };
 
   return {
     kind: 'sqlite',
     async publish(text) {
-      prepared().insert.run(text, Date.now());
+      await db.insertInto('change_log').values({ payload: text, created_at: Date.now() }).execute();
     },
     listen,
     async close() {

@@ -25,8 +25,8 @@ export function connectSqlite(url: string, opts: ConnectOptions): DialectConnect
     isUnavailable: isSqliteUnavailable,
     // Other processes may open the same file; nobody else can see an in-memory database.
     ...(path !== ':memory:' && {
-      messageBus() {
-        const bus = sqliteChangeLogBus(db);
+      messageBus(kysely) {
+        const bus = sqliteChangeLogBus(kysely);
         buses.push(bus);
         return bus;
       },
