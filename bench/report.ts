@@ -1,3 +1,4 @@
+import type { PropagationResult } from './propagation.js';
 import type { ScaleResult, TargetResult } from './run.js';
 
 interface Results {
@@ -6,6 +7,7 @@ interface Results {
   settings: { connections: number; durationSeconds: number; rounds: number; scale: string[]; loadGenerator: string; pinning?: string };
   targets: TargetResult[];
   scale: ScaleResult[];
+  propagation?: PropagationResult[];
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -76,6 +78,20 @@ export function renderMarkdown(r: Results): string {
       lines.push(
         `| ${int(s.keys)} | ${s.seedSeconds.toFixed(1)} s | ${s.dbMegabytes.toFixed(0)} MB | ${int(s.startMs)} ms | ${s.rssMegabytes.toFixed(0)} MB | ${int(s.cacheEntries)} | ${int(s.load.requestsPerSecond)} | ${lat(s.load.latencyUs.p99)} | ${lat(s.half.load.latencyUs.p50)} / ${lat(s.half.load.latencyUs.p99)} | ${s.storeLookup.p50Us} / ${s.storeLookup.p99Us} µs |`,
       );
+    }
+  }
+  if (r.propagation && r.propagation.length > 0) {
+    lines.push(
+      '',
+      '**Revocation propagation** (3 Keyward nodes, each its own process, on one database; a key cached on B and C is revoked on A; ' +
+        'time from A’s acknowledgement until B, and C, answer REVOKED, asked back to back over HTTP; one sample per node and revocation):',
+      '',
+      '| relay | setup | samples | p50 | p99 | max |',
+      '|---|---|---:|---:|---:|---:|',
+    );
+    for (const p of r.propagation) {
+      if (p.skipped) lines.push(`| ${p.relay} | ${p.description} | skipped: ${p.skipped} | | | |`);
+      else lines.push(`| ${p.relay} | ${p.description} | ${p.samples} | ${p.p50Ms} ms | ${p.p99Ms} ms | ${p.maxMs} ms |`);
     }
   }
   const rounds = r.targets.filter((t) => t.rounds);

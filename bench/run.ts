@@ -13,14 +13,15 @@ import { generateKey } from '../src/core/key-format.js';
 import { ask, type Started, startTarget, stopTarget } from './lib/child.js';
 import type { LatencySample, LoadResult, LoadSpec } from './lib/types.js';
 import { ensureWrk, pinning, runLoad } from './lib/wrk.js';
+import { benchPropagation, type PropagationResult } from './propagation.js';
 import { renderMarkdown } from './report.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** `http` (targets a–d) and/or `scale` (e). */
-const PARTS = (process.env.BENCH_PARTS ?? 'http,scale').split(',');
+/** `http` (targets a–d), `scale` (e) and/or `propagation` (f, bench/propagation.ts). */
+const PARTS = (process.env.BENCH_PARTS ?? 'http,scale,propagation').split(',');
 const SCALE = (process.env.BENCH_SCALE ?? '1k,100k,1M').split(',').filter(Boolean);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -323,7 +324,8 @@ function randomChars(n: number): string {
 
 async function main() {
   const startedAt = new Date().toISOString();
-  const wrk = ensureWrk(log);
+  // Propagation (f) asks over HTTP from this process: only (a)–(e) need the load generator.
+  const wrk = PARTS.includes('http') || PARTS.includes('scale') ? ensureWrk(log) : 'none';
   log(
     `connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')} ${pinning ? 'servers on CPU 0, wrk on CPU 1' : 'unpinned'}`,
   );
@@ -339,6 +341,7 @@ async function main() {
     log(`scale ${label} ...`);
     scale.push(await benchScale(label));
   }
+  const propagation: PropagationResult[] = PARTS.includes('propagation') ? await benchPropagation(log) : [];
   const results = {
     startedAt,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -352,6 +355,7 @@ async function main() {
     },
     targets,
     scale,
+    propagation,
   };
   mkdirSync(here('./results'), { recursive: true });
   writeFileSync(here('./results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -5,7 +5,8 @@ import { MemoryReplayGuard } from './auth/replay-cache.js';
 import { sharedLoginThrottle } from './auth/throttle-redis.js';
 import { DeviceSigningCache } from './cache/device-cache.js';
 import { connectRedis, type SharedRedis } from './cache/redis.js';
-import { type InvalidationRelay, startRedisInvalidation } from './cache/redis-invalidation.js';
+import type { InvalidationRelay } from './cache/redis-invalidation.js';
+import { startRelay } from './cache/relay.js';
 import { VerificationCache } from './cache/verification-cache.js';
 import type { Config } from './config.js';
 import { CatalogueIndex } from './core/catalogue.js';
@@ -126,9 +127,6 @@ function secretsOnFirstUse(load: () => SecretBox): Secrets {
   };
 }
 
-/** How long a start waits for Redis before serving degraded (it keeps reconnecting after). */
-const REDIS_START_WAIT_MS = 2000;
-
 export interface ComposeOptions {
   /**
    * `at-start` (a server): the master key is loaded, checked against the stored secrets (the
@@ -201,29 +199,9 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
           log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
         );
       }
+      // The cache invalidation relay: Redis when configured, else the database's own bus (src/cache/relay.ts).
       const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
-      relay =
-        redis && caches.length > 0
-          ? startRedisInvalidation(
-              redis,
-              ctx.changes,
-              {
-                invalidate: (change) => {
-                  for (const c of caches) c.invalidate(change);
-                },
-                clear: () => {
-                  for (const c of caches) c.clear();
-                },
-              },
-              log,
-            )
-          : undefined;
-      if (relay) {
-        // A reachable Redis is subscribed to before the first request; a down one is not waited for.
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([relay.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, REDIS_START_WAIT_MS)))]);
-        clearTimeout(timer);
-      }
+      relay = await startRelay({ store, redis, changes: ctx.changes, caches, relayDownTtlMs: config.relayDownTtlMs, log });
       return { redis, relay };
     },
     async disconnect() {

@@ -33,8 +33,10 @@ export interface Config {
   verifyNegativeCacheTtlMs: number;
   /** Answer POST /v1/keys/verify on node:http ahead of Fastify (src/http/fast-verify.ts). */
   fastVerify: boolean;
-  /** Redis relaying cache invalidations between nodes; unset = single node (TTL bound only). */
+  /** Redis relaying cache invalidations between nodes; unset = the database relays them (src/cache/relay.ts). */
   redisUrl: string | undefined;
+  /** Longest a cache entry lives while the invalidation relay is down (KEYWARD_RELAY_DOWN_TTL_MS). */
+  relayDownTtlMs: number;
   /** Longest one database statement may run before the request answers 503 STORE_UNAVAILABLE. */
   dbStatementTimeoutMs: number;
   /** Longest opening a database connection, or waiting for a free one, may take. */
@@ -187,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     verifyNegativeCacheTtlMs: intFrom(env, 'KEYWARD_VERIFY_NEGATIVE_CACHE_TTL_SECONDS', 10) * 1000,
     fastVerify: env.KEYWARD_FAST_VERIFY !== '0',
     redisUrl: env.KEYWARD_REDIS_URL || undefined,
+    relayDownTtlMs: intFrom(env, 'KEYWARD_RELAY_DOWN_TTL_MS', 1000),
     dbStatementTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_STATEMENT_TIMEOUT_MS', 2000),
     dbConnectTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_CONNECT_TIMEOUT_MS', 3000),
     http: httpLimitsFrom(env),

@@ -11,7 +11,7 @@ import { STDERR_LOGGER, type StoreLogger } from './store/store.js';
 export interface Keyward {
   ctx: Runtime;
   app: App;
-  /** The cache invalidation relay, when KEYWARD_REDIS_URL is set: `listening` says whether it is up. */
+  /** The cache invalidation relay (Redis, PostgreSQL or SQLite; none for `:memory:`): `listening` says whether it is up. */
   relay?: InvalidationRelay | undefined;
   /** The shared Redis command connection, when KEYWARD_REDIS_URL is set: `ready` says whether it is up. */
   redis?: SharedRedis | undefined;

@@ -14,10 +14,12 @@ interface Pair {
  * - `reset`: every open connection is reset and every new one is reset on accept (a database
  *   restart, a TCP reset, a server that refuses);
  * - `blackhole`: open connections stay open but nothing passes any more, and new ones are
- *   accepted and then ignored (a cut network: no answer, no error, ever).
+ *   accepted and then ignored (a cut network: no answer, no error, ever);
+ * - `refuse`: open connections keep forwarding, new ones are reset on accept (a connection
+ *   that is lost cannot be replaced, while the others carry on).
  */
 export class TcpProxy {
-  private mode: 'forward' | 'reset' | 'blackhole' = 'forward';
+  private mode: 'forward' | 'reset' | 'blackhole' | 'refuse' = 'forward';
   private readonly pairs = new Set<Pair>();
 
   private constructor(
@@ -45,8 +47,9 @@ export class TcpProxy {
     return this.pairs.size;
   }
 
-  cut(how: 'reset' | 'blackhole'): void {
+  cut(how: 'reset' | 'blackhole' | 'refuse'): void {
     this.mode = how;
+    if (how === 'refuse') return;
     for (const pair of this.pairs) {
       if (how === 'reset') this.drop(pair);
       else this.stall(pair);
@@ -66,7 +69,7 @@ export class TcpProxy {
 
   private accept(client: Socket): void {
     client.on('error', () => {});
-    if (this.mode === 'reset') {
+    if (this.mode === 'reset' || this.mode === 'refuse') {
       client.resetAndDestroy();
       return;
     }

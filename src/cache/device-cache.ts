@@ -33,6 +33,8 @@ export class DeviceSigningCache {
   private readonly entries = new Map<string, Entry>();
   private readonly byAccount = new Map<string, Set<string>>();
   private epoch = 0;
+  /** While other nodes' changes may not reach this one (relay down): the longest any entry lives. */
+  private ttlBound: number | undefined;
   private readonly counters = { hits: 0, misses: 0, loads: 0 };
 
   constructor(private readonly opts: DeviceCacheOptions) {}
@@ -92,6 +94,14 @@ export class DeviceSigningCache {
     this.byAccount.clear();
   }
 
+  /** Caps how long entries live, those already held included, while the relay is down; see VerificationCache. */
+  setTtlBound(ms: number | undefined): void {
+    this.ttlBound = ms;
+    if (ms === undefined) return;
+    const until = this.opts.now() + ms;
+    for (const entry of this.entries.values()) if (entry.expiresAt > until) entry.expiresAt = until;
+  }
+
   stats() {
     return { ...this.counters, size: this.entries.size };
   }
@@ -102,7 +112,8 @@ export class DeviceSigningCache {
   }
 
   private store(deviceId: string, record: DeviceSigningRecord | undefined, now: number): void {
-    const ttl = record ? this.opts.ttlMs : this.opts.negativeTtlMs;
+    const full = record ? this.opts.ttlMs : this.opts.negativeTtlMs;
+    const ttl = this.ttlBound === undefined ? full : Math.min(full, this.ttlBound);
     this.remove(deviceId);
     // Evict before inserting, so the new entry is never its own victim.
     while (this.entries.size >= this.opts.maxEntries) {

@@ -1,97 +1,72 @@
-import { randomBytes } from 'node:crypto';
-import type { Change, ChangeFeed } from '../core/changes.js';
+import type { Redis } from 'ioredis';
+import type { ChangeFeed } from '../core/changes.js';
+import type { MessageBus } from '../store/store.js';
+import { type Invalidatable, type InvalidationRelay, startBusRelay } from './bus-relay.js';
 import type { RedisLogger, SharedRedis } from './redis.js';
 
-/** Anything holding state derived from the store: the key and device caches. */
-export interface Invalidatable {
-  invalidate(change: Change): void;
-  clear(): void;
-}
+export type { Invalidatable, InvalidationRelay } from './bus-relay.js';
 
 export const INVALIDATION_CHANNEL = 'keyward:changes';
 
-interface Envelope {
-  node: string;
-  change: Change;
-}
-
-export interface InvalidationRelay {
-  /** Subscribed right now: other nodes' changes reach this node's caches within milliseconds. */
-  readonly listening: boolean;
-  /** Settles on the first subscription or the first failure, whichever comes first. */
-  readonly firstAttempt: Promise<void>;
-  close(): Promise<void>;
-}
+/**
+ * How often the subscriber connection proves it is alive (PING is allowed while subscribed):
+ * a cut network delivers neither messages nor an error, and an unanswered PING (within the
+ * command timeout) ends the connection, which ioredis then reopens with backoff.
+ */
+const HEARTBEAT_MS = 2000;
 
 /**
- * Relays committed changes between nodes over Redis pub/sub so every node's verification
- * cache drops what another node changed, typically within milliseconds instead of the TTL.
- * Best effort by nature: while this node is not subscribed (Redis down at start, or a
- * dropped connection) other nodes' changes reach it only through the TTL, so each time the
- * subscription is (re)established every cache is cleared, after the subscription is
- * confirmed so that no change falls between the two.
+ * Redis pub/sub as the relay's bus: messages go out on the shared command connection and
+ * arrive on a subscriber connection of their own. ioredis reconnects by itself; the channel
+ * is subscribed to again on each new connection, and `up` is announced once Redis confirms.
  */
-export function startRedisInvalidation(redis: SharedRedis, changes: ChangeFeed, cache: Invalidatable, log: RedisLogger): InvalidationRelay {
-  const node = randomBytes(8).toString('hex');
-  const sub = redis.subscriber();
-  let listening = false;
-  let down = false;
-  let settle: () => void = () => {};
-  const firstAttempt = new Promise<void>((resolve) => {
-    settle = resolve;
-  });
-  const failed = (err: unknown) => {
-    listening = false;
-    settle();
-    if (down) return;
-    down = true;
-    log.warn(
-      { err },
-      'cache invalidation relay down: changes made on other nodes reach this node only through the cache TTL until Redis is back',
-    );
-  };
-  sub.on('error', failed);
-  sub.on('close', () => {
-    listening = false;
-  });
-  sub.on('ready', () => {
-    sub.subscribe(INVALIDATION_CHANNEL).then(
-      () => {
-        cache.clear();
-        listening = true;
-        settle();
-        if (down) log.info({}, 'cache invalidation relay subscribed again; caches cleared');
-        down = false;
-      },
-      (err: unknown) => {
-        failed(err);
-        // Still connected but not subscribed: only a new connection brings 'ready' (and a retry) again.
-        if (sub.status === 'ready') sub.disconnect(true);
-      },
-    );
-  });
-  sub.on('message', (_channel: string, raw: string) => {
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(raw) as Envelope;
-    } catch {
-      return;
-    }
-    if (envelope.node !== node && envelope.change && typeof envelope.change.type === 'string') cache.invalidate(envelope.change);
-  });
-  const unsubscribe = changes.subscribe((change) => {
-    redis.commands.publish(INVALIDATION_CHANNEL, JSON.stringify({ node, change } satisfies Envelope)).catch((err: unknown) => {
-      log.warn({ err, change: change.type }, 'change not relayed to other nodes: they see it within the cache TTL');
-    });
-  });
+export function redisBus(redis: SharedRedis): MessageBus {
+  let sub: Redis | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   return {
-    get listening() {
-      return listening;
+    kind: 'redis',
+    async publish(text) {
+      await redis.commands.publish(INVALIDATION_CHANNEL, text);
     },
-    firstAttempt,
+    listen(listener) {
+      const s = redis.subscriber();
+      sub = s;
+      s.on('error', (err: unknown) => listener.down(err));
+      s.on('close', () => listener.down(new Error('Redis subscriber connection closed')));
+      s.on('ready', () => {
+        s.subscribe(INVALIDATION_CHANNEL).then(
+          () => listener.up(),
+          (err: unknown) => {
+            listener.down(err);
+            // Still connected but not subscribed: only a new connection brings 'ready' (and a retry) again.
+            if (s.status === 'ready') s.disconnect(true);
+          },
+        );
+      });
+      s.on('message', (_channel: string, raw: string) => listener.message(raw));
+      heartbeat = setInterval(() => {
+        if (s.status !== 'ready') return;
+        s.ping().catch((err: unknown) => {
+          listener.down(err);
+          if (s.status === 'ready') s.disconnect(true);
+        });
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
+    },
     async close() {
-      unsubscribe();
-      sub.disconnect();
+      clearInterval(heartbeat);
+      sub?.disconnect();
     },
   };
+}
+
+/** The relay over Redis pub/sub (KEYWARD_REDIS_URL); see startBusRelay. */
+export function startRedisInvalidation(
+  redis: SharedRedis,
+  changes: ChangeFeed,
+  cache: Invalidatable,
+  log: RedisLogger,
+  downNote = 'changes made on other nodes reach this node only through the cache TTL until Redis is back',
+): InvalidationRelay {
+  return startBusRelay(redisBus(redis), changes, cache, log, { downNote });
 }

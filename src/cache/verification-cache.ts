@@ -52,6 +52,8 @@ export class VerificationCache {
   private readonly byUser = new Map<string, Set<string>>();
   private readonly byAccount = new Map<string, Set<string>>();
   private epoch = 0;
+  /** While other nodes' changes may not reach this one (relay down): the longest any entry lives. */
+  private ttlBound: number | undefined;
   private readonly counters = { hits: 0, negativeHits: 0, misses: 0, loads: 0, evictions: 0, invalidations: 0 };
 
   constructor(private readonly opts: VerificationCacheOptions) {}
@@ -156,6 +158,19 @@ export class VerificationCache {
     this.byAccount.clear();
   }
 
+  /**
+   * Caps how long entries live, those already held included, while the invalidation relay is
+   * down (KEYWARD_RELAY_DOWN_TTL_MS); `undefined` lifts the cap for entries stored afterwards
+   * (the relay clears the cache when it is back). Costs nothing on lookups.
+   */
+  setTtlBound(ms: number | undefined): void {
+    this.ttlBound = ms;
+    if (ms === undefined) return;
+    const until = this.opts.now() + ms;
+    for (const entry of this.positive.values()) if (entry.expiresAt > until) entry.expiresAt = until;
+    for (const [hash, expiresAt] of this.negative) if (expiresAt > until) this.negative.set(hash, until);
+  }
+
   stats(): VerificationCacheStats {
     return { ...this.counters, size: this.positive.size, negativeSize: this.negative.size };
   }
@@ -173,7 +188,7 @@ export class VerificationCache {
         const oldest = this.negative.keys().next().value;
         if (oldest !== undefined) this.negative.delete(oldest);
       }
-      this.negative.set(keyHash, now + this.opts.negativeTtlMs);
+      this.negative.set(keyHash, now + this.ttl(this.opts.negativeTtlMs));
       return;
     }
     this.remove(keyHash);
@@ -190,12 +205,16 @@ export class VerificationCache {
     Object.freeze(record.key);
     Object.freeze(record);
     const { key } = record;
-    this.positive.set(keyHash, { record, expiresAt: now + this.opts.ttlMs, used: false });
+    this.positive.set(keyHash, { record, expiresAt: now + this.ttl(this.opts.ttlMs), used: false });
     this.byKey.set(key.id, keyHash);
     if (key.applicationId !== null) addTo(this.byApplication, key.applicationId, keyHash);
     addTo(this.byUser, key.createdBy, keyHash);
     if (record.applicationCreatedBy !== null) addTo(this.byUser, record.applicationCreatedBy, keyHash);
     addTo(this.byAccount, key.accountId, keyHash);
+  }
+
+  private ttl(ms: number): number {
+    return this.ttlBound === undefined ? ms : Math.min(ms, this.ttlBound);
   }
 
   private removeAll(hashes: Set<string> | undefined): void {

@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AuditAction, AuditTargetType } from '../core/audit-actions.js';
 import type { KeyKind } from '../core/catalogue.js';
 import type { DeviceStatus, StoredApplicationStatus, StoredKeyStatus } from '../core/model.js';
@@ -117,6 +117,13 @@ export interface AccountSharedSecretsTable {
   updated_at: number;
 }
 
+/** Messages between processes sharing a SQLite file: written and read by dialect/sqlite/change-log-bus.ts only. */
+export interface ChangeLogTable {
+  id: Generated<number>;
+  payload: string;
+  created_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -127,6 +134,7 @@ export interface Database {
   key_usage: KeyUsageTable;
   devices: DevicesTable;
   account_shared_secrets: AccountSharedSecretsTable;
+  change_log: ChangeLogTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

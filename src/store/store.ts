@@ -1,10 +1,12 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import { isKeywardError } from '../core/errors.js';
 import { connectDialect } from './dialect/index.js';
+import type { MessageBus } from './dialect/types.js';
 import { guardDialect, type StoreLogger, summarizeError } from './guarded-dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
 
+export type { BusListener, MessageBus } from './dialect/types.js';
 export type { StoreLogger } from './guarded-dialect.js';
 
 /** A Kysely handle: the root connection or an open transaction, interchangeably. */
@@ -25,6 +27,11 @@ export interface Store {
   /** One trivial query, bounded like every other: resolves when the database answers. */
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
+  /**
+   * A channel between the processes sharing this database (the cache invalidation relay uses
+   * it when no Redis is configured); absent when no other process can share it. After migrate().
+   */
+  messageBus?(): MessageBus;
   close(): Promise<void>;
 }
 
@@ -59,6 +66,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   });
   const guarded = (dialect: typeof conn.dialect) => guardDialect(dialect, conn.isUnavailable, log);
   const db = new Kysely<Database>({ dialect: guarded(conn.dialect) });
+  const bus = conn.messageBus;
   const isUnavailable = (e: unknown) => (isKeywardError(e) && e.code === 'STORE_UNAVAILABLE') || conn.isUnavailable(e);
   return {
     db,
@@ -84,6 +92,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         if (migrationDb !== db) await migrationDb.destroy();
       }
     },
+    ...(bus && { messageBus: () => bus(db) }),
     async close() {
       await db.destroy();
       await conn.close();

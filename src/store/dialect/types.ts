@@ -1,4 +1,4 @@
-import type { Dialect } from 'kysely';
+import type { Dialect, Kysely } from 'kysely';
 
 /** How long a store call may wait, and where a dialect reports trouble no caller is waiting for. */
 export interface ConnectOptions {
@@ -27,5 +27,37 @@ export interface DialectConnection {
   migrationDialect?(): Dialect;
   /** Schema holding Kysely's migration tables, when not the default one. */
   migrationTableSchema?: string;
+  /**
+   * How this database carries short messages between the processes using it (the cache
+   * invalidation relay): PostgreSQL LISTEN/NOTIFY, a SQLite file's change log. Absent when no
+   * other process can share the database (SQLite `:memory:`). Call it after migrating, with the
+   * store's Kysely instance (queries the bus runs go through it).
+   */
+  messageBus?(db: Kysely<any>): MessageBus;
+  close(): Promise<void>;
+}
+
+/** What a message bus tells its one listener. */
+export interface BusListener {
+  /** Receiving (again): anything sent while not receiving was missed. */
+  up(): void;
+  /** Not receiving: until `up`, messages may be missed. Repeats while the outage lasts. */
+  down(error: unknown): void;
+  /** One message, possibly this process's own. */
+  message(text: string): void;
+}
+
+/**
+ * Best-effort broadcast between the processes sharing one database: every message published
+ * while a listener is up reaches it once, in order, within a fraction of a second; nothing
+ * sent while it is down is replayed, which `up` announces.
+ */
+export interface MessageBus {
+  /** Where the messages travel, for logs and /readyz (`postgres`, `sqlite`, `redis`). */
+  readonly kind: string;
+  /** Resolves once the database has taken the message (it fails when the database is unavailable). */
+  publish(text: string): Promise<void>;
+  /** Starts receiving, reconnecting on its own after any loss; one listener per bus. */
+  listen(listener: BusListener): void;
   close(): Promise<void>;
 }

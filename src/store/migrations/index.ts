@@ -4,6 +4,7 @@ import * as m0002 from './0002-devices.js';
 import * as m0003 from './0003-usage.js';
 import * as m0004 from './0004-master-key-ids.js';
 import * as m0005 from './0005-audit-action-names.js';
+import * as m0006 from './0006-change-log.js';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled build and
@@ -15,4 +16,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003-usage': m0003,
   '0004-master-key-ids': m0004,
   '0005-audit-action-names': m0005,
+  '0006-change-log': m0006,
 };

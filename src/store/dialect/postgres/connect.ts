@@ -1,7 +1,8 @@
 import { PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
-import type { ConnectOptions, DialectConnection } from '../types.js';
+import type { ConnectOptions, DialectConnection, MessageBus } from '../types.js';
 import { isPostgresUnavailable } from './is-unavailable.js';
+import { notifyChannel, postgresNotifyBus } from './notify-bus.js';
 
 // int8 columns hold epoch milliseconds and counters, all well inside 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -43,6 +44,10 @@ export function connectPostgres(url: string, opts: ConnectOptions): DialectConne
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const pool = watchedPool(new pg.Pool({ ...settings(opts.statementTimeoutMs), max }), opts);
+  // The relay's LISTEN connection shows as `<application_name>-relay`, apart from the pool's.
+  const relayUrl = new URL(connectionString);
+  relayUrl.searchParams.set('application_name', `${relayUrl.searchParams.get('application_name') ?? 'keyward'}-relay`);
+  const buses: MessageBus[] = [];
   return {
     name: 'postgres',
     dialect: new PostgresDialect({ pool: discardingBroken(pool) }),
@@ -52,7 +57,18 @@ export function connectPostgres(url: string, opts: ConnectOptions): DialectConne
     // Kysely looks for its migration tables in every schema unless told which: with two
     // schemas in one database, it finds the other's and never creates its own.
     ...(schema ? { migrationTableSchema: schema } : {}),
-    close: async () => {},
+    messageBus() {
+      const bus = postgresNotifyBus({
+        pool,
+        listenConfig: { ...settings(opts.statementTimeoutMs), connectionString: relayUrl.toString() },
+        channel: notifyChannel(schema),
+      });
+      buses.push(bus);
+      return bus;
+    },
+    close: async () => {
+      await Promise.all(buses.map((b) => b.close()));
+    },
   };
 }
 

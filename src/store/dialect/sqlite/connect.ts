@@ -2,7 +2,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type SqliteDatabase, SqliteDialect } from 'kysely';
-import type { ConnectOptions, DialectConnection } from '../types.js';
+import type { ConnectOptions, DialectConnection, MessageBus } from '../types.js';
+import { sqliteChangeLogBus } from './change-log-bus.js';
 import { isSqliteUnavailable } from './is-unavailable.js';
 
 /** `sqlite:./data/keyward.db`, `sqlite:///abs/path.db` or `sqlite::memory:`. */
@@ -16,12 +17,23 @@ export function connectSqlite(url: string, opts: ConnectOptions): DialectConnect
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${Math.max(1, Math.floor(opts.statementTimeoutMs))}`);
+  const buses: MessageBus[] = [];
   return {
     name: 'sqlite',
     dialect: new SqliteDialect({ database: withStatementCache(db) }),
     isUniqueViolation: (e) => e instanceof Error && 'code' in e && String(e.code).startsWith('SQLITE_CONSTRAINT_UNIQUE'),
     isUnavailable: isSqliteUnavailable,
-    close: async () => {},
+    // Other processes may open the same file; nobody else can see an in-memory database.
+    ...(path !== ':memory:' && {
+      messageBus(kysely) {
+        const bus = sqliteChangeLogBus(kysely);
+        buses.push(bus);
+        return bus;
+      },
+    }),
+    close: async () => {
+      await Promise.all(buses.map((b) => b.close()));
+    },
   };
 }
 
