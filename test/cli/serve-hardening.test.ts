@@ -92,9 +92,15 @@ describe('keyward serve under hostile requests (SQLite)', () => {
     await fetch(`${base}/healthz?api_key=${key}`);
     await fetch(`${base}/v1/me?key=${key}`, { headers: { authorization: `Bearer ${key}` } });
     await fetch(`${base}/v1/keys/verify?key=${key}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    // The log is written synchronously; the next answer comes after every line above.
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    // The child writes its log to a pipe that this process reads asynchronously: an answer can
+    // arrive before the lines about it, so wait (bounded) until the last request's line is in.
+    const deadline = Date.now() + 10_000;
+    while (!out.slice(logged).includes('"/v1/keys/verify?[redacted]"') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const lines = out.slice(logged);
+    expect(lines).toContain('"/v1/keys/verify?[redacted]"');
     expect(lines).toContain('"/healthz?[redacted]"');
     expect(lines).toContain('"/v1/me?[redacted]"');
     expect(lines).not.toContain(key);
