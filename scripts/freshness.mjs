@@ -1,4 +1,5 @@
-// Whether dist/ is older than the sources it is built from (used by `npm start` and bin/keyward.mjs).
+// Whether dist/ is older than the sources it is built from (used by `npm start`, bin/keyward.mjs and
+// the browser tests' global setup, dashboard/e2e/global-setup.ts).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
