@@ -3,11 +3,19 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CODES, type ErrorCode, httpStatusOf, KeywardError } from '../core/errors.js';
 
 /** Codes that say "try again shortly", with how many seconds to wait. */
-export const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { STORE_UNAVAILABLE: 1 };
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { STORE_UNAVAILABLE: 1 };
+
+/**
+ * The Retry-After of an error answer, in seconds: the wait the error itself names
+ * (`details.retryAfterSeconds`, e.g. the sign-in throttle's), else the code's usual one.
+ */
+export function retryAfterOf(code: ErrorCode, details?: unknown): number | undefined {
+  const fromDetails = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof fromDetails === 'number' ? fromDetails : RETRY_AFTER_SECONDS[code];
+}
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, message: string, details?: unknown) {
-  const fromDetails = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-  const retryAfter = typeof fromDetails === 'number' ? fromDetails : RETRY_AFTER_SECONDS[code];
+  const retryAfter = retryAfterOf(code, details);
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.status(httpStatusOf(code)).send({
     error: { code, message, requestId: request.id, ...(details !== undefined && { details }) },

@@ -2,11 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { decide, MALFORMED_RESULT, peekPresented, recordUse, type VerifyResult, validUntil } from '../auth/access-key.js';
 import type { Runtime } from '../compose.js';
-import { ERROR_CODES, type ErrorCode, httpStatusOf, isKeywardError } from '../core/errors.js';
+import { ERROR_CODES, isKeywardError } from '../core/errors.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
-import { RETRY_AFTER_SECONDS } from './errors.js';
 import { findNul, nulError } from './input-guards.js';
-import { answerInternalError } from './node-server.js';
+import { answerInternalError, writeError } from './node-server.js';
 import { newRequestId } from './request-id.js';
 import { presentVerifyResult, VerifyBody, verifyAndRecord } from './routes/keys-verify.js';
 
@@ -58,14 +57,14 @@ function answer(ctx: Runtime, text: string, requestId: string, res: ServerRespon
   if (key === undefined) {
     const body = parseJson(text);
     if (body === INVALID) {
-      sendError(res, requestId, 'MALFORMED_JSON', ERROR_CODES.MALFORMED_JSON);
+      writeError(res, 'MALFORMED_JSON', requestId, ERROR_CODES.MALFORMED_JSON);
       return;
     }
     // As src/http/input-guards.ts refuses it on every Fastify route. In JSON text U+0000 is always escaped.
     const nulAt = text.includes('\\u0000') ? findNul(body, 'body') : undefined;
     if (nulAt !== undefined) {
       const error = nulError(nulAt);
-      sendError(res, requestId, error.code, error.message, error.details);
+      writeError(res, error.code, requestId, error.message, error.details);
       return;
     }
     if (isPlainKeyOnly(body)) {
@@ -91,8 +90,7 @@ function answer(ctx: Runtime, text: string, requestId: string, res: ServerRespon
     .catch((error: unknown) => {
       // The cache could not vouch for the key and the store did not answer: 503, never an answer.
       if (isKeywardError(error) && error.code === 'STORE_UNAVAILABLE') {
-        res.setHeader('retry-after', String(RETRY_AFTER_SECONDS.STORE_UNAVAILABLE));
-        sendError(res, requestId, error.code, error.message);
+        writeError(res, error.code, requestId, error.message);
         return;
       }
       logError(error);
@@ -208,19 +206,10 @@ function isPoisoned(value: unknown): boolean {
 function sendValidationError(res: ServerResponse, requestId: string, error: z.ZodError): void {
   const issues = error.issues.map((i) => ({ path: `body${`/${i.path.join('/')}`.replace(/\//g, '.')}`, message: i.message }));
   const first = issues[0];
-  sendError(res, requestId, 'VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : ERROR_CODES.VALIDATION_FAILED, { issues });
-}
-
-function sendError(res: ServerResponse, requestId: string, code: ErrorCode, message: string, details?: unknown): void {
-  const body = JSON.stringify({ error: { code, message, requestId, ...(details !== undefined && { details }) } });
-  send(res, httpStatusOf(code), requestId, body);
+  writeError(res, 'VALIDATION_FAILED', requestId, first ? `${first.path}: ${first.message}` : ERROR_CODES.VALIDATION_FAILED, { issues });
 }
 
 function sendReady(res: ServerResponse, requestId: string, ready: Ready): void {
-  send(res, 200, requestId, ready.body, ready.length);
-}
-
-function send(res: ServerResponse, status: number, requestId: string, body: string, length = Buffer.byteLength(body)): void {
-  res.writeHead(status, ['content-type', HEADERS_JSON, 'x-request-id', requestId, 'content-length', String(length)]);
-  res.end(body);
+  res.writeHead(200, ['content-type', HEADERS_JSON, 'x-request-id', requestId, 'content-length', String(ready.length)]);
+  res.end(ready.body);
 }

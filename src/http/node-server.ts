@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HttpLimits } from '../config.js';
 import { ERROR_CODES, type ErrorCode, httpStatusOf } from '../core/errors.js';
+import { retryAfterOf } from './errors.js';
 import { newRequestId } from './request-id.js';
 
 export type RawHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -75,13 +76,21 @@ export function answerInternalError(res: ServerResponse, requestId: string = new
   }
 }
 
-/** The error envelope on a raw response, for the answers given outside Fastify. */
-export function writeError(res: ServerResponse, code: ErrorCode, requestId: string, message: string = ERROR_CODES[code]): void {
-  const body = JSON.stringify({ error: { code, message, requestId } });
+/** The error envelope on a raw response, for the answers given outside Fastify (with Retry-After as sendError gives it). */
+export function writeError(
+  res: ServerResponse,
+  code: ErrorCode,
+  requestId: string,
+  message: string = ERROR_CODES[code],
+  details?: unknown,
+): void {
+  const body = JSON.stringify({ error: { code, message, requestId, ...(details !== undefined && { details }) } });
+  const retryAfter = retryAfterOf(code, details);
   res.writeHead(httpStatusOf(code), {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-request-id': requestId,
+    ...(retryAfter !== undefined && { 'retry-after': String(retryAfter) }),
   });
   res.end(body);
 }
