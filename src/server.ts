@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
+import type { InvalidationRelay } from './cache/bus-relay.js';
 import type { SharedRedis } from './cache/redis.js';
-import type { InvalidationRelay } from './cache/redis-invalidation.js';
 import { compose, foreignSecretsWarning, type Runtime } from './compose.js';
 import { type Config, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';

@@ -1,10 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { ChangeFeed } from '../core/changes.js';
 import type { MessageBus } from '../store/store.js';
-import { type Invalidatable, type InvalidationRelay, startBusRelay } from './bus-relay.js';
-import type { RedisLogger, SharedRedis } from './redis.js';
-
-export type { Invalidatable, InvalidationRelay } from './bus-relay.js';
+import type { SharedRedis } from './redis.js';
 
 export const INVALIDATION_CHANNEL = 'keyward:changes';
 
@@ -58,15 +54,4 @@ export function redisBus(redis: SharedRedis): MessageBus {
       sub?.disconnect();
     },
   };
-}
-
-/** The relay over Redis pub/sub (KEYWARD_REDIS_URL); see startBusRelay. */
-export function startRedisInvalidation(
-  redis: SharedRedis,
-  changes: ChangeFeed,
-  cache: Invalidatable,
-  log: RedisLogger,
-  downNote = 'changes made on other nodes reach this node only through the cache TTL until Redis is back',
-): InvalidationRelay {
-  return startBusRelay(redisBus(redis), changes, cache, log, { downNote });
 }
