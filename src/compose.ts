@@ -195,7 +195,7 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
       redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
       if (redis) {
         ctx.replay = new RedisReplayGuard(redis, ctx.replay, log);
-        ctx.loginThrottle = sharedLoginThrottle(redis.commands, (err) =>
+        ctx.loginThrottle = sharedLoginThrottle(redis, (err) =>
           log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
         );
       }

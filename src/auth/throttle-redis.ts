@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { SharedRedis } from '../cache/redis.js';
 import { LoginThrottle } from './login-throttle.js';
 import { type BackoffPolicy, MemoryThrottleStore, type ThrottleStore } from './throttle-store.js';
 
@@ -117,16 +118,16 @@ export class FallbackThrottleStore implements ThrottleStore {
  * connection (src/cache/redis.ts). Works while Redis is down: commands fail within the
  * connection's command timeout and fall back to this node's memory until it is back.
  */
-export function sharedLoginThrottle(redis: Redis, warn: (err: unknown) => void): LoginThrottle {
+export function sharedLoginThrottle(redis: Pick<SharedRedis, 'commands' | 'ready'>, warn: (err: unknown) => void): LoginThrottle {
   const store = new FallbackThrottleStore(
-    new RedisThrottleStore(redis),
+    new RedisThrottleStore(redis.commands),
     new MemoryThrottleStore(),
     (err) =>
       warn(
         new Error(`sign-in throttle: Redis unavailable, counting on this node only (${err instanceof Error ? err.message : String(err)})`),
       ),
     60_000,
-    () => redis.status === 'ready',
+    () => redis.ready,
   );
   return new LoginThrottle(store);
 }

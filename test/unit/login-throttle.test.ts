@@ -111,7 +111,7 @@ describe('shared throttle with Redis down', () => {
     const warnings: unknown[] = [];
     // Nothing listens on port 1: every command fails after one reconnect attempt.
     const redis = connectRedis('redis://127.0.0.1:1', { warn: () => {}, info: () => {} });
-    const shared = { throttle: sharedLoginThrottle(redis.commands, (err) => warnings.push(err)) };
+    const shared = { throttle: sharedLoginThrottle(redis, (err) => warnings.push(err)) };
     try {
       const e = email();
       for (let i = 0; i < 5; i++) expect(await shared.throttle.admit(e, '192.0.2.4', 0)).toBe(0);
