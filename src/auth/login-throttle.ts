@@ -75,4 +75,17 @@ export class LoginThrottle {
     const k = keysOf(email, address);
     await Promise.all([this.store.reset(k.pair), this.store.mark(k.known, now, this.policy.knownAddressMs)]);
   }
+
+  /**
+   * One password check under the throttle, for every place that takes a password (sign-in,
+   * proving the current one): the attempt is counted first (RATE_LIMITED when this address
+   * must wait), then the outcome of `check` is recorded. Resolves to that outcome.
+   */
+  async checkPassword(email: string, address: string, clock: () => number, check: () => Promise<boolean>): Promise<boolean> {
+    await this.enter(email, address, clock());
+    const ok = await check();
+    if (ok) await this.succeeded(email, address, clock());
+    else await this.failed(email, address, clock());
+    return ok;
+  }
 }

@@ -18,15 +18,14 @@ export async function login(
   address: string,
 ): Promise<{ token: string; expiresAt: number; user: User }> {
   const email = rawEmail.toLowerCase();
-  await ctx.loginThrottle.enter(email, address, ctx.now());
-  const found = await findLiveUserByEmail(ctx.store.db, email);
-  // Hash even for unknown emails so response time does not reveal which emails exist.
-  const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
-  if (!found || !ok) {
-    await ctx.loginThrottle.failed(email, address, ctx.now());
-    throw new KeywardError('INVALID_CREDENTIALS');
-  }
-  await ctx.loginThrottle.succeeded(email, address, ctx.now());
+  let found: Awaited<ReturnType<typeof findLiveUserByEmail>>;
+  const ok = await ctx.loginThrottle.checkPassword(email, address, ctx.now, async () => {
+    found = await findLiveUserByEmail(ctx.store.db, email);
+    // Hash even for unknown emails so response time does not reveal which emails exist.
+    const matches = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    return found !== undefined && matches;
+  });
+  if (!ok || !found) throw new KeywardError('INVALID_CREDENTIALS');
   const token = SESSION_PREFIX + randomBase62(40);
   const now = ctx.now();
   const expiresAt = now + ctx.config.sessionTtlMs;

@@ -16,10 +16,8 @@ export interface ServiceLog {
  * current one through it. The composition root hands over auth's `LoginThrottle`.
  */
 export interface PasswordAttempts {
-  /** Counts the attempt, or throws RATE_LIMITED when this address must wait for this email. */
-  enter(email: string, address: string, now: number): Promise<void>;
-  failed(email: string, address: string, now: number): Promise<void>;
-  succeeded(email: string, address: string, now: number): Promise<void>;
+  /** Counts the attempt (RATE_LIMITED when this address must wait for this email), runs `check`, records its outcome. */
+  checkPassword(email: string, address: string, clock: () => number, check: () => Promise<boolean>): Promise<boolean>;
 }
 
 /**

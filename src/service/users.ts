@@ -98,14 +98,11 @@ async function liveUserOf(db: Db, accountId: string, userId: string): Promise<Us
  */
 async function checkCurrentPassword(ctx: Ctx, actor: Actor, user: User, currentPassword: string | undefined): Promise<void> {
   if (currentPassword === undefined) throw new KeywardError('CURRENT_PASSWORD_REQUIRED');
-  const address = actor.ip ?? 'local';
-  await ctx.loginThrottle.enter(user.email, address, ctx.now());
-  const found = await findLiveUserByEmail(ctx.store.db, user.email);
-  if (!found || !(await verifyPassword(currentPassword, found.passwordHash))) {
-    await ctx.loginThrottle.failed(user.email, address, ctx.now());
-    throw new KeywardError('CURRENT_PASSWORD_WRONG');
-  }
-  await ctx.loginThrottle.succeeded(user.email, address, ctx.now());
+  const ok = await ctx.loginThrottle.checkPassword(user.email, actor.ip ?? 'local', ctx.now, async () => {
+    const found = await findLiveUserByEmail(ctx.store.db, user.email);
+    return found !== undefined && (await verifyPassword(currentPassword, found.passwordHash));
+  });
+  if (!ok) throw new KeywardError('CURRENT_PASSWORD_WRONG');
 }
 
 export async function updateUser(
