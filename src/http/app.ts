@@ -8,7 +8,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Runtime } from '../compose.js';
-import { ERROR_CODES, httpStatusOf, SERVER_WIDE_ERROR_CODES } from '../core/errors.js';
+import { SERVER_WIDE_ERROR_CODES } from '../core/errors.js';
 import { registerDashboard } from './dashboard.js';
 import { errorHandler, frameworkErrors, notFoundHandler } from './errors.js';
 import { createFastVerify } from './fast-verify.js';
@@ -59,10 +59,11 @@ import { registerDeleteUser } from './routes/users-delete.js';
 import { registerGetUser } from './routes/users-get.js';
 import { registerListUsers } from './routes/users-list.js';
 import { registerUpdateUser } from './routes/users-update.js';
+import { describeCode } from './schemas.js';
 import type { App } from './types.js';
 import { registerUpstreamProxy } from './upstream-proxy.js';
 
-const serverWide = SERVER_WIDE_ERROR_CODES.map((c) => `- \`${c}\` (${httpStatusOf(c)}): ${ERROR_CODES[c]}`).join('\n');
+const serverWide = SERVER_WIDE_ERROR_CODES.map((c) => `- ${describeCode(c)}`).join('\n');
 
 const DOCUMENT_DESCRIPTION = `Issue, scope, rotate, revoke and verify API credentials.
 

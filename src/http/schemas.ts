@@ -33,8 +33,10 @@ function errorEnvelope<C extends z.ZodType<ErrorCode>>(code: C) {
 
 /** Table order, so every enum in the document lists its codes the same way. */
 const TABLE_ORDER = Object.keys(ERROR_CODES) as ErrorCode[];
-const inTableOrder = (codes: Iterable<ErrorCode>): [ErrorCode, ...ErrorCode[]] =>
-  TABLE_ORDER.filter((c) => new Set(codes).has(c)) as [ErrorCode, ...ErrorCode[]];
+function inTableOrder(codes: Iterable<ErrorCode>): [ErrorCode, ...ErrorCode[]] {
+  const wanted = new Set(codes);
+  return TABLE_ORDER.filter((c) => wanted.has(c)) as [ErrorCode, ...ErrorCode[]];
+}
 
 /** Every code of the one table (src/core/errors.ts), as the document's `ErrorCode` component. */
 export const ErrorCodeSchema = z.enum(inTableOrder(TABLE_ORDER)).meta({
@@ -56,8 +58,13 @@ export const FrameworkError = errorEnvelope(FrameworkErrorCode).meta({
   description: `The answer to a request refused before it reached an operation. ${codeList(SERVER_WIDE_ERROR_CODES)}`,
 });
 
+/** One code as the document describes it: `` `CODE` (status): message ``. */
+export function describeCode(code: ErrorCode): string {
+  return `\`${code}\` (${httpStatusOf(code)}): ${ERROR_CODES[code]}`;
+}
+
 function codeList(codes: readonly ErrorCode[]): string {
-  return codes.map((c) => `\`${c}\` (${httpStatusOf(c)}): ${ERROR_CODES[c]}`).join(' ');
+  return codes.map(describeCode).join(' ');
 }
 
 const SERVER_WIDE: ReadonlySet<ErrorCode> = new Set(SERVER_WIDE_ERROR_CODES);
