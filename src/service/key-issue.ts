@@ -44,10 +44,11 @@ export function draftKey(ctx: Ctx, d: KeyDraft): { key: AccessKey; secret: strin
 
 /**
  * Inserts a key inside `tx` if its container (the application, or the account for customer
- * keys) stays within the account's limit. The account row lock, taken before counting,
- * serialises concurrent creations and rotations, so two of them can never both see room for
- * one more key. `rotating` only changes the advice in the error: a rotation with an overlap
- * keeps the old key live next to its successor, so it needs the same room as a creation.
+ * keys) stays within the account's limit. The caller holds the account row lock in `tx`
+ * (`lockAccount`, taken before counting): it serialises concurrent creations and rotations,
+ * so two of them can never both see room for one more key. `rotating` only changes the advice
+ * in the error: a rotation with an overlap keeps the old key live next to its successor, so it
+ * needs the same room as a creation.
  */
 export async function insertKeyWithinLimit(
   tx: Db,
@@ -57,7 +58,6 @@ export async function insertKeyWithinLimit(
   now: number,
   opts: { rotating?: boolean } = {},
 ): Promise<void> {
-  await lockAccount(tx, account.id);
   const live =
     key.applicationId !== null ? await countLiveKeys(tx, key.applicationId, now) : await countLiveCustomerKeys(tx, account.id, now);
   if (live >= account.maxKeysPerApplication) {
@@ -136,6 +136,7 @@ export async function issueKey(
     createdBy: actor.principal.userId,
   });
   await ctx.store.transaction(async (tx) => {
+    await lockAccount(tx, account.id);
     await insertKeyWithinLimit(tx, account, key, secret, now);
     await audit(ctx, tx, actor, {
       accountId: account.id,

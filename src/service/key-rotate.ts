@@ -57,6 +57,7 @@ export async function rotateKey(
   });
   const overlapEnd = now + input.overlapSeconds * 1000;
   const previous = await ctx.store.transaction(async (tx) => {
+    // The account lock serialises this with creations and rotations (insertKeyWithinLimit counts under it).
     await lockAccount(tx, accountId);
     // Read again under the lock: a revocation or rotation that committed since the read above wins.
     const current = await findKey(tx, accountId, old.id);
