@@ -1,5 +1,6 @@
 import type { AuthCtx } from './auth/context.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import { type RemoteCaller, RemoteReplayGuard, RemoteThrottleStore } from './auth/machine-shared.js';
 import { RedisReplayGuard } from './auth/redis-replay-guard.js';
 import { MemoryReplayGuard } from './auth/replay-cache.js';
 import { sharedLoginThrottle } from './auth/throttle-redis.js';
@@ -35,6 +36,8 @@ export type Runtime = Ctx &
     verificationCache?: VerificationCache;
     /** The cache behind `deviceLookup`; absent when disabled. */
     deviceCache?: DeviceSigningCache;
+    /** This process's number (1..N) under `keyward serve --workers N`; absent for a single process. */
+    worker?: number;
   };
 
 /** Until the server hands over the app's logger (and in CLI commands): one JSON line on stderr. */
@@ -136,6 +139,13 @@ export interface ComposeOptions {
   masterKey: 'at-start' | 'on-first-use';
   /** Where the store reports losing and regaining the database; stderr by default. */
   log?: StoreLogger;
+  /** Migrate the store first (default). A cluster worker does not: its primary migrated before forking it. */
+  migrate?: boolean;
+  /**
+   * A cluster worker's channel to its primary (src/cluster/): without Redis, the replay guard and
+   * the sign-in throttle are the primary's, shared by every worker of the machine.
+   */
+  machine?: RemoteCaller;
 }
 
 export interface Composition {
@@ -145,12 +155,13 @@ export interface Composition {
   masterKey: LoadedMasterKey | undefined;
   /**
    * For a serving process: starts the periodic usage flush and, with KEYWARD_REDIS_URL, shares
-   * what nodes must share over Redis (replay guard, sign-in throttle, cache invalidation relay).
+   * what nodes must share over Redis (replay guard, sign-in throttle, cache invalidation relay);
+   * without Redis, a cluster worker shares the replay guard and throttle through its primary.
    * Never waits for Redis to be up: without it Keyward serves degraded (docs/security.md), and a
    * reachable Redis is subscribed to before this resolves.
    */
   connectShared(log: StoreLogger): Promise<{ redis: SharedRedis | undefined; relay: InvalidationRelay | undefined }>;
-  /** Stops the relay and the Redis connection (before the HTTP server stops). */
+  /** Stops the relay and the Redis connection (once the HTTP server has drained). */
   disconnect(): Promise<void>;
   /** Writes buffered usage, then closes the store: last, so no use recorded during shutdown is lost. */
   close(): Promise<void>;
@@ -167,7 +178,7 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
   let ctx: Runtime;
   let masterKey: LoadedMasterKey | undefined;
   try {
-    await store.migrate();
+    if (opts.migrate !== false) await store.migrate();
     if (opts.masterKey === 'at-start') {
       const loaded = await loadCheckedMasterKey(store, config);
       masterKey = loaded;
@@ -198,6 +209,9 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
         ctx.loginThrottle = sharedLoginThrottle(redis, (err) =>
           log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
         );
+      } else if (opts.machine) {
+        ctx.replay = new RemoteReplayGuard(opts.machine);
+        ctx.loginThrottle = new LoginThrottle(new RemoteThrottleStore(opts.machine));
       }
       // The cache invalidation relay: Redis when configured, else the database's own bus (src/cache/relay.ts).
       const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Catalogue, DEFAULT_CATALOGUE } from './core/catalogue.js';
 import { parseCatalogue } from './core/catalogue-file.js';
@@ -48,6 +49,10 @@ export interface Config {
    * by default, so a client cannot pick its own address (the sign-in throttle keys on it).
    */
   trustProxy: TrustProxy;
+  /** `keyward serve` processes behind the one port (KEYWARD_WORKERS, `auto` = cores); 1 = no cluster at all. */
+  workers: number;
+  /** On SIGTERM/SIGINT, how long in-flight requests may take before their connections are closed (KEYWARD_SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
 }
 
 /** Fastify's `trustProxy`: off, or the proxies' addresses / CIDR ranges. */
@@ -158,6 +163,15 @@ export function httpLimitsFrom(env: NodeJS.ProcessEnv): HttpLimits {
   return limits;
 }
 
+/** `KEYWARD_WORKERS` / `--workers`: a positive integer, or `auto` for one per core (os.availableParallelism). */
+export function workersFrom(raw: string | undefined, source = 'KEYWARD_WORKERS'): number {
+  if (raw === undefined || raw.trim() === '') return 1;
+  if (raw.trim() === 'auto') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${source} must be auto or a whole number from 1 to 256, got "${raw}"`);
+  return n;
+}
+
 function logFormatFrom(raw: string | undefined): Config['logFormat'] {
   if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
   if (raw === 'human' || raw === 'json') return raw;
@@ -194,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dbConnectTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_CONNECT_TIMEOUT_MS', 3000),
     http: httpLimitsFrom(env),
     trustProxy: trustProxyFrom(env.KEYWARD_TRUST_PROXY),
+    workers: workersFrom(env.KEYWARD_WORKERS),
+    shutdownTimeoutMs: positiveIntFrom(env, 'KEYWARD_SHUTDOWN_TIMEOUT_MS', 10_000),
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import type { RemoteCaller } from './auth/machine-shared.js';
 import type { InvalidationRelay } from './cache/bus-relay.js';
 import type { SharedRedis } from './cache/redis.js';
 import { compose, foreignSecretsWarning, type Runtime } from './compose.js';
@@ -15,7 +16,11 @@ export interface Keyward {
   relay?: InvalidationRelay | undefined;
   /** The shared Redis command connection, when KEYWARD_REDIS_URL is set: `ready` says whether it is up. */
   redis?: SharedRedis | undefined;
-  close(): Promise<void>;
+  /**
+   * Stops taking connections, lets in-flight requests finish (at most `drainTimeoutMs`, then
+   * their connections are closed), stops the relay, writes buffered usage, closes the store.
+   */
+  close(drainTimeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -31,6 +36,11 @@ export async function createKeyward(
     onBootstrap?: (email: string, password: string | null) => void;
     /** Bootstrap settings were given but the store already has another operator or password (src/service/bootstrap.ts). */
     onBootstrapIgnored?: (warning: string) => void;
+    /**
+     * Under `keyward serve --workers N`, set in each worker: its number, and its channel to the
+     * primary, which has already migrated, checked the master key and bootstrapped the operator.
+     */
+    worker?: { slot: number; channel: RemoteCaller };
   } = {},
 ): Promise<Keyward> {
   let app: App | undefined;
@@ -39,12 +49,18 @@ export async function createKeyward(
     warn: (obj, msg) => (app ? app.log.warn(obj, msg) : STDERR_LOGGER.warn(obj, msg)),
     info: (obj, msg) => app?.log.info(obj, msg),
   };
-  const composed = await compose(config, { masterKey: 'at-start', log });
+  const worker = opts.worker;
+  const composed = await compose(config, {
+    masterKey: 'at-start',
+    log,
+    ...(worker && { migrate: false, machine: worker.channel }),
+  });
   const { ctx } = composed;
+  if (worker) ctx.worker = worker.slot;
   try {
-    const boot = await bootstrapOperator(ctx);
+    const boot = worker ? null : await bootstrapOperator(ctx);
     if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
-    const ignored = boot ? null : await ignoredBootstrapWarning(ctx);
+    const ignored = boot || worker ? null : await ignoredBootstrapWarning(ctx);
     app = await buildApp(ctx, { logger: opts.logger ?? false, requestLogging: opts.requestLogging ?? true });
     if (ignored) {
       app.log.warn(ignored);
@@ -57,7 +73,8 @@ export async function createKeyward(
   ctx.log = app.log;
   const masterKey = composed.masterKey;
   const foreign = masterKey && foreignSecretsWarning(masterKey);
-  if (masterKey && foreign) app.log.warn({ masterKeyId: masterKey.keyId, foreignKeyIds: masterKey.foreign.keyIds }, foreign);
+  // A cluster's primary said it once for the machine.
+  if (masterKey && foreign && !worker) app.log.warn({ masterKeyId: masterKey.keyId, foreignKeyIds: masterKey.foreign.keyIds }, foreign);
   const { redis, relay } = await composed.connectShared(log);
   const started = app;
   return {
@@ -65,13 +82,30 @@ export async function createKeyward(
     app: started,
     relay,
     redis,
-    async close() {
+    async close(drainTimeoutMs = Number.POSITIVE_INFINITY) {
       try {
-        await composed.disconnect();
-        await started.close();
+        // Fastify stops accepting and closes idle keep-alive connections; requests under way
+        // finish, unless they outlast the bound: then their connections are cut. The relay stays
+        // up meanwhile, so a revocation made elsewhere during a long drain still reaches this node.
+        const closing = started.close();
+        const timer = Number.isFinite(drainTimeoutMs)
+          ? setTimeout(() => {
+              started.log.warn({ drainTimeoutMs }, 'shutdown: in-flight requests outlasted the drain timeout, closing their connections');
+              started.server.closeAllConnections();
+            }, drainTimeoutMs)
+          : undefined;
+        try {
+          await closing;
+        } finally {
+          clearTimeout(timer);
+        }
       } finally {
-        // After the server stops taking requests, so no use recorded during shutdown is lost.
-        await composed.close();
+        try {
+          await composed.disconnect();
+        } finally {
+          // After the server stops taking requests, so no use recorded during shutdown is lost.
+          await composed.close();
+        }
       }
     },
   };

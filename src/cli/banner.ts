@@ -1,6 +1,4 @@
 import type { Config } from '../config.js';
-import type { Keyward } from '../server.js';
-import { findOperatorEmail } from '../store/repos/users.js';
 
 /** A database URL without its password, for display. */
 export function displayStore(databaseUrl: string): string {
@@ -18,12 +16,17 @@ export function displayStore(databaseUrl: string): string {
  * What `keyward serve` prints once it listens: where to go, where the data lives and who signs in
  * first, after any one-time notices (a generated operator password, ignored bootstrap settings).
  */
-export async function startBanner(kw: Keyward, config: Config, address: string, notices: readonly string[]): Promise<string> {
-  const operator = await findOperatorEmail(kw.ctx.store.db).catch(() => undefined);
+export function startBanner(
+  operator: string | undefined,
+  config: Config,
+  address: string,
+  notices: readonly string[],
+  workers = 1,
+): string {
   const lines = [
     '',
     ...notices.flatMap((n) => [n, '']),
-    `Keyward listening on ${address}`,
+    `Keyward listening on ${address}${workers > 1 ? ` (${workers} worker processes)` : ''}`,
     `  API        ${address}/v1   (OpenAPI document: ${address}/openapi.json)`,
     `  Dashboard  ${address}/`,
     `  Store      ${displayStore(config.databaseUrl)}${config.databaseUrl.startsWith('sqlite:') ? `   (data dir ${config.dataDir})` : ''}`,

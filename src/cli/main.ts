@@ -1,17 +1,15 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig, upstreamFrom } from '../config.js';
+import { loadConfig, upstreamFrom, workersFrom } from '../config.js';
 import { isKeywardError } from '../core/errors.js';
-import { createKeyward } from '../server.js';
 import { createAccount } from '../service/accounts.js';
 import { createApplication } from '../service/applications.js';
 import { createApplicationKey } from '../service/keys.js';
 import { createUser } from '../service/users.js';
 import { openStore } from '../store/store.js';
 import { actAs, withKeyward } from './act-as.js';
-import { startBanner } from './banner.js';
-import { humanLogStream } from './human-log.js';
 import { generateKeyFile, rotateMasterKey } from './master-key.js';
+import { serve } from './serve.js';
 import { signForCli } from './sign.js';
 
 const program = new Command();
@@ -36,40 +34,15 @@ program
   .option('--host <host>', 'address to listen on (KEYWARD_HOST)')
   .option('--port <port>', 'port to listen on (KEYWARD_PORT)', port)
   .option('--upstream <url>', 'reverse-proxy mode: authorize and forward non-Keyward requests to this API (KEYWARD_UPSTREAM)')
-  .action(async (opts: { host?: string; port?: number; upstream?: string }) => {
+  .option('--workers <n|auto>', 'processes serving the one port; auto = one per core (KEYWARD_WORKERS, default 1)')
+  .action(async (opts: { host?: string; port?: number; upstream?: string; workers?: string }) => {
     const config = loadConfig(process.env, {
       ...(opts.host !== undefined && { host: opts.host }),
       ...(opts.port !== undefined && { port: opts.port }),
       ...(opts.upstream !== undefined && { upstream: upstreamFrom(opts.upstream) }),
+      ...(opts.workers !== undefined && { workers: workersFrom(opts.workers, '--workers') }),
     });
-    const human = config.logFormat === 'human' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
-    const notices: string[] = [];
-    const kw = await createKeyward(config, {
-      logger: human ? { level: config.logLevel, stream: humanLogStream() } : { level: config.logLevel },
-      requestLogging: !human,
-      onBootstrap: (email, password) => {
-        notices.push(
-          password
-            ? `Operator created: ${email}\nGenerated password (shown once, store it now): ${password}`
-            : `Operator created: ${email} (password from KEYWARD_BOOTSTRAP_PASSWORD)`,
-        );
-      },
-      onBootstrapIgnored: (warning) => notices.push(`WARNING: ${warning}`),
-    });
-    // Every request handler answers its own failures (a 500 with the envelope), so a rejection
-    // nobody awaited is a failed side task (a flush, a relay message): the work it did is
-    // transactional, so log it and keep serving. An uncaught exception is different: the
-    // process state is unknown, so it is logged and the process still exits (restart it).
-    process.on('unhandledRejection', (reason) => kw.app.log.error({ err: reason }, 'unhandled promise rejection'));
-    process.on('uncaughtExceptionMonitor', (err) => kw.app.log.fatal({ err }, 'uncaught exception: exiting'));
-    const address = await kw.app.listen({ host: config.host, port: config.port });
-    process.stdout.write(await startBanner(kw, config, address, notices));
-    const stop = async () => {
-      await kw.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    await serve(config);
   });
 
 program

@@ -58,11 +58,17 @@ describe('layering (issue 13: docs/architecture.md)', () => {
   });
 
   it('services never import auth/ (nor anything above them)', () => {
-    expect(crossings(inLayer('service'), under('auth', 'http', 'cli', 'compose', 'server'))).toEqual([]);
+    expect(crossings(inLayer('service'), under('auth', 'cluster', 'http', 'cli', 'compose', 'server'))).toEqual([]);
   });
 
   it('auth/ never imports services (nor anything above it)', () => {
-    expect(crossings(inLayer('auth'), under('service', 'http', 'cli', 'compose', 'server'))).toEqual([]);
+    expect(crossings(inLayer('auth'), under('service', 'cluster', 'http', 'cli', 'compose', 'server'))).toEqual([]);
+  });
+
+  it('cluster/ (process supervision and the IPC channel) knows no feature: only node built-ins and itself', () => {
+    expect(inLayer('cluster').length).toBeGreaterThan(2);
+    const allowed = (i: string) => i.startsWith('src/cluster/') || i.startsWith('node:');
+    expect(crossings(inLayer('cluster'), (i) => !allowed(i))).toEqual([]);
   });
 
   it('core/ imports only core/ (and node built-ins, zod)', () => {
@@ -71,7 +77,7 @@ describe('layering (issue 13: docs/architecture.md)', () => {
   });
 
   it('store/ imports no layer above it', () => {
-    expect(crossings(inLayer('store'), under('service', 'auth', 'cache', 'http', 'cli', 'compose', 'server'))).toEqual([]);
+    expect(crossings(inLayer('store'), under('service', 'auth', 'cache', 'cluster', 'http', 'cli', 'compose', 'server'))).toEqual([]);
   });
 
   it('SQL and Kysely appear only under store/', () => {

@@ -31,7 +31,7 @@ export interface paths {
     };
     /**
      * Readiness: the database answers
-     * @description Anyone, no credential needed. 200 when the database answers a trivial query within KEYWARD_DB_STATEMENT_TIMEOUT_MS, else 503 STORE_UNAVAILABLE (with Retry-After). Take a node out of a load balancer on 503; do not restart it (see /healthz). `relay` reports the cache invalidation relay without affecting readiness: `up`, `down` (cache entries live at most KEYWARD_RELAY_DOWN_TTL_MS until it is back) or `off` (none: one in-memory node, or caches off).
+     * @description Anyone, no credential needed. 200 when the database answers a trivial query within KEYWARD_DB_STATEMENT_TIMEOUT_MS, else 503 STORE_UNAVAILABLE (with Retry-After). Take a node out of a load balancer on 503; do not restart it (see /healthz). `relay` reports the cache invalidation relay without affecting readiness: `up`, `down` (cache entries live at most KEYWARD_RELAY_DOWN_TTL_MS until it is back) or `off` (none: one in-memory node, or caches off). Under `keyward serve --workers N`, `worker` is the number (1..N) of the worker process that answered: each worker answers for itself.
      */
     get: operations['readyz'];
     put?: never;
@@ -910,6 +910,7 @@ export interface operations {
             store: string;
             /** @enum {string} */
             relay: 'up' | 'down' | 'off';
+            worker?: number;
           };
         };
       };

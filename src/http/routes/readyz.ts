@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { relayState } from '../../cache/bus-relay.js';
+import type { Runtime } from '../../compose.js';
 import { KeywardError } from '../../core/errors.js';
 import type { Ctx } from '../../service/context.js';
 import { errors, INPUT_ERRORS } from '../schemas.js';
@@ -22,7 +23,7 @@ async function storeAnswers(ctx: Ctx): Promise<boolean> {
   }
 }
 
-export function registerReady(app: App, ctx: Ctx) {
+export function registerReady(app: App, ctx: Runtime) {
   app.get(
     '/readyz',
     {
@@ -31,17 +32,27 @@ export function registerReady(app: App, ctx: Ctx) {
         operationId: 'readyz',
         summary: 'Readiness: the database answers',
         description:
-          'Anyone, no credential needed. 200 when the database answers a trivial query within KEYWARD_DB_STATEMENT_TIMEOUT_MS, else 503 STORE_UNAVAILABLE (with Retry-After). Take a node out of a load balancer on 503; do not restart it (see /healthz). `relay` reports the cache invalidation relay without affecting readiness: `up`, `down` (cache entries live at most KEYWARD_RELAY_DOWN_TTL_MS until it is back) or `off` (none: one in-memory node, or caches off).',
+          'Anyone, no credential needed. 200 when the database answers a trivial query within KEYWARD_DB_STATEMENT_TIMEOUT_MS, else 503 STORE_UNAVAILABLE (with Retry-After). Take a node out of a load balancer on 503; do not restart it (see /healthz). `relay` reports the cache invalidation relay without affecting readiness: `up`, `down` (cache entries live at most KEYWARD_RELAY_DOWN_TTL_MS until it is back) or `off` (none: one in-memory node, or caches off). Under `keyward serve --workers N`, `worker` is the number (1..N) of the worker process that answered: each worker answers for itself.',
         security: [], // no management credential
         response: {
-          200: z.object({ ok: z.literal(true), store: z.string(), relay: z.enum(['up', 'down', 'off']) }),
+          200: z.object({
+            ok: z.literal(true),
+            store: z.string(),
+            relay: z.enum(['up', 'down', 'off']),
+            worker: z.number().int().min(1).optional(),
+          }),
           ...errors([...INPUT_ERRORS, 'STORE_UNAVAILABLE']),
         },
       },
     },
     async () => {
       if (!(await storeAnswers(ctx))) throw new KeywardError('STORE_UNAVAILABLE');
-      return { ok: true as const, store: ctx.store.dialectName, relay: relayState(ctx.changes) };
+      return {
+        ok: true as const,
+        store: ctx.store.dialectName,
+        relay: relayState(ctx.changes),
+        ...(ctx.worker !== undefined && { worker: ctx.worker }),
+      };
     },
   );
 }
