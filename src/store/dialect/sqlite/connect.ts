@@ -5,6 +5,7 @@ import { type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { ConnectOptions, DialectConnection, MessageBus } from '../types.js';
 import { sqliteChangeLogBus } from './change-log-bus.js';
 import { isSqliteUnavailable } from './is-unavailable.js';
+import { sqliteMigrationDialect } from './migration-lock.js';
 
 /** `sqlite:./data/keyward.db`, `sqlite:///abs/path.db` or `sqlite::memory:`. */
 export function connectSqlite(url: string, opts: ConnectOptions): DialectConnection {
@@ -25,6 +26,8 @@ export function connectSqlite(url: string, opts: ConnectOptions): DialectConnect
     isUnavailable: isSqliteUnavailable,
     // Other processes may open the same file; nobody else can see an in-memory database.
     ...(path !== ':memory:' && {
+      // Its own connection, holding SQLite's write lock while migrating (migration-lock.ts).
+      migrationDialect: () => sqliteMigrationDialect(path),
       messageBus(kysely) {
         const bus = sqliteChangeLogBus(kysely);
         buses.push(bus);
