@@ -15,13 +15,14 @@ import type { LatencySample, LoadResult, LoadSpec } from './lib/types.js';
 import { ensureWrk, pinning, runLoad } from './lib/wrk.js';
 import { benchPropagation, type PropagationResult } from './propagation.js';
 import { renderMarkdown } from './report.js';
+import { benchWorkers, type WorkersResult } from './workers.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** `http` (targets a–d), `scale` (e) and/or `propagation` (f, bench/propagation.ts). */
-const PARTS = (process.env.BENCH_PARTS ?? 'http,scale,propagation').split(',');
+const PARTS = (process.env.BENCH_PARTS ?? 'http,scale,propagation,workers').split(',');
 const SCALE = (process.env.BENCH_SCALE ?? '1k,100k,1M').split(',').filter(Boolean);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -325,7 +326,7 @@ function randomChars(n: number): string {
 async function main() {
   const startedAt = new Date().toISOString();
   // Propagation (f) asks over HTTP from this process: only (a)–(e) need the load generator.
-  const wrk = PARTS.includes('http') || PARTS.includes('scale') ? ensureWrk(log) : 'none';
+  const wrk = PARTS.includes('http') || PARTS.includes('scale') || PARTS.includes('workers') ? ensureWrk(log) : 'none';
   log(
     `connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')} ${pinning ? 'servers on CPU 0, wrk on CPU 1' : 'unpinned'}`,
   );
@@ -342,6 +343,9 @@ async function main() {
     scale.push(await benchScale(label));
   }
   const propagation: PropagationResult[] = PARTS.includes('propagation') ? await benchPropagation(log) : [];
+  const workers: WorkersResult[] = PARTS.includes('workers')
+    ? await benchWorkers(log, { connections: CONNECTIONS, durationSeconds: DURATION })
+    : [];
   const results = {
     startedAt,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -356,6 +360,7 @@ async function main() {
     targets,
     scale,
     propagation,
+    workers,
   };
   mkdirSync(here('./results'), { recursive: true });
   writeFileSync(here('./results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
