@@ -12,12 +12,18 @@ function pipe() {
   const b = new EventEmitter();
   const sent = { toPrimary: 0, toWorker: 0 };
   const worker: IpcEnd = {
-    send: (m) => (sent.toPrimary++, setImmediate(() => b.emit('message', structuredClone(m)))),
+    send: (m) => {
+      sent.toPrimary++;
+      setImmediate(() => b.emit('message', structuredClone(m)));
+    },
     on: (e, l) => a.on(e, l),
     off: (e, l) => a.off(e, l),
   };
   const primary: IpcEnd = {
-    send: (m) => (sent.toWorker++, setImmediate(() => a.emit('message', structuredClone(m)))),
+    send: (m) => {
+      sent.toWorker++;
+      setImmediate(() => a.emit('message', structuredClone(m)));
+    },
     on: (e, l) => b.on(e, l),
     off: (e, l) => b.off(e, l),
   };
