@@ -1,4 +1,6 @@
+import { VERIFY_CODES } from './auth/access-key.js';
 import type { AuthCtx } from './auth/context.js';
+import { SIGNATURE_CODES } from './auth/device-signature.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { RedisReplayGuard } from './auth/redis-replay-guard.js';
 import { MemoryReplayGuard } from './auth/replay-cache.js';
@@ -13,6 +15,7 @@ import { CatalogueIndex } from './core/catalogue.js';
 import { ChangeFeed } from './core/changes.js';
 import { SecretBox, type Secrets } from './crypto/secret-box.js';
 import { type LoadedMasterKey, loadMasterKey } from './master-key.js';
+import { HotMetrics } from './metrics/hot.js';
 import type { Ctx, ServiceLog } from './service/context.js';
 import { countSealedSecrets } from './service/master-key.js';
 import { UsageRecorder } from './service/usage-recorder.js';
@@ -35,6 +38,8 @@ export type Runtime = Ctx &
     verificationCache?: VerificationCache;
     /** The cache behind `deviceLookup`; absent when disabled. */
     deviceCache?: DeviceSigningCache;
+    /** What the request paths count for /metrics; absent with KEYWARD_METRICS=off (nothing is counted). */
+    metrics?: HotMetrics;
   };
 
 /** Until the server hands over the app's logger (and in CLI commands): one JSON line on stderr. */
@@ -90,6 +95,9 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
     changes.subscribe((change) => devices.invalidate(change));
     ctx.deviceLookup = (deviceId) => devices.lookup(deviceId);
     ctx.deviceCache = devices;
+  }
+  if (config.metrics.enabled) {
+    ctx.metrics = new HotMetrics({ keyCodes: VERIFY_CODES, signatureCodes: SIGNATURE_CODES, proxy: config.upstream !== undefined });
   }
   return ctx;
 }
