@@ -69,8 +69,8 @@ export function renderMarkdown(r: Results): string {
     lines.push(
       '',
       `**Metrics cost** (POST /v1/keys/verify, valid key, two Keyward processes loaded in ${m.on.length} interleaved rounds, one with KEYWARD_METRICS=off): ` +
-        `metrics on / off = **${m.ratio.toFixed(3)}** of the median req/s (target ≥ 0.95); rounds on ${m.on.map(int).join(', ')} vs off ${m.off.map(int).join(', ')}; ` +
-        `server CPU per request ${m.cpuUsPerRequestOn.toFixed(1)} µs on vs ${m.cpuUsPerRequestOff.toFixed(1)} µs off.`,
+        `req/s with metrics on / off = **${m.ratio.toFixed(3)}** (median of the rounds' ratios; target ≥ 0.95); rounds on ${m.on.map(int).join(', ')} vs off ${m.off.map(int).join(', ')}; ` +
+        `server CPU per request ${m.cpuUsPerRequestOn.toFixed(1)} µs on vs ${m.cpuUsPerRequestOff.toFixed(1)} µs off (off / on = ${(m.cpuUsPerRequestOff / Math.max(0.001, m.cpuUsPerRequestOn)).toFixed(3)}: the steadier measure on a shared machine).`,
     );
   }
   if (r.scale.length > 0) {

@@ -67,7 +67,10 @@ export interface MetricsCostResult {
   /** req/s of each interleaved round, metrics on (the default) and KEYWARD_METRICS=off. */
   on: number[];
   off: number[];
-  /** Median round on / median round off: 1 means free, 0.95 a 5 % cost. */
+  /**
+   * Median over rounds of (on / off) in the same round, each pair loaded back to back, so that
+   * background load drifting over the run cancels out: 1 means free, 0.95 a 5 % cost.
+   */
   ratio: number;
   cpuUsPerRequestOn: number;
   cpuUsPerRequestOff: number;
@@ -225,12 +228,12 @@ async function benchMetricsCost(): Promise<MetricsCostResult> {
       }
     }
     const [onRounds = [], offRounds = []] = rounds;
-    const rate = (xs: { load: LoadResult }[]) => median(xs, (x) => x.load.requestsPerSecond).load.requestsPerSecond;
+    const pairs = onRounds.map((x, i) => x.load.requestsPerSecond / Math.max(1, offRounds[i]?.load.requestsPerSecond ?? 0));
     const cpu = (xs: { cpuUsPerRequest: number }[]) => median(xs, (x) => x.cpuUsPerRequest).cpuUsPerRequest;
     return {
       on: onRounds.map((x) => Math.round(x.load.requestsPerSecond)),
       off: offRounds.map((x) => Math.round(x.load.requestsPerSecond)),
-      ratio: rate(onRounds) / Math.max(1, rate(offRounds)),
+      ratio: median(pairs, (x) => x),
       cpuUsPerRequestOn: cpu(onRounds),
       cpuUsPerRequestOff: cpu(offRounds),
     };
