@@ -1,5 +1,6 @@
 import { AggregatorRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricsConfigFrom } from '../../src/config.js';
 import { generateKey, hashSecret } from '../../src/core/key-format.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, REDIS_URL, type Tenant } from '../harness.js';
 import { createDevice, signedCheck } from '../signing.js';
@@ -248,6 +249,21 @@ describe('GET /metrics: token, separate port, off', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('KEYWARD_METRICS* settings', () => {
+  it('defaults to on, on the main port, without a token; refuses what it cannot mean', () => {
+    expect(metricsConfigFrom({})).toEqual({ enabled: true, token: undefined, port: undefined, host: '127.0.0.1' });
+    expect(metricsConfigFrom({ KEYWARD_METRICS: 'off' }).enabled).toBe(false);
+    expect(metricsConfigFrom({ KEYWARD_METRICS_PORT: '9464', KEYWARD_METRICS_HOST: '0.0.0.0' })).toMatchObject({
+      port: 9464,
+      host: '0.0.0.0',
+    });
+    expect(() => metricsConfigFrom({ KEYWARD_METRICS: 'maybe' })).toThrow(/KEYWARD_METRICS must be on or off/);
+    expect(() => metricsConfigFrom({ KEYWARD_METRICS_TOKEN: 'short' })).toThrow(/at least 16 characters/);
+    expect(() => metricsConfigFrom({ KEYWARD_METRICS_PORT: '70000' })).toThrow(/TCP port/);
+    expect(() => metricsConfigFrom({ KEYWARD_METRICS_PORT: '-1' })).toThrow(/non-negative integer/);
   });
 });
 
