@@ -1,11 +1,12 @@
 import type { PropagationResult } from './propagation.js';
-import type { ScaleResult, TargetResult } from './run.js';
+import type { MetricsCostResult, ScaleResult, TargetResult } from './run.js';
 
 interface Results {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
   settings: { connections: number; durationSeconds: number; rounds: number; scale: string[]; loadGenerator: string; pinning?: string };
   targets: TargetResult[];
+  metricsCost?: MetricsCostResult | undefined;
   scale: ScaleResult[];
   propagation?: PropagationResult[];
 }
@@ -62,6 +63,15 @@ export function renderMarkdown(r: Results): string {
         `| ${t.name} | ${int(h.target)} / ${int(h.load.requestsPerSecond)} | ${h.connections} | ${lat(l.p50)} | ${lat(l.p90)} | ${lat(l.p99)} | ${lat(l.p999)} | ${lat(l.max)} | ${vs} |`,
       );
     }
+  }
+  const m = r.metricsCost;
+  if (m) {
+    lines.push(
+      '',
+      `**Metrics cost** (POST /v1/keys/verify, valid key, two Keyward processes loaded in ${m.on.length} interleaved rounds, one with KEYWARD_METRICS=off): ` +
+        `req/s with metrics on / off = **${m.ratio.toFixed(3)}** (median of the rounds' ratios; target ≥ 0.95); rounds on ${m.on.map(int).join(', ')} vs off ${m.off.map(int).join(', ')}; ` +
+        `server CPU per request ${m.cpuUsPerRequestOn.toFixed(1)} µs on vs ${m.cpuUsPerRequestOff.toFixed(1)} µs off (off / on = ${(m.cpuUsPerRequestOff / Math.max(0.001, m.cpuUsPerRequestOn)).toFixed(3)}: the steadier measure on a shared machine).`,
+    );
   }
   if (r.scale.length > 0) {
     lines.push(

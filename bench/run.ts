@@ -21,8 +21,8 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** `http` (targets a–d), `scale` (e) and/or `propagation` (f, bench/propagation.ts). */
-const PARTS = (process.env.BENCH_PARTS ?? 'http,scale,propagation,workers').split(',');
+/** `http` (targets a–d), `metrics` (g: verify with metrics on vs off), `scale` (e), `propagation` (f, bench/propagation.ts) and/or `workers` (h). */
+const PARTS = (process.env.BENCH_PARTS ?? 'http,metrics,scale,propagation,workers').split(',');
 const SCALE = (process.env.BENCH_SCALE ?? '1k,100k,1M').split(',').filter(Boolean);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -61,6 +61,20 @@ export interface ScaleResult {
   /** findKeyForVerification timed in-process, cache bypassed: the cold path at this size. */
   storeLookup: LatencySample;
   cacheEntries: number;
+}
+
+/** (g) What metrics cost on the hot path: the same verify load on two Keyward processes, metrics on and off. */
+export interface MetricsCostResult {
+  /** req/s of each interleaved round, metrics on (the default) and KEYWARD_METRICS=off. */
+  on: number[];
+  off: number[];
+  /**
+   * Median over rounds of (on / off) in the same round, each pair loaded back to back, so that
+   * background load drifting over the run cancels out: 1 means free, 0.95 a 5 % cost.
+   */
+  ratio: number;
+  cpuUsPerRequestOn: number;
+  cpuUsPerRequestOff: number;
 }
 
 const log = (s: string) => process.stdout.write(`[bench] ${s}\n`);
@@ -190,6 +204,44 @@ async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started;
   }
   await stopTarget(ceiling);
   return { results, keyward, peer, routes: keyward.ready.routes ?? [] };
+}
+
+/**
+ * (g) Two Keyward targets, one with KEYWARD_METRICS=off, loaded in alternation ROUNDS times with
+ * the same valid-key verify request (fast path, warm cache): the ratio of their median rounds
+ * is what counting costs (target: at least 0.95).
+ */
+async function benchMetricsCost(): Promise<MetricsCostResult> {
+  const [on, off] = await Promise.all([
+    startTarget(here('./targets/keyward.ts')),
+    startTarget(here('./targets/keyward.ts'), { KEYWARD_METRICS: 'off' }),
+  ]);
+  try {
+    const specs = [on, off].map((s) =>
+      spec(`http://127.0.0.1:${s.ready.port}/v1/keys/verify`, { bodies: [JSON.stringify({ key: s.ready.key })] }),
+    );
+    for (const sp of specs) await runLoad({ ...sp, durationSeconds: 2 });
+    const rounds: { load: LoadResult; cpuUsPerRequest: number }[][] = [[], []];
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [i, s] of [on, off].entries()) {
+        log(`metrics cost, round ${r + 1}/${ROUNDS}: metrics ${i === 0 ? 'on' : 'off'}`);
+        rounds[i]?.push(await loadWithCpu(s, specs[i] as LoadSpec));
+      }
+    }
+    const [onRounds = [], offRounds = []] = rounds;
+    const pairs = onRounds.map((x, i) => x.load.requestsPerSecond / Math.max(1, offRounds[i]?.load.requestsPerSecond ?? 0));
+    const cpu = (xs: { cpuUsPerRequest: number }[]) => median(xs, (x) => x.cpuUsPerRequest).cpuUsPerRequest;
+    return {
+      on: onRounds.map((x) => Math.round(x.load.requestsPerSecond)),
+      off: offRounds.map((x) => Math.round(x.load.requestsPerSecond)),
+      ratio: median(pairs, (x) => x),
+      cpuUsPerRequestOn: cpu(onRounds),
+      cpuUsPerRequestOff: cpu(offRounds),
+    };
+  } finally {
+    await stopTarget(on);
+    await stopTarget(off);
+  }
 }
 
 /** (b) the other Keyward verification routes and (d) invalid keys, against the same process. */
@@ -326,7 +378,7 @@ function randomChars(n: number): string {
 async function main() {
   const startedAt = new Date().toISOString();
   // Propagation (f) asks over HTTP from this process: only (a)–(e) need the load generator.
-  const wrk = PARTS.includes('http') || PARTS.includes('scale') || PARTS.includes('workers') ? ensureWrk(log) : 'none';
+  const wrk = ['http', 'scale', 'metrics', 'workers'].some((p) => PARTS.includes(p)) ? ensureWrk(log) : 'none';
   log(
     `connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')} ${pinning ? 'servers on CPU 0, wrk on CPU 1' : 'unpinned'}`,
   );
@@ -337,6 +389,7 @@ async function main() {
     await stopTarget(main.keyward);
     await stopTarget(main.peer);
   }
+  const metricsCost = PARTS.includes('metrics') ? await benchMetricsCost() : undefined;
   const scale: ScaleResult[] = [];
   for (const label of PARTS.includes('scale') ? SCALE : []) {
     log(`scale ${label} ...`);
@@ -358,6 +411,7 @@ async function main() {
       pinning: pinning ? 'servers (every thread) on CPU 0, wrk on CPU 1' : 'none (fewer than 2 CPUs or no taskset)',
     },
     targets,
+    metricsCost,
     scale,
     propagation,
     workers,

@@ -1,4 +1,6 @@
+import { VERIFY_CODES } from './auth/access-key.js';
 import type { AuthCtx } from './auth/context.js';
+import { SIGNATURE_CODES } from './auth/device-signature.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { type RemoteCaller, RemoteReplayGuard, RemoteThrottleStore } from './auth/machine-shared.js';
 import { RedisReplayGuard } from './auth/redis-replay-guard.js';
@@ -14,6 +16,7 @@ import { CatalogueIndex } from './core/catalogue.js';
 import { ChangeFeed } from './core/changes.js';
 import { SecretBox, type Secrets } from './crypto/secret-box.js';
 import { type LoadedMasterKey, loadMasterKey } from './master-key.js';
+import { HotMetrics } from './metrics/hot.js';
 import type { Ctx, ServiceLog } from './service/context.js';
 import { countSealedSecrets } from './service/master-key.js';
 import { UsageRecorder } from './service/usage-recorder.js';
@@ -38,6 +41,8 @@ export type Runtime = Ctx &
     deviceCache?: DeviceSigningCache;
     /** This process's number (1..N) under `keyward serve --workers N`; absent for a single process. */
     worker?: number;
+    /** What the request paths count for /metrics; absent with KEYWARD_METRICS=off (nothing is counted). */
+    metrics?: HotMetrics;
   };
 
 /** Until the server hands over the app's logger (and in CLI commands): one JSON line on stderr. */
@@ -93,6 +98,9 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
     changes.subscribe((change) => devices.invalidate(change));
     ctx.deviceLookup = (deviceId) => devices.lookup(deviceId);
     ctx.deviceCache = devices;
+  }
+  if (config.metrics.enabled) {
+    ctx.metrics = new HotMetrics({ keyCodes: VERIFY_CODES, signatureCodes: SIGNATURE_CODES, proxy: config.upstream !== undefined });
   }
   return ctx;
 }

@@ -53,6 +53,39 @@ export interface Config {
   workers: number;
   /** On SIGTERM/SIGINT, how long in-flight requests may take before their connections are closed (KEYWARD_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
+  /** GET /metrics (docs/performance.md, "Metrics"). */
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  /** KEYWARD_METRICS=off turns metrics off: no counting, /metrics answers 404 everywhere. */
+  enabled: boolean;
+  /** KEYWARD_METRICS_TOKEN: /metrics then needs `Authorization: Bearer <token>` (on either port). */
+  token: string | undefined;
+  /** KEYWARD_METRICS_PORT: /metrics on its own listener (0: any free port), and 404 on the main port. */
+  port: number | undefined;
+  /** KEYWARD_METRICS_HOST: the address of that listener (default 127.0.0.1). */
+  host: string;
+}
+
+/** Shorter tokens could be guessed by a scraper's neighbours; a random 32-character one is the intent. */
+export const METRICS_TOKEN_MIN_LENGTH = 16;
+
+export function metricsConfigFrom(env: NodeJS.ProcessEnv): MetricsConfig {
+  const raw = (env.KEYWARD_METRICS ?? '').trim().toLowerCase();
+  if (!['', 'on', 'off', 'true', 'false', '1', '0'].includes(raw)) {
+    throw new Error(`KEYWARD_METRICS must be on or off, got "${env.KEYWARD_METRICS}"`);
+  }
+  const token = env.KEYWARD_METRICS_TOKEN || undefined;
+  if (token !== undefined && (token.length < METRICS_TOKEN_MIN_LENGTH || /\s/.test(token))) {
+    throw new Error(
+      `KEYWARD_METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} characters without spaces (e.g. openssl rand -hex 16)`,
+    );
+  }
+  const port =
+    env.KEYWARD_METRICS_PORT === undefined || env.KEYWARD_METRICS_PORT === '' ? undefined : intFrom(env, 'KEYWARD_METRICS_PORT', 0);
+  if (port !== undefined && port > 65_535) throw new Error(`KEYWARD_METRICS_PORT must be a TCP port, got "${env.KEYWARD_METRICS_PORT}"`);
+  return { enabled: !['off', 'false', '0'].includes(raw), token, port, host: env.KEYWARD_METRICS_HOST || '127.0.0.1' };
 }
 
 /** Fastify's `trustProxy`: off, or the proxies' addresses / CIDR ranges. */
@@ -210,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: trustProxyFrom(env.KEYWARD_TRUST_PROXY),
     workers: workersFrom(env.KEYWARD_WORKERS),
     shutdownTimeoutMs: positiveIntFrom(env, 'KEYWARD_SHUTDOWN_TIMEOUT_MS', 10_000),
+    metrics: metricsConfigFrom(env),
     ...overrides,
   };
 }

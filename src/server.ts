@@ -5,7 +5,9 @@ import type { SharedRedis } from './cache/redis.js';
 import { compose, foreignSecretsWarning, type Runtime } from './compose.js';
 import { type Config, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
+import { listenMetrics, type MetricsListener } from './http/metrics-server.js';
 import type { App } from './http/types.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
 import { bootstrapOperator, ignoredBootstrapWarning } from './service/bootstrap.js';
 import { STDERR_LOGGER, type StoreLogger } from './store/store.js';
 
@@ -16,6 +18,13 @@ export interface Keyward {
   relay?: InvalidationRelay | undefined;
   /** The shared Redis command connection, when KEYWARD_REDIS_URL is set: `ready` says whether it is up. */
   redis?: SharedRedis | undefined;
+  /**
+   * This process's metrics (absent with KEYWARD_METRICS=off): `render()` is the text GET /metrics
+   * answers, `registries` what a cluster worker hands to prom-client's AggregatorRegistry.
+   */
+  metrics?: Metrics | undefined;
+  /** The separate /metrics listener, when KEYWARD_METRICS_PORT is set and `metricsListener` was not false. */
+  metricsListener?: MetricsListener | undefined;
   /**
    * Stops taking connections, lets in-flight requests finish (at most `drainTimeoutMs`, then
    * their connections are closed), stops the relay, writes buffered usage, closes the store.
@@ -41,6 +50,11 @@ export async function createKeyward(
      * primary, which has already migrated, checked the master key and bootstrapped the operator.
      */
     worker?: { slot: number; channel: RemoteCaller };
+    /**
+     * Start the KEYWARD_METRICS_PORT listener (default true). A cluster primary serving the
+     * workers' aggregated metrics would pass false to its workers and listen itself.
+     */
+    metricsListener?: boolean;
   } = {},
 ): Promise<Keyward> {
   let app: App | undefined;
@@ -57,11 +71,13 @@ export async function createKeyward(
   });
   const { ctx } = composed;
   if (worker) ctx.worker = worker.slot;
+  let relay: InvalidationRelay | undefined;
+  const metrics = ctx.metrics && createMetrics({ ctx, hot: ctx.metrics, relay: () => relay });
   try {
     const boot = worker ? null : await bootstrapOperator(ctx);
     if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
     const ignored = boot || worker ? null : await ignoredBootstrapWarning(ctx);
-    app = await buildApp(ctx, { logger: opts.logger ?? false, requestLogging: opts.requestLogging ?? true });
+    app = await buildApp(ctx, { logger: opts.logger ?? false, requestLogging: opts.requestLogging ?? true, metrics });
     if (ignored) {
       app.log.warn(ignored);
       opts.onBootstrapIgnored?.(ignored);
@@ -75,15 +91,31 @@ export async function createKeyward(
   const foreign = masterKey && foreignSecretsWarning(masterKey);
   // A cluster's primary said it once for the machine.
   if (masterKey && foreign && !worker) app.log.warn({ masterKeyId: masterKey.keyId, foreignKeyIds: masterKey.foreign.keyIds }, foreign);
-  const { redis, relay } = await composed.connectShared(log);
+  const shared = await composed.connectShared(log);
+  relay = shared.relay;
   const started = app;
+  let metricsListener: MetricsListener | undefined;
+  if (metrics && config.metrics.port !== undefined && opts.metricsListener !== false) {
+    try {
+      metricsListener = await listenMetrics(metrics, config, (err) => started.log.error({ err }, 'unhandled error'));
+    } catch (e) {
+      await composed.disconnect();
+      await started.close();
+      await composed.close();
+      throw e;
+    }
+    started.log.info({ url: `${metricsListener.url}/metrics` }, 'metrics listening');
+  }
   return {
     ctx,
     app: started,
     relay,
-    redis,
+    redis: shared.redis,
+    metrics,
+    metricsListener,
     async close(drainTimeoutMs = Number.POSITIVE_INFINITY) {
       try {
+        await metricsListener?.close();
         // Fastify stops accepting and closes idle keep-alive connections; requests under way
         // finish, unless they outlast the bound: then their connections are cut. The relay stays
         // up meanwhile, so a revocation made elsewhere during a long drain still reaches this node.

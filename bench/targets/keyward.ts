@@ -17,8 +17,9 @@ import { seedKeys } from './seed.js';
 
 const dir = process.env.BENCH_DB_DIR ?? mkdtempSync(join(tmpdir(), 'keyward-bench-'));
 const OPERATOR = { email: 'operator@bench.local', password: 'operator-password-1' };
+// Only KEYWARD_METRICS is taken from the environment (the metrics-cost target turns it off).
 const config = loadConfig(
-  {},
+  { KEYWARD_METRICS: process.env.KEYWARD_METRICS },
   { databaseUrl: `sqlite:${join(dir, 'keyward.db')}`, dataDir: dir, bootstrapEmail: OPERATOR.email, bootstrapPassword: OPERATOR.password },
 );
 const kw = await createKeyward(config);

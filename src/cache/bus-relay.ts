@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Change, ChangeFeed } from '../core/changes.js';
+import { FixedHistogram, STORE_SECONDS } from '../core/histogram.js';
 import { summarizeError } from '../store/guarded-dialect.js';
 import type { MessageBus } from '../store/store.js';
 
@@ -24,12 +25,28 @@ export interface InvalidationRelay {
   readonly listening: boolean;
   /** Settles on the first subscription or the first failure, whichever comes first. */
   readonly firstAttempt: Promise<void>;
+  /** What the relay carried, for metrics. */
+  readonly stats: RelayStats;
   close(): Promise<void>;
+}
+
+export interface RelayStats {
+  /** Changes received from other nodes and applied to this node's caches. */
+  received: number;
+  /** Changes this node failed to publish (the other nodes see them within their cache TTL). */
+  publishFailures: number;
+  /**
+   * Seconds from another node publishing a change to this node applying it, by the two nodes'
+   * clocks (so clock skew between machines shows in it; negative values count as 0).
+   */
+  readonly lag: FixedHistogram;
 }
 
 interface Envelope {
   node: string;
   change: Change;
+  /** When the change was published (epoch ms, the sender's clock); absent from older nodes. */
+  at?: number;
 }
 
 /** The relay carrying a context's changes, for whoever reports its state (/readyz). */
@@ -66,6 +83,7 @@ export function startBusRelay(
   const firstAttempt = new Promise<void>((resolve) => {
     settle = resolve;
   });
+  const stats: RelayStats = { received: 0, publishFailures: 0, lag: new FixedHistogram(STORE_SECONDS) };
   cache.relayDown?.();
   bus.listen({
     up() {
@@ -92,11 +110,15 @@ export function startBusRelay(
       } catch {
         return;
       }
-      if (envelope?.node !== node && typeof envelope?.change?.type === 'string') cache.invalidate(envelope.change);
+      if (envelope?.node === node || typeof envelope?.change?.type !== 'string') return;
+      cache.invalidate(envelope.change);
+      stats.received++;
+      if (typeof envelope.at === 'number') stats.lag.observe(Math.max(0, Date.now() - envelope.at) / 1000);
     },
   });
   const unsubscribe = changes.subscribe((change) => {
-    bus.publish(JSON.stringify({ node, change } satisfies Envelope)).catch((err: unknown) => {
+    bus.publish(JSON.stringify({ node, change, at: Date.now() } satisfies Envelope)).catch((err: unknown) => {
+      stats.publishFailures++;
       log.warn(
         { err: summarize(err), change: change.type, relay: bus.kind },
         'change not relayed to other nodes: they see it within their cache TTL',
@@ -109,6 +131,7 @@ export function startBusRelay(
       return listening;
     },
     firstAttempt,
+    stats,
     async close() {
       closed = true;
       listening = false;

@@ -35,7 +35,7 @@ export class DeviceSigningCache {
   private epoch = 0;
   /** While other nodes' changes may not reach this one (relay down): the longest any entry lives. */
   private ttlBound: number | undefined;
-  private readonly counters = { hits: 0, misses: 0, loads: 0 };
+  private readonly counters = { hits: 0, misses: 0, loads: 0, evictions: 0, invalidations: 0 };
 
   constructor(private readonly opts: DeviceCacheOptions) {}
 
@@ -69,6 +69,7 @@ export class DeviceSigningCache {
   }
 
   invalidate(change: Change): void {
+    this.counters.invalidations++;
     switch (change.type) {
       case 'device':
         this.epoch++;
@@ -120,6 +121,7 @@ export class DeviceSigningCache {
       const victim = secondChanceVictim(this.entries);
       if (victim === undefined) break;
       this.remove(victim);
+      this.counters.evictions++;
     }
     this.entries.set(deviceId, { record: record ?? null, expiresAt: now + ttl, used: false });
     if (record) addTo(this.byAccount, record.device.accountId, deviceId);

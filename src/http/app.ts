@@ -9,6 +9,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Runtime } from '../compose.js';
 import { SERVER_WIDE_ERROR_CODES } from '../core/errors.js';
+import type { Metrics } from '../metrics/registry.js';
 import { registerDashboard } from './dashboard.js';
 import { errorHandler, frameworkErrors, notFoundHandler } from './errors.js';
 import { createFastVerify } from './fast-verify.js';
@@ -49,6 +50,7 @@ import { registerRotateKey } from './routes/keys-rotate.js';
 import { registerUpdateKey } from './routes/keys-update.js';
 import { registerVerifyKey } from './routes/keys-verify.js';
 import { registerMe } from './routes/me-get.js';
+import { registerMetrics } from './routes/metrics.js';
 import { registerReady } from './routes/readyz.js';
 import { registerGetSharedSecret } from './routes/shared-secret-get.js';
 import { registerResetSharedSecret } from './routes/shared-secret-reset.js';
@@ -86,7 +88,7 @@ const TAGS = [
   { name: 'verification', description: "For the operator's API and gateway: verify keys and signatures, authorize requests" },
   { name: 'audit', description: "The account's audit log" },
   { name: 'catalogue', description: 'The API scopes, roles and management permissions' },
-  { name: 'ops', description: 'Liveness and readiness' },
+  { name: 'ops', description: 'Liveness, readiness and metrics' },
 ];
 
 type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject>;
@@ -114,6 +116,24 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Fastify's two lines per request at info; when false, one line per response at debug instead. */
   requestLogging?: boolean;
+  /** What GET /metrics renders (src/metrics/registry.ts); absent when metrics are off. */
+  metrics?: Metrics | undefined;
+}
+
+/**
+ * A response schema marked `x-media-type` (e.g. GET /metrics' text) is documented under that
+ * media type instead of application/json; its handler sends text with that content type, which Fastify does not serialize.
+ */
+function mediaTypedResponses(out: ReturnType<typeof jsonSchemaTransform>): ReturnType<typeof jsonSchemaTransform> {
+  const schema = out.schema as { response?: Record<string, Record<string, unknown>> } | undefined;
+  for (const [status, response] of Object.entries(schema?.response ?? {})) {
+    const mediaType = response['x-media-type'];
+    if (typeof mediaType !== 'string' || schema?.response === undefined) continue;
+    // `$id` (the zod transform's placeholder) and `$schema` are the document's business, not the media type's.
+    const { 'x-media-type': _, description, $id: _id, $schema: _dialect, ...rest } = response;
+    schema.response[status] = { description, content: { [mediaType]: { schema: rest } } };
+  }
+  return out;
 }
 
 export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App> {
@@ -122,7 +142,8 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
   const fastVerify = ctx.config.fastVerify ? createFastVerify(ctx, { bodyLimit, logError }) : undefined;
   const app = Fastify({
     logger: loggerOptions(opts.logger),
-    ...(opts.requestLogging === false && { logController: new LogController({ disableRequestLogging: true }) }),
+    // Every line of a request carries its id as `requestId` (the X-Request-Id header and error bodies say the same).
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: opts.requestLogging === false }),
     genReqId: newRequestId,
     bodyLimit,
     // req.ip is the TCP peer unless the operator names the proxies in front (docs/security.md).
@@ -138,6 +159,7 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
             }
           : handler,
         logError,
+        ctx.metrics?.countResponse,
       ),
     clientErrorHandler,
     frameworkErrors,
@@ -202,13 +224,14 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
       },
       tags: TAGS,
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => mediaTypedResponses(jsonSchemaTransform(input)),
     transformObject: (input) => tidyComponentSchemas(jsonSchemaTransformObject(input)),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerHealth(app, ctx);
   registerReady(app, ctx);
+  registerMetrics(app, ctx, opts.metrics);
   registerCatalogue(app, ctx);
   registerLogin(app, ctx);
   registerLogout(app, ctx);

@@ -31,28 +31,48 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
 };
 
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof KeywardError) return sendError(reply, request, error.code, error.message, error.details);
+/** The code, message and details errorHandler answers an error with. */
+export function errorAnswerOf(error: FastifyError): { code: ErrorCode; message: string; details?: unknown } {
+  if (error instanceof KeywardError) return { code: error.code, message: error.message, details: error.details };
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((v) => ({
       path: `${error.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
       message: v.message,
     }));
     const first = issues[0];
-    return sendError(reply, request, 'VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : ERROR_CODES.VALIDATION_FAILED, {
-      issues,
-    });
+    return {
+      code: 'VALIDATION_FAILED',
+      message: first ? `${first.path}: ${first.message}` : ERROR_CODES.VALIDATION_FAILED,
+      details: { issues },
+    };
   }
   const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
-  if (mapped) return sendError(reply, request, mapped, ERROR_CODES[mapped]);
+  if (mapped) return { code: mapped, message: ERROR_CODES[mapped] };
   // The dashboard's static files (@fastify/static) refuse a Range past the end of a file.
-  if (error.statusCode === 416) return sendError(reply, request, 'RANGE_NOT_SATISFIABLE', ERROR_CODES.RANGE_NOT_SATISFIABLE);
+  if (error.statusCode === 416) return { code: 'RANGE_NOT_SATISFIABLE', message: ERROR_CODES.RANGE_NOT_SATISFIABLE };
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // A client error Fastify raised that has no code of ours yet: keep it a 4xx, never a 500.
-    return sendError(reply, request, 'VALIDATION_FAILED', error.message);
+    return { code: 'VALIDATION_FAILED', message: error.message };
   }
-  request.log.error({ err: error }, 'unhandled error');
-  return sendError(reply, request, 'INTERNAL_ERROR', ERROR_CODES.INTERNAL_ERROR);
+  return { code: 'INTERNAL_ERROR', message: ERROR_CODES.INTERNAL_ERROR };
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const answer = errorAnswerOf(error);
+  if (answer.code === 'INTERNAL_ERROR' && !(error instanceof KeywardError)) request.log.error({ err: error }, 'unhandled error');
+  return sendError(reply, request, answer.code, answer.message, answer.details);
+}
+
+/**
+ * A route's own error handler: errorHandler, after telling `count` the code it answers with.
+ * Routes that must count every answer (verification, authorization) use it, since their
+ * refusals before the handler (schema, body) never reach the handler.
+ */
+export function countingErrorHandler(count: (code: ErrorCode) => void) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    count(errorAnswerOf(error).code);
+    return errorHandler(error, request, reply);
+  };
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {

@@ -37,13 +37,15 @@ export function createFastVerify(ctx: Runtime, opts: { bodyLimit: number; logErr
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('error', () => res.destroy());
     req.on('end', () => {
+      const started = ctx.metrics === undefined ? 0 : performance.now();
       const requestId = newRequestId();
       try {
         const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        answer(ctx, text, requestId, res, opts.logError);
+        answer(ctx, text, requestId, res, opts.logError, started);
       } catch (error) {
         // Thrown in an event listener, it would end the process: every failure is a 500 instead.
         opts.logError(error);
+        ctx.metrics?.verified('key', 'INTERNAL_ERROR');
         answerInternalError(res, requestId);
       }
     });
@@ -51,12 +53,20 @@ export function createFastVerify(ctx: Runtime, opts: { bodyLimit: number; logErr
   };
 }
 
-function answer(ctx: Runtime, text: string, requestId: string, res: ServerResponse, logError: (error: unknown) => void): void {
+function answer(
+  ctx: Runtime,
+  text: string,
+  requestId: string,
+  res: ServerResponse,
+  logError: (error: unknown) => void,
+  started: number,
+): void {
   let key = PLAIN_BODY.exec(text)?.[1];
   let scopes: string[] | undefined;
   if (key === undefined) {
     const body = parseJson(text);
     if (body === INVALID) {
+      ctx.metrics?.verified('key', 'MALFORMED_JSON');
       writeError(res, 'MALFORMED_JSON', requestId, ERROR_CODES.MALFORMED_JSON);
       return;
     }
@@ -64,6 +74,7 @@ function answer(ctx: Runtime, text: string, requestId: string, res: ServerRespon
     const nulAt = text.includes('\\u0000') ? findNul(body, 'body') : undefined;
     if (nulAt !== undefined) {
       const error = nulError(nulAt);
+      ctx.metrics?.verified('key', error.code);
       writeError(res, error.code, requestId, error.message, error.details);
       return;
     }
@@ -72,6 +83,7 @@ function answer(ctx: Runtime, text: string, requestId: string, res: ServerRespon
     } else {
       const parsed = VerifyBody.safeParse(body);
       if (!parsed.success) {
+        ctx.metrics?.verified('key', 'VALIDATION_FAILED');
         sendValidationError(res, requestId, parsed.error);
         return;
       }
@@ -83,17 +95,23 @@ function answer(ctx: Runtime, text: string, requestId: string, res: ServerRespon
   if (!(outcome instanceof Promise)) {
     // A cache hit (or a malformed key) answers in this turn: no promise, no extra tick.
     sendReady(res, requestId, outcome);
+    ctx.metrics?.verifiedIn('key', outcome.result.code, started);
     return;
   }
   outcome
-    .then((ready) => sendReady(res, requestId, ready))
+    .then((ready) => {
+      sendReady(res, requestId, ready);
+      ctx.metrics?.verifiedIn('key', ready.result.code, started);
+    })
     .catch((error: unknown) => {
       // The cache could not vouch for the key and the store did not answer: 503, never an answer.
       if (isKeywardError(error) && error.code === 'STORE_UNAVAILABLE') {
+        ctx.metrics?.verified('key', error.code);
         writeError(res, error.code, requestId, error.message);
         return;
       }
       logError(error);
+      ctx.metrics?.verified('key', 'INTERNAL_ERROR');
       answerInternalError(res, requestId);
     });
 }

@@ -1,4 +1,4 @@
-import type { FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest, FastifyServerOptions } from 'fastify';
 
 /**
  * Headers that carry credentials (X-Original-URI carries the gateway caller's query): never
@@ -41,4 +41,28 @@ export function loggerOptions(logger: FastifyServerOptions['logger']): FastifySe
     serializers: { ...base.serializers, req: serializeRequest },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
+}
+
+/** The ids a request's log lines carry once they are known; never a key, token or secret. */
+export interface LogIds {
+  accountId?: string | null;
+  keyId?: string | null;
+  deviceId?: string | null;
+  userId?: string | null;
+}
+
+/**
+ * Adds ids to the request's logger, so every later line of the request (Fastify's "request
+ * completed" included) carries them next to its requestId. Without a logger (logger: false)
+ * there is nothing to bind.
+ */
+export function bindLogIds(log: FastifyBaseLogger, ids: LogIds): void {
+  const logger = log as FastifyBaseLogger & { setBindings?: (bindings: Record<string, string>) => void };
+  if (typeof logger.setBindings !== 'function') return;
+  const bindings: Record<string, string> = {};
+  if (ids.accountId) bindings.accountId = ids.accountId;
+  if (ids.keyId) bindings.keyId = ids.keyId;
+  if (ids.deviceId) bindings.deviceId = ids.deviceId;
+  if (ids.userId) bindings.userId = ids.userId;
+  logger.setBindings(bindings);
 }

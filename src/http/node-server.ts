@@ -22,8 +22,15 @@ export function connectionsCheckingIntervalOf(limits: HttpLimits): number {
  * envelope where node would write a bare status, and one guard so that no handler's
  * synchronous throw ends the process.
  */
-export function createNodeServer(limits: HttpLimits, handle: RawHandler, logError: (error: unknown) => void): Server {
+export function createNodeServer(
+  limits: HttpLimits,
+  handle: RawHandler,
+  logError: (error: unknown) => void,
+  /** Called as each response finishes (`this` is the response), e.g. to count statuses; one shared function, no closure per request. */
+  onFinish?: (this: ServerResponse) => void,
+): Server {
   const guarded = (req: IncomingMessage, res: ServerResponse) => {
+    if (onFinish) res.on('finish', onFinish);
     try {
       if (req.httpVersion === '1.1' && !req.headers.host) {
         writeError(res, 'MALFORMED_REQUEST', newRequestId(), 'An HTTP/1.1 request needs a Host header.');

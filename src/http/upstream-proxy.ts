@@ -7,6 +7,7 @@ import type { Runtime } from '../compose.js';
 import { sha256Hex } from '../core/ctn1.js';
 import { isKeywardError, KeywardError } from '../core/errors.js';
 import { sendError } from './errors.js';
+import { bindLogIds } from './log-options.js';
 import { answerInternalError, writeError } from './node-server.js';
 import type { App } from './types.js';
 
@@ -149,6 +150,8 @@ export function registerUpstreamProxy(app: App, ctx: Runtime) {
             : undefined,
         headers: req.headers,
       });
+      ctx.metrics?.authorized('proxy', 'allowed');
+      bindLogIds(req.log, { accountId: decision.identity.accountId, keyId: decision.identity.keyId, deviceId: decision.identity.deviceId });
       const headers = forwardHeaders(req.headers, identityHeaders(decision), req.ip);
       reply.hijack();
       // From here Fastify no longer answers: every failure is answered (or the response cut) here.
@@ -160,6 +163,7 @@ export function registerUpstreamProxy(app: App, ctx: Runtime) {
       }
       return reply;
     } catch (e) {
+      ctx.metrics?.authorized('proxy', isKeywardError(e) ? e.code : 'INTERNAL_ERROR');
       if (!isKeywardError(e)) throw e;
       reply.header('x-keyward-error', e.code);
       return sendError(reply, req, e.code, e.message, e.details);

@@ -26,6 +26,8 @@ export class UsageRecorder {
   private pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** Flushes that failed (their uses were kept for the next one), for metrics. */
+  flushFailures = 0;
 
   constructor(
     private readonly store: Store,
@@ -42,6 +44,11 @@ export class UsageRecorder {
     if (at > p.lastUsedAt) p.lastUsedAt = at;
     const bucket = Math.floor(at / HOUR_MS) * HOUR_MS;
     p.buckets.set(bucket, (p.buckets.get(bucket) ?? 0) + 1);
+  }
+
+  /** Keys with uses not yet written: the backlog of the next flush. */
+  get pendingKeys(): number {
+    return this.pending.size;
   }
 
   /** The latest use not yet written, so decisions need not wait for a flush. */
@@ -99,6 +106,7 @@ export class UsageRecorder {
     try {
       await this.store.transaction((tx) => applyUsage(tx, deltas));
     } catch (e) {
+      this.flushFailures++;
       for (const [keyId, p] of batch) this.merge(keyId, p);
       throw e;
     }

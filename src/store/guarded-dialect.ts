@@ -1,5 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { KeywardError } from '../core/errors.js';
+import { FixedHistogram, STORE_SECONDS } from '../core/histogram.js';
 
 /** Where the store reports the database going away and coming back (once per change). */
 export interface StoreLogger {
@@ -17,6 +18,22 @@ export function summarizeError(error: unknown): { message: string; code?: string
   return { message: error.message, ...(typeof code === 'string' && { code }) };
 }
 
+/** What every query through the guard adds up to, read when metrics are scraped (src/metrics/). */
+export interface QueryStats {
+  /** Seconds from sending a statement to its answer or failure (connection waits not included). */
+  readonly duration: FixedHistogram;
+  /** Statements that failed because the database was unreachable or too slow (answered 503). */
+  unavailable: number;
+  /** Statements that failed otherwise (constraint violations included: the store turns some into answers). */
+  failed: number;
+  /** Whether the last statement was answered (false from a failure classed unavailable until one is answered). */
+  available: boolean;
+}
+
+export function newQueryStats(): QueryStats {
+  return { duration: new FixedHistogram(STORE_SECONDS), unavailable: 0, failed: 0, available: true };
+}
+
 /**
  * Turns the errors a dialect classifies as "database unreachable or too slow" into
  * `KeywardError('STORE_UNAVAILABLE')` (the original as `cause`), at the one place every
@@ -24,11 +41,22 @@ export function summarizeError(error: unknown): { message: string; code?: string
  * which every edge answers 503 — never a verification answer, never a 500. Logs the
  * transitions (unavailable, then available again), not every failed query.
  */
-export function guardDialect(inner: Dialect, isUnavailable: (error: unknown) => boolean, log: StoreLogger): Dialect {
+export function guardDialect(
+  inner: Dialect,
+  isUnavailable: (error: unknown) => boolean,
+  log: StoreLogger,
+  stats: QueryStats = newQueryStats(),
+): Dialect {
   let down = false;
-  const guard = {
+  const guard: Guard = {
+    stats,
     failed(error: unknown): unknown {
-      if (!isUnavailable(error)) return error;
+      if (!isUnavailable(error)) {
+        stats.failed++;
+        return error;
+      }
+      stats.unavailable++;
+      stats.available = false;
       if (!down) {
         down = true;
         log.warn({ err: summarizeError(error) }, 'database unavailable: answering 503 STORE_UNAVAILABLE until it answers again');
@@ -38,6 +66,7 @@ export function guardDialect(inner: Dialect, isUnavailable: (error: unknown) => 
       return converted;
     },
     answered(): void {
+      stats.available = true;
       if (!down) return;
       down = false;
       log.info({}, 'database available again');
@@ -52,6 +81,7 @@ export function guardDialect(inner: Dialect, isUnavailable: (error: unknown) => 
 }
 
 interface Guard {
+  stats: QueryStats;
   failed(error: unknown): unknown;
   answered(): void;
 }
@@ -63,12 +93,15 @@ class GuardedConnection implements DatabaseConnection {
   ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const started = performance.now();
     try {
       const result = await this.inner.executeQuery<R>(query);
       this.guard.answered();
       return result;
     } catch (e) {
       throw this.guard.failed(e);
+    } finally {
+      this.guard.stats.duration.observe((performance.now() - started) / 1000);
     }
   }
 

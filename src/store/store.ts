@@ -2,12 +2,12 @@ import { Kysely, Migrator, sql } from 'kysely';
 import { isKeywardError } from '../core/errors.js';
 import { connectDialect } from './dialect/index.js';
 import type { MessageBus } from './dialect/types.js';
-import { guardDialect, type StoreLogger, summarizeError } from './guarded-dialect.js';
+import { guardDialect, newQueryStats, type QueryStats, type StoreLogger, summarizeError } from './guarded-dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export type { BusListener, MessageBus } from './dialect/types.js';
-export type { StoreLogger } from './guarded-dialect.js';
+export type { QueryStats, StoreLogger } from './guarded-dialect.js';
 
 /** A Kysely handle: the root connection or an open transaction, interchangeably. */
 export type Db = Kysely<Database>;
@@ -16,6 +16,8 @@ export interface Store {
   readonly db: Db;
   /** `sqlite` or `postgres`: for display and metrics only, never for branching. */
   readonly dialectName: string;
+  /** Query durations and failures since the store opened, for metrics (migrations included). */
+  readonly queryStats: QueryStats;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   isUniqueViolation(error: unknown): boolean;
   /**
@@ -64,13 +66,15 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     onBackgroundError: (err) =>
       log.warn({ err: summarizeError(err) }, 'database connection lost while idle; a new one opens on the next query'),
   });
-  const guarded = (dialect: typeof conn.dialect) => guardDialect(dialect, conn.isUnavailable, log);
+  const queryStats = newQueryStats();
+  const guarded = (dialect: typeof conn.dialect) => guardDialect(dialect, conn.isUnavailable, log, queryStats);
   const db = new Kysely<Database>({ dialect: guarded(conn.dialect) });
   const bus = conn.messageBus;
   const isUnavailable = (e: unknown) => (isKeywardError(e) && e.code === 'STORE_UNAVAILABLE') || conn.isUnavailable(e);
   return {
     db,
     dialectName: conn.name,
+    queryStats,
     transaction: (fn) => db.transaction().execute(fn),
     isUniqueViolation: conn.isUniqueViolation,
     isUnavailable,

@@ -88,5 +88,26 @@ for (const dialect of DIALECTS) {
       expect(urls).toContain('/v1/me?[redacted]');
       expect(urls).toContain('/v1/authorize');
     });
+
+    it('request lines carry requestId, and once known accountId and keyId (issue #11): ids, never the key', async () => {
+      const me = await api('GET', '/v1/me', token);
+      const accountId = me.body.accountId ?? me.body.user?.accountId;
+      const before = log.lines.length;
+      const verified = await fetch(`${base}/v1/keys/verify?via=fastify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key }),
+      });
+      const { keyId } = (await verified.json()) as { keyId: string };
+      await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      const lines = log.lines.slice(before).map((l) => JSON.parse(l));
+      const completed = lines.filter((l) => l.msg === 'request completed');
+      expect(completed.length).toBe(2);
+      for (const l of lines) expect(l.requestId).toMatch(/^req_[0-9A-Za-z]{16}$/);
+      const verify = completed.find((l) => l.requestId === verified.headers.get('x-request-id'));
+      expect(verify).toMatchObject({ keyId, accountId });
+      expect(completed.find((l) => l !== verify)).toMatchObject({ accountId });
+      expect(JSON.stringify(lines)).not.toContain(key);
+    });
   });
 }

@@ -44,6 +44,8 @@ const ACCESS: Record<string, Row> = {
   'GET /openapi.json': PUBLIC,
   'GET /healthz': PUBLIC,
   'GET /readyz': PUBLIC,
+  // The operator's scrape endpoint: anyone unless KEYWARD_METRICS_TOKEN is set (test/api/metrics.test.ts).
+  'GET /metrics': PUBLIC,
   'GET /v1/catalogue': PUBLIC,
   'POST /v1/auth/login': PUBLIC,
   'POST /v1/keys/verify': PUBLIC,

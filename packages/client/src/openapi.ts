@@ -42,6 +42,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Prometheus metrics
+     * @description Counters, histograms and gauges of this process in the Prometheus text format (docs/performance.md, "Metrics"): verifications by code, gateway decisions, caches, store queries, the invalidation relay, the usage backlog, HTTP responses by status class, and process metrics. No account, key, device or user ids and no secrets, only codes and kinds. Anyone by default; with KEYWARD_METRICS_TOKEN only `Authorization: Bearer <token>` (else 401 UNAUTHORIZED). 404 ROUTE_NOT_FOUND when KEYWARD_METRICS=off or when KEYWARD_METRICS_PORT serves it on its own listener.
+     */
+    get: operations['metrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/catalogue': {
     parameters: {
       query?: never;
@@ -968,6 +988,92 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  metrics: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Prometheus text exposition format 0.0.4 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain; version=0.0.4; charset=utf-8': string;
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
               /** @description For people: the code's message from the table, or a more specific one */
               message: string;
               /** @description Also sent as X-Request-Id; quote it when reporting a problem */

@@ -6,6 +6,8 @@ import { SIGNATURE_CODES } from '../../auth/device-signature.js';
 import type { Runtime } from '../../compose.js';
 import { ERROR_CODES, type ErrorCode, isKeywardError } from '../../core/errors.js';
 import { HTTP_METHODS } from '../../core/path-pattern.js';
+import { countingErrorHandler } from '../errors.js';
+import { bindLogIds } from '../log-options.js';
 import { errors } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -87,6 +89,8 @@ async function answer(ctx: Runtime, req: FastifyRequest, reply: FastifyReply, me
     if (isKeywardError(e)) reply.header('x-keyward-error', e.code);
     throw e;
   }
+  ctx.metrics?.authorized('authorize', 'allowed');
+  bindLogIds(req.log, { accountId: decision.identity.accountId, keyId: decision.identity.keyId, deviceId: decision.identity.deviceId });
   reply.headers({ ...identityHeaders(decision), 'cache-control': 'no-store' });
   return {
     allowed: true as const,
@@ -112,10 +116,12 @@ export function registerAuthorize(app: App, ctx: Runtime) {
       payload.on('end', () => done(null, undefined));
     });
 
+    // Refusals (thrown, or a schema failure before the handler) are counted with their error code.
+    const counting = ctx.metrics && { errorHandler: countingErrorHandler((code) => ctx.metrics?.authorized('authorize', code)) };
     const route = (url: string, doc: FastifySchema, handler: RouteHandlerMethod) => {
       // One documented operation per path; the other methods share its schema, hidden from the document.
-      scope.route({ method: 'GET', url, schema: { ...doc, ...ANY_METHOD }, handler });
-      scope.route({ method: OTHER_METHODS, url, schema: { ...doc, hide: true }, handler });
+      scope.route({ method: 'GET', url, schema: { ...doc, ...ANY_METHOD }, handler, ...counting });
+      scope.route({ method: OTHER_METHODS, url, schema: { ...doc, hide: true }, handler, ...counting });
     };
 
     route(

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { recordUse, VERIFY_CODES, type VerifyResult, verifiedKeyOf, verifyKeySoon } from '../../auth/access-key.js';
 import type { Runtime } from '../../compose.js';
+import { countingErrorHandler } from '../errors.js';
+import { bindLogIds } from '../log-options.js';
 import { BODY_ERRORS, errors, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -73,7 +75,16 @@ export function registerVerifyKey(app: App, ctx: Runtime) {
         body: VerifyBody,
         response: { 200: Out, ...errors([...BODY_ERRORS, 'STORE_UNAVAILABLE']) },
       },
+      // Every refusal is an answer too: counted with its error code.
+      ...(ctx.metrics && { errorHandler: countingErrorHandler((code) => ctx.metrics?.verified('key', code)) }),
     },
-    async (req) => presentVerifyResult(await verifyAndRecord(ctx, req.body.key, req.body.scopes)),
+    async (req) => {
+      const started = performance.now();
+      const result = await verifyAndRecord(ctx, req.body.key, req.body.scopes);
+      ctx.metrics?.verifiedIn('key', result.code, started);
+      const key = verifiedKeyOf(result);
+      if (key) bindLogIds(req.log, { accountId: key.accountId, keyId: key.keyId });
+      return presentVerifyResult(result);
+    },
   );
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { SIGNATURE_CODES, verifySignedRequest } from '../../auth/device-signature.js';
 import type { Runtime } from '../../compose.js';
+import { countingErrorHandler } from '../errors.js';
+import { bindLogIds } from '../log-options.js';
 import { BODY_ERRORS, errors } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -48,7 +50,14 @@ export function registerVerifySignature(app: App, ctx: Runtime) {
         body: Body,
         response: { 200: Out, ...errors([...BODY_ERRORS, 'STORE_UNAVAILABLE']) },
       },
+      ...(ctx.metrics && { errorHandler: countingErrorHandler((code) => ctx.metrics?.verified('signature', code)) }),
     },
-    async (req) => verifySignedRequest(ctx, req.body),
+    async (req) => {
+      const started = performance.now();
+      const result = await verifySignedRequest(ctx, req.body);
+      ctx.metrics?.verifiedIn('signature', result.code, started);
+      if (result.accountId !== null) bindLogIds(req.log, { accountId: result.accountId, deviceId: result.deviceId });
+      return result;
+    },
   );
 }
