@@ -7,6 +7,7 @@ import { type Config, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import { listenMetrics, type MetricsListener } from './http/metrics-server.js';
 import type { App } from './http/types.js';
+import { workerMetrics } from './metrics/cluster.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { bootstrapOperator, ignoredBootstrapWarning } from './service/bootstrap.js';
 import { STDERR_LOGGER, type StoreLogger } from './store/store.js';
@@ -51,8 +52,8 @@ export async function createKeyward(
      */
     worker?: { slot: number; channel: RemoteCaller };
     /**
-     * Start the KEYWARD_METRICS_PORT listener (default true). A cluster primary serving the
-     * workers' aggregated metrics would pass false to its workers and listen itself.
+     * Start the KEYWARD_METRICS_PORT listener (default true; never in a cluster worker: the
+     * primary listens there with every worker's metrics merged).
      */
     metricsListener?: boolean;
   } = {},
@@ -72,7 +73,9 @@ export async function createKeyward(
   const { ctx } = composed;
   if (worker) ctx.worker = worker.slot;
   let relay: InvalidationRelay | undefined;
-  const metrics = ctx.metrics && createMetrics({ ctx, hot: ctx.metrics, relay: () => relay });
+  const own = ctx.metrics && createMetrics({ ctx, hot: ctx.metrics, relay: () => relay });
+  // A worker answers GET /metrics with the whole machine's, merged by the primary (which also runs KEYWARD_METRICS_PORT).
+  const metrics = own && worker ? workerMetrics(own, worker.channel) : own;
   try {
     const boot = worker ? null : await bootstrapOperator(ctx);
     if (boot) opts.onBootstrap?.(boot.email, boot.generatedPassword);
@@ -95,7 +98,7 @@ export async function createKeyward(
   relay = shared.relay;
   const started = app;
   let metricsListener: MetricsListener | undefined;
-  if (metrics && config.metrics.port !== undefined && opts.metricsListener !== false) {
+  if (metrics && config.metrics.port !== undefined && opts.metricsListener !== false && !worker) {
     try {
       metricsListener = await listenMetrics(metrics, config, (err) => started.log.error({ err }, 'unhandled error'));
     } catch (e) {

@@ -7,6 +7,8 @@ import { type SupervisorLog, supervise } from '../cluster/supervisor.js';
 import { workerSide } from '../cluster/worker.js';
 import { compose, foreignSecretsWarning } from '../compose.js';
 import type { Config } from '../config.js';
+import { listenMetrics } from '../http/metrics-server.js';
+import { primaryMetrics } from '../metrics/cluster.js';
 import { bootstrapOperator, ignoredBootstrapWarning } from '../service/bootstrap.js';
 import { findOperatorEmail } from '../store/repos/users.js';
 import { startBanner } from './banner.js';
@@ -70,6 +72,12 @@ export async function serveCluster(config: Config): Promise<void> {
 
   const channel = new PrimaryChannel();
   serveMachineShared(channel, new MemoryReplayGuard(), new MemoryThrottleStore());
+  const metrics = config.metrics.enabled ? primaryMetrics(channel) : undefined;
+  const metricsListener =
+    metrics && config.metrics.port !== undefined
+      ? await listenMetrics(metrics, config, (err) => log.error({ err }, 'metrics listener error'))
+      : undefined;
+  if (metricsListener) log.info({ url: `${metricsListener.url}/metrics` }, 'metrics listening (every worker merged)');
   // Round-robin by the primary unless the operator chose otherwise (docs/architecture.md, "Workers": measured).
   if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_RR;
   const supervisor = supervise({
@@ -84,5 +92,7 @@ export async function serveCluster(config: Config): Promise<void> {
     (address) => process.stdout.write(startBanner(operator, config, address, notices, config.workers)),
     () => {},
   );
-  process.exit(await supervisor.done);
+  const code = await supervisor.done;
+  await metricsListener?.close();
+  process.exit(code);
 }

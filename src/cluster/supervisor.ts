@@ -66,6 +66,9 @@ export function supervise(opts: SupervisorOptions): Supervisor {
     live.set(slot, worker);
     const detach = channel.attach(worker, slot);
     log.info({ worker: slot, workerPid: worker.process.pid }, `worker ${slot} started (pid ${worker.process.pid})`);
+    // A message sent to a worker that has just died fails asynchronously, as an 'error' on the
+    // worker: without a listener that would throw in the primary and take every worker down.
+    worker.on('error', (err) => log.warn({ worker: slot, err: { message: err.message } }, `worker ${slot}: IPC error (${err.message})`));
     worker.on('listening', (address: { address: string | null; port: number; addressType: number | string }) => {
       if (everListened.has(slot)) return;
       everListened.add(slot);

@@ -232,6 +232,38 @@ for (const dialect of DIALECTS) {
       expect(codes.filter((c) => c === 'REPLAYED')).toHaveLength(19);
     });
 
+    it("GET /metrics on either worker answers the whole machine: both workers' verifications summed", async () => {
+      /** keyward_verifications_total{kind="key",code="VALID"} in a Prometheus text, whatever the label order. */
+      const validOf = (text: string) => {
+        for (const line of text.split('\n')) {
+          if (line.startsWith('keyward_verifications_total{') && line.includes('kind="key"') && line.includes('code="VALID"')) {
+            return Number(line.slice(line.lastIndexOf(' ') + 1));
+          }
+        }
+        return 0;
+      };
+      const scrape = () => onOneConnection(base, (agent) => request(base, 'GET', '/metrics', { agent }));
+      const before = await scrape();
+      expect(before.answer.status).toBe(200);
+      const k = await newKey('Metrics');
+      const served = new Set<number>();
+      for (let i = 0; i < 10; i++) {
+        const p = await onOneConnection(base, (agent) => request(base, 'POST', '/v1/keys/verify', { agent, body: { key: k.key } }));
+        expect(p.answer.body.code).toBe('VALID');
+        served.add(p.worker);
+      }
+      expect([...served].sort()).toEqual([1, 2]);
+      // Asked of each worker in turn: each answers the same machine-wide total.
+      const totals = new Map<number, number>();
+      for (let i = 0; i < 10 && totals.size < 2; i++) {
+        const after = await scrape();
+        expect(after.answer.status).toBe(200);
+        totals.set(after.worker, validOf(after.answer.body as string));
+      }
+      expect([...totals.keys()].sort()).toEqual([1, 2]);
+      for (const total of totals.values()) expect(total).toBe(validOf(before.answer.body as string) + 10);
+    });
+
     it('the sign-in throttle counts the attempts made on both workers together', async () => {
       const workers = new Set<number>();
       const statuses: number[] = [];
