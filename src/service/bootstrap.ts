@@ -7,6 +7,7 @@ import type { Ctx } from './context.js';
 /**
  * On first start with an empty store, create the operator. The password comes from
  * KEYWARD_BOOTSTRAP_PASSWORD or is generated and returned so the caller can print it once.
+ * Null when the store has users already, or another node created the operator meanwhile.
  */
 export async function bootstrapOperator(ctx: Ctx): Promise<{ email: string; generatedPassword: string | null } | null> {
   if ((await countUsers(ctx.store.db)) > 0) return null;
@@ -25,7 +26,14 @@ export async function bootstrapOperator(ctx: Ctx): Promise<{ email: string; gene
     createdAt: ctx.now(),
     deletedAt: null,
   };
-  await insertUser(ctx.store.db, operator, await hashPassword(password));
+  try {
+    await insertUser(ctx.store.db, operator, await hashPassword(password));
+  } catch (e) {
+    // Nodes of a fleet starting at once on an empty store all see no users: one creates the
+    // operator, the others find its email taken and start as if it had been there before.
+    if (ctx.store.isUniqueViolation(e)) return null;
+    throw e;
+  }
   return { email, generatedPassword: generated };
 }
 

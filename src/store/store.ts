@@ -90,7 +90,17 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
           ...(conn.migrationTableSchema !== undefined && { migrationTableSchema: conn.migrationTableSchema }),
         });
         const { error, results } = await migrator.migrateToLatest();
-        if (error) throw error;
+        if (error) {
+          const newer = await newerMigrations(migrationDb, conn.migrationTableSchema).catch(() => undefined);
+          if (newer === undefined || newer.length === 0) throw error;
+          // A rolling upgrade: a newer version migrated the database while this node (re)starts.
+          // Migrations are additive, so this version runs on the newer schema as it did before.
+          log.warn(
+            { newerMigrations: newer },
+            `the database has migrations this version does not know (${newer.join(', ')}): a newer Keyward migrated it; this node serves without migrating. Upgrade it (docs/deploy.md).`,
+          );
+          return [];
+        }
         return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
       } finally {
         if (migrationDb !== db) await migrationDb.destroy();
@@ -102,4 +112,21 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
       await conn.close();
     },
   };
+}
+
+/**
+ * The applied migrations this version does not know, when they are all newer than every one it
+ * knows and every one it knows is applied: the database was migrated by a newer version. Empty
+ * in any other case (an unknown migration among known ones is not an upgrade: Kysely's error stands).
+ */
+async function newerMigrations(db: Db, schema: string | undefined): Promise<string[]> {
+  const table = schema === undefined ? sql.id('kysely_migration') : sql.id(schema, 'kysely_migration');
+  const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+  const applied = rows.map((r) => r.name);
+  const known = Object.keys(MIGRATIONS).sort();
+  const latest = known.at(-1) ?? '';
+  const unknown = applied.filter((name) => !(name in MIGRATIONS)).sort();
+  const allKnownApplied = known.every((name) => applied.includes(name));
+  if (!allKnownApplied || unknown.some((name) => name.localeCompare(latest) <= 0)) return [];
+  return unknown;
 }
