@@ -89,7 +89,14 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
           provider: { getMigrations: async () => MIGRATIONS },
           ...(conn.migrationTableSchema !== undefined && { migrationTableSchema: conn.migrationTableSchema }),
         });
-        const { error, results } = await migrator.migrateToLatest();
+        let { error, results } = await migrator.migrateToLatest();
+        // Kysely looks for its tables by listing every schema's tables: a schema dropped by someone
+        // else at that moment fails the listing (3F000, 42P01, XX000 "cache lookup failed"). That is
+        // not about this store: look again, twice at most.
+        for (let retry = 0; retry < 2 && error !== undefined && isConcurrentCatalogChange(error); retry++) {
+          await new Promise((r) => setTimeout(r, 100));
+          ({ error, results } = await migrator.migrateToLatest());
+        }
         if (error) {
           const newer = await newerMigrations(migrationDb, conn.migrationTableSchema).catch(() => undefined);
           if (newer === undefined || newer.length === 0) throw error;
@@ -112,6 +119,12 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
       await conn.close();
     },
   };
+}
+
+/** A PostgreSQL catalogue error caused by another client dropping or creating a schema or table at the same moment. */
+function isConcurrentCatalogChange(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '3F000' || code === '42P01' || (code === 'XX000' && /cache lookup failed/.test(String((error as Error).message)));
 }
 
 /**
