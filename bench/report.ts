@@ -1,5 +1,6 @@
 import type { PropagationResult } from './propagation.js';
 import type { MetricsCostResult, ScaleResult, TargetResult } from './run.js';
+import type { WorkersResult } from './workers.js';
 
 interface Results {
   startedAt: string;
@@ -9,6 +10,7 @@ interface Results {
   metricsCost?: MetricsCostResult | undefined;
   scale: ScaleResult[];
   propagation?: PropagationResult[];
+  workers?: WorkersResult[];
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -102,6 +104,24 @@ export function renderMarkdown(r: Results): string {
     for (const p of r.propagation) {
       if (p.skipped) lines.push(`| ${p.relay} | ${p.description} | skipped: ${p.skipped} | | | |`);
       else lines.push(`| ${p.relay} | ${p.description} | ${p.samples} | ${p.p50Ms} ms | ${p.p99Ms} ms | ${p.maxMs} ms |`);
+    }
+  }
+  if (r.workers && r.workers.length > 0) {
+    lines.push(
+      '',
+      '**Workers** (`keyward serve --workers N`, the real CLI on a fresh SQLite store, POST /v1/keys/verify of one key; wrk unpinned, so the load generator shares the 2 cores with the workers; ' +
+        'CPU = every Keyward process, primary included, per request):',
+      '',
+      '| setup | connections | scheduling | req/s | p50 | p99 | CPU / req | CPU share per process |',
+      '|---|---|---|---:|---:|---:|---:|---|',
+    );
+    for (const w of r.workers) {
+      const share = Object.entries(w.cpuShare)
+        .map(([k, v]) => `${k} ${v} %`)
+        .join(', ');
+      lines.push(
+        `| ${w.label} | ${w.close ? 'new per request' : 'keep-alive'} | ${w.policy} | ${int(w.load.requestsPerSecond)} | ${lat(w.load.latencyUs.p50)} | ${lat(w.load.latencyUs.p99)} | ${w.cpuUsPerRequest.toFixed(1)} µs | ${share} |`,
+      );
     }
   }
   const rounds = r.targets.filter((t) => t.rounds);
