@@ -13,6 +13,9 @@ import { CatalogueIndex } from './core/catalogue.js';
 import { ChangeFeed } from './core/changes.js';
 import { SecretBox, type Secrets } from './crypto/secret-box.js';
 import { type LoadedMasterKey, loadMasterKey } from './master-key.js';
+import { LocalEngine } from './ratelimit/local-engine.js';
+import { QuotaLedger } from './ratelimit/quota-ledger.js';
+import { RedisEngine } from './ratelimit/redis-engine.js';
 import type { Ctx, ServiceLog } from './service/context.js';
 import { countSealedSecrets } from './service/master-key.js';
 import { UsageRecorder } from './service/usage-recorder.js';
@@ -35,6 +38,8 @@ export type Runtime = Ctx &
     verificationCache?: VerificationCache;
     /** The cache behind `deviceLookup`; absent when disabled. */
     deviceCache?: DeviceSigningCache;
+    /** Durable quota spends (written every KEYWARD_USAGE_FLUSH_MS and on close). */
+    quotaLedger: QuotaLedger;
   };
 
 /** Until the server hands over the app's logger (and in CLI commands): one JSON line on stderr. */
@@ -49,6 +54,7 @@ const stderrLog: ServiceLog = {
  */
 export function createRuntime(store: Store, config: Config, secrets: Secrets, now: () => number = Date.now): Runtime {
   const changes = new ChangeFeed();
+  const ledger = new QuotaLedger(store, config.usageFlushIntervalMs);
   const ctx: Runtime = {
     store,
     config,
@@ -63,6 +69,10 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
     deviceLookup: (deviceId) => findDeviceForSigning(store.db, deviceId),
     replay: new MemoryReplayGuard(),
     loginThrottle: new LoginThrottle(),
+    quotaLedger: ledger,
+    // Without Redis each node counts alone: with several nodes on one database, each enforces its share.
+    limiter: new LocalEngine(ledger, { reseed: config.ratelimitNodes > 1 }),
+    limitShare: config.ratelimitNodes,
   };
   const cache = new VerificationCache({
     load: (keyHash) => findKeyForVerification(store.db, keyHash),
@@ -193,7 +203,18 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
     async connectShared(log) {
       ctx.usage.start(log);
       redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+      ctx.quotaLedger.start(log);
       if (redis) {
+        // Counters in Redis are shared by every node: each enforces the whole limit, exactly.
+        ctx.limiter = new RedisEngine({
+          redis,
+          prefix: 'kw:rl:',
+          ledger: ctx.quotaLedger,
+          fallback: new LocalEngine(ctx.quotaLedger),
+          onRedisDown: config.ratelimitOnRedisDown,
+          log,
+        });
+        ctx.limitShare = 1;
         ctx.replay = new RedisReplayGuard(redis, ctx.replay, log);
         ctx.loginThrottle = sharedLoginThrottle(redis, (err) =>
           log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
@@ -210,7 +231,7 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
     },
     async close() {
       try {
-        await ctx.usage.close();
+        await Promise.all([ctx.usage.close(), ctx.quotaLedger.close()]);
       } finally {
         await store.close();
       }

@@ -48,6 +48,13 @@ export interface Config {
    * by default, so a client cannot pick its own address (the sign-in throttle keys on it).
    */
   trustProxy: TrustProxy;
+  /** With Redis unreachable: `open` decides with each node's own counters, `closed` refuses limited requests (KEYWARD_RATELIMIT_ON_REDIS_DOWN). */
+  ratelimitOnRedisDown: 'open' | 'closed';
+  /**
+   * Nodes sharing the database without Redis (KEYWARD_RATELIMIT_NODES, default 1): each node
+   * enforces 1/n of every limit and re-reads quota counters after each flush (docs/ratelimits.md).
+   */
+  ratelimitNodes: number;
 }
 
 /** Fastify's `trustProxy`: off, or the proxies' addresses / CIDR ranges. */
@@ -158,6 +165,12 @@ export function httpLimitsFrom(env: NodeJS.ProcessEnv): HttpLimits {
   return limits;
 }
 
+function onRedisDownFrom(raw: string | undefined): Config['ratelimitOnRedisDown'] {
+  if (raw === undefined || raw === '' || raw === 'open') return 'open';
+  if (raw === 'closed') return raw;
+  throw new Error(`KEYWARD_RATELIMIT_ON_REDIS_DOWN must be open or closed, got "${raw}"`);
+}
+
 function logFormatFrom(raw: string | undefined): Config['logFormat'] {
   if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
   if (raw === 'human' || raw === 'json') return raw;
@@ -194,6 +207,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dbConnectTimeoutMs: positiveIntFrom(env, 'KEYWARD_DB_CONNECT_TIMEOUT_MS', 3000),
     http: httpLimitsFrom(env),
     trustProxy: trustProxyFrom(env.KEYWARD_TRUST_PROXY),
+    ratelimitOnRedisDown: onRedisDownFrom(env.KEYWARD_RATELIMIT_ON_REDIS_DOWN),
+    ratelimitNodes: positiveIntFrom(env, 'KEYWARD_RATELIMIT_NODES', 1),
     ...overrides,
   };
 }

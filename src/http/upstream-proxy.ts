@@ -8,6 +8,7 @@ import { sha256Hex } from '../core/ctn1.js';
 import { isKeywardError, KeywardError } from '../core/errors.js';
 import { sendError } from './errors.js';
 import { answerInternalError, writeError } from './node-server.js';
+import { limitsOfError, rateLimitHeaders } from './ratelimit-headers.js';
 import type { App } from './types.js';
 
 /** Signed requests are buffered to hash their body; larger ones are refused. */
@@ -67,6 +68,7 @@ function forward(
   headers: Record<string, string | string[]>,
   onError: () => void,
   body?: Buffer,
+  extraResponseHeaders: Record<string, string> = {},
 ) {
   const client = upstream.protocol === 'https:' ? https : http;
   const basePath = upstream.pathname.replace(/\/$/, '');
@@ -84,6 +86,8 @@ function forward(
       for (const [name, value] of Object.entries(upRes.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) resHeaders[name] = value;
       }
+      // The caller learns its limits from Keyward, whatever the upstream says.
+      Object.assign(resHeaders, extraResponseHeaders);
       upRes.on('error', () => res.destroy());
       try {
         res.writeHead(upRes.statusCode ?? 502, resHeaders);
@@ -150,10 +154,11 @@ export function registerUpstreamProxy(app: App, ctx: Runtime) {
         headers: req.headers,
       });
       const headers = forwardHeaders(req.headers, identityHeaders(decision), req.ip);
+      const limitHeaders = rateLimitHeaders(decision.limits?.limits);
       reply.hijack();
       // From here Fastify no longer answers: every failure is answered (or the response cut) here.
       try {
-        forward(upstream, req.raw, reply.raw, headers, () => answerUnavailable(reply.raw, req.id), body);
+        forward(upstream, req.raw, reply.raw, headers, () => answerUnavailable(reply.raw, req.id), body, limitHeaders);
       } catch (error) {
         req.log.error({ err: error }, 'unhandled error');
         answerInternalError(reply.raw, req.id);
@@ -162,6 +167,7 @@ export function registerUpstreamProxy(app: App, ctx: Runtime) {
     } catch (e) {
       if (!isKeywardError(e)) throw e;
       reply.header('x-keyward-error', e.code);
+      reply.headers(rateLimitHeaders(limitsOfError(e.details)));
       return sendError(reply, req, e.code, e.message, e.details);
     }
   });
