@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CATALOGUE } from '../../src/core/catalogue.js';
 import { createKeyward, type Keyward } from '../../src/server.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, REDIS_URL, type Tenant } from '../harness.js';
 import { TcpProxy } from '../tcp-proxy.js';
@@ -274,3 +275,48 @@ for (const mode of ['open', 'closed'] as const) {
     });
   });
 }
+
+describe('plans of the catalogue, given to accounts by the operator [sqlite]', () => {
+  let h: Harness;
+  let t: Tenant;
+  beforeAll(async () => {
+    h = await createHarness(DIALECTS[0] as (typeof DIALECTS)[number], {
+      catalogue: {
+        ...DEFAULT_CATALOGUE,
+        plans: [
+          {
+            name: 'starter',
+            description: 'Starter',
+            ratelimits: [{ name: 'default', limit: 2, window: 'minute' }],
+            quota: { credits: 3, refill: { amount: 3, interval: 'monthly' } },
+          },
+        ],
+      },
+    });
+    t = await h.tenant();
+    clockOf([h.kw]);
+  });
+  afterAll(async () => h?.close());
+
+  it("a plan's limits apply to every key of the account; its quota is granted when given; own limits replace the plan's", async () => {
+    const { key } = await appWithKey(h, t, t.adminToken);
+    const given = await h.call('PATCH', `/v1/accounts/${t.accountId}`, { token: h.operatorToken, body: { plan: 'starter' } });
+    expect(given.status).toBe(200);
+    expect(given.body).toMatchObject({ plan: 'starter', quota: { credits: 3, remaining: 3, refill: { amount: 3, interval: 'monthly' } } });
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await verifyOn(h.kw, { key })).code);
+    expect(codes).toEqual(['VALID', 'VALID', 'RATE_LIMITED']);
+    // The account's own `default` replaces the plan's: 2/min becomes 100/min; the quota (3, 2 spent) still holds.
+    await h.call('PATCH', `/v1/accounts/${t.accountId}`, {
+      token: h.operatorToken,
+      body: { ratelimits: [{ name: 'default', limit: 100, window: 'minute' }] },
+    });
+    expect((await verifyOn(h.kw, { key })).code).toBe('VALID');
+    const out = await verifyOn(h.kw, { key });
+    expect(out.code).toBe('USAGE_EXCEEDED');
+    expect(out.quotas).toEqual([{ owner: 'account', remaining: 0, refillAt: expect.any(Number) }]);
+    await h.kw.ctx.quotaLedger.flush();
+    const read = await h.call('GET', `/v1/accounts/${t.accountId}`, { token: t.adminToken });
+    expect(read.body.quota.remaining).toBe(0);
+  });
+});
