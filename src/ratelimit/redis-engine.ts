@@ -197,8 +197,10 @@ export class RedisEngine implements RateLimitEngine {
       // A quota counter Redis does not hold (first use, expired, or a newer generation): seed it from the store.
       const index = Number(reply[1]) - 1;
       const q = req.quotas[index] as QuotaCheck;
+      // Each quota is seeded at most once per request: a seed the script still refuses (a stored counter of
+      // an older generation than the cached key says) is the store's last word, so a second ask is an error.
+      if (seeds.has(index)) throw new Error('rate limits: a quota counter is older than its key record');
       seeds.set(index, await this.opts.ledger.seed(q));
-      if (seeds.size > req.quotas.length) throw new Error('rate limits: quota seeding did not converge');
       return this.run(req, seeds);
     }
     return this.outcome(req, reply, status);
