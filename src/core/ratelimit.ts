@@ -182,12 +182,6 @@ export interface KeyLimits {
   account: { ratelimits: RateLimitSpec[]; quota: QuotaSpec | null; plan: string | null };
 }
 
-export function hasLimits(l: KeyLimits, plans: ReadonlyMap<string, PlanDef>): boolean {
-  if (l.key.ratelimits.length > 0 || l.key.quota !== null || l.account.ratelimits.length > 0 || l.account.quota !== null) return true;
-  const plan = l.account.plan === null ? undefined : plans.get(l.account.plan);
-  return plan !== undefined && plan.ratelimits.length > 0;
-}
-
 /** One named limit a verification asks for, with its cost. */
 export interface LimitAsk {
   name: string;
