@@ -17,6 +17,10 @@ import { ChangeFeed } from './core/changes.js';
 import { SecretBox, type Secrets } from './crypto/secret-box.js';
 import { type LoadedMasterKey, loadMasterKey } from './master-key.js';
 import { HotMetrics } from './metrics/hot.js';
+import { LocalEngine } from './ratelimit/local-engine.js';
+import { QuotaLedger } from './ratelimit/quota-ledger.js';
+import { RedisEngine } from './ratelimit/redis-engine.js';
+import { RemoteEngine } from './ratelimit/remote-engine.js';
 import type { Ctx, ServiceLog } from './service/context.js';
 import { countSealedSecrets } from './service/master-key.js';
 import { UsageRecorder } from './service/usage-recorder.js';
@@ -43,6 +47,8 @@ export type Runtime = Ctx &
     worker?: number;
     /** What the request paths count for /metrics; absent with KEYWARD_METRICS=off (nothing is counted). */
     metrics?: HotMetrics;
+    /** Durable quota spends (written every KEYWARD_USAGE_FLUSH_MS and on close). */
+    quotaLedger: QuotaLedger;
   };
 
 /** Until the server hands over the app's logger (and in CLI commands): one JSON line on stderr. */
@@ -57,6 +63,7 @@ const stderrLog: ServiceLog = {
  */
 export function createRuntime(store: Store, config: Config, secrets: Secrets, now: () => number = Date.now): Runtime {
   const changes = new ChangeFeed();
+  const ledger = new QuotaLedger(store, config.usageFlushIntervalMs);
   const ctx: Runtime = {
     store,
     config,
@@ -71,6 +78,10 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
     deviceLookup: (deviceId) => findDeviceForSigning(store.db, deviceId),
     replay: new MemoryReplayGuard(),
     loginThrottle: new LoginThrottle(),
+    quotaLedger: ledger,
+    // Without Redis each node counts alone: with several nodes on one database, each enforces its share.
+    limiter: new LocalEngine(ledger, { reseed: config.ratelimitNodes > 1 }),
+    limitShare: config.ratelimitNodes,
   };
   const cache = new VerificationCache({
     load: (keyHash) => findKeyForVerification(store.db, keyHash),
@@ -212,7 +223,18 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
     async connectShared(log) {
       ctx.usage.start(log);
       redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+      ctx.quotaLedger.start(log);
       if (redis) {
+        // Counters in Redis are shared by every node: each enforces the whole limit, exactly.
+        ctx.limiter = new RedisEngine({
+          redis,
+          prefix: 'kw:rl:',
+          ledger: ctx.quotaLedger,
+          fallback: new LocalEngine(ctx.quotaLedger),
+          onRedisDown: config.ratelimitOnRedisDown,
+          log,
+        });
+        ctx.limitShare = 1;
         ctx.replay = new RedisReplayGuard(redis, ctx.replay, log);
         ctx.loginThrottle = sharedLoginThrottle(redis, (err) =>
           log.warn({ err }, err instanceof Error ? err.message : 'sign-in throttle error'),
@@ -220,6 +242,8 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
       } else if (opts.machine) {
         ctx.replay = new RemoteReplayGuard(opts.machine);
         ctx.loginThrottle = new LoginThrottle(new RemoteThrottleStore(opts.machine));
+        // The machine's counters are the primary's: exact across the workers (src/ratelimit/remote-engine.ts).
+        ctx.limiter = new RemoteEngine(opts.machine);
       }
       // The cache invalidation relay: Redis when configured, else the database's own bus (src/cache/relay.ts).
       const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
@@ -232,7 +256,7 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
     },
     async close() {
       try {
-        await ctx.usage.close();
+        await Promise.all([ctx.usage.close(), ctx.quotaLedger.close()]);
       } finally {
         await store.close();
       }

@@ -55,6 +55,13 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** GET /metrics (docs/performance.md, "Metrics"). */
   metrics: MetricsConfig;
+  /** With Redis unreachable: `open` decides with each node's own counters, `closed` refuses limited requests (KEYWARD_RATELIMIT_ON_REDIS_DOWN). */
+  ratelimitOnRedisDown: 'open' | 'closed';
+  /**
+   * Nodes sharing the database without Redis (KEYWARD_RATELIMIT_NODES, default 1): each node
+   * enforces 1/n of every limit and re-reads quota counters after each flush (docs/ratelimits.md).
+   */
+  ratelimitNodes: number;
 }
 
 export interface MetricsConfig {
@@ -205,6 +212,12 @@ export function workersFrom(raw: string | undefined, source = 'KEYWARD_WORKERS')
   return n;
 }
 
+function onRedisDownFrom(raw: string | undefined): Config['ratelimitOnRedisDown'] {
+  if (raw === undefined || raw === '' || raw === 'open') return 'open';
+  if (raw === 'closed') return raw;
+  throw new Error(`KEYWARD_RATELIMIT_ON_REDIS_DOWN must be open or closed, got "${raw}"`);
+}
+
 function logFormatFrom(raw: string | undefined): Config['logFormat'] {
   if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
   if (raw === 'human' || raw === 'json') return raw;
@@ -244,6 +257,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workers: workersFrom(env.KEYWARD_WORKERS),
     shutdownTimeoutMs: positiveIntFrom(env, 'KEYWARD_SHUTDOWN_TIMEOUT_MS', 10_000),
     metrics: metricsConfigFrom(env),
+    ratelimitOnRedisDown: onRedisDownFrom(env.KEYWARD_RATELIMIT_ON_REDIS_DOWN),
+    ratelimitNodes: positiveIntFrom(env, 'KEYWARD_RATELIMIT_NODES', 1),
     ...overrides,
   };
 }

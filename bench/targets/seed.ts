@@ -47,6 +47,8 @@ export async function seedKeys(
         start,
         scopes: ['device:read'],
         roles: [],
+        ratelimits: [],
+        quota: null,
         status: 'active',
         expiresAt: null,
         createdBy: t.adminId,

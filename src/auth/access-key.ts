@@ -1,6 +1,7 @@
 import type { KeyKind } from '../core/catalogue.js';
 import { hashSecret, isWellFormedKey } from '../core/key-format.js';
 import { keyStatus } from '../core/model.js';
+import { type CheckOutcome, checksFor, type KeyLimits, type LimitAsk, type LimitReport, reportOf } from '../core/ratelimit.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
 import type { AuthCtx } from './context.js';
 
@@ -8,7 +9,17 @@ import type { AuthCtx } from './context.js';
  * The answers of key verification: their own type, not error codes. (The gateway answers a
  * refused key with a 401 whose error code has the same name: see gateway-credential.ts.)
  */
-export const VERIFY_CODES = ['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'DISABLED', 'INSUFFICIENT_SCOPE'] as const;
+export const VERIFY_CODES = [
+  'VALID',
+  'NOT_FOUND',
+  'MALFORMED',
+  'REVOKED',
+  'EXPIRED',
+  'DISABLED',
+  'INSUFFICIENT_SCOPE',
+  'RATE_LIMITED',
+  'USAGE_EXCEEDED',
+] as const;
 export type VerifyCode = (typeof VERIFY_CODES)[number];
 /** Codes for a presented key that matches no stored key: nothing is known about it. */
 export type UnknownKeyCode = 'MALFORMED' | 'NOT_FOUND';
@@ -25,6 +36,8 @@ export interface VerifiedKey {
   expiresAt: number | null;
   /** The key's creator, for callers that act on the key's behalf (management API). */
   createdBy: string;
+  /** The rate limits and quotas applied to this verification, when the key or its account has any. */
+  limits?: LimitReport | undefined;
 }
 
 /**
@@ -118,12 +131,83 @@ export function verifyKeySoon(
   ctx: AuthCtx,
   presented: string,
   requiredScopes: readonly string[] = [],
+  limits?: LimitOptions,
 ): VerifyResult | Promise<VerifyResult> {
   const p = prepare(ctx, presented, requiredScopes);
   if (!('keyHash' in p)) return p;
   const known = ctx.keyPeek(p.keyHash);
-  if (known !== undefined) return decide(known ?? undefined, p.required, ctx.now());
-  return ctx.keyLookup(p.keyHash).then((record) => decide(record, p.required, ctx.now()));
+  if (known !== undefined) return decideAndLimit(ctx, known ?? undefined, p.required, limits);
+  return ctx.keyLookup(p.keyHash).then((record) => decideAndLimit(ctx, record, p.required, limits));
+}
+
+function decideAndLimit(
+  ctx: AuthCtx,
+  record: KeyVerificationRecord | undefined,
+  required: readonly string[],
+  limits: LimitOptions | undefined,
+): VerifyResult | Promise<VerifyResult> {
+  const result = decide(record, required, ctx.now());
+  return limits === undefined || record === undefined ? result : applyLimits(ctx, record, result, limits);
+}
+
+/** What a verification asks of the limits: named ones at their cost (else all at cost 1), and credits to spend. */
+export interface LimitOptions {
+  asks?: readonly LimitAsk[] | undefined;
+  credits?: number | undefined;
+}
+
+/** The limits of a record, as the engines take them. */
+export function limitsOf(record: KeyVerificationRecord): KeyLimits {
+  return {
+    keyId: record.key.id,
+    accountId: record.key.accountId,
+    key: { ratelimits: record.key.ratelimits, quota: record.key.quota },
+    account: record.account,
+  };
+}
+
+/** Whether any limit or quota applies to this key: keys without pay nothing more. */
+export function isLimited(ctx: AuthCtx, record: KeyVerificationRecord): boolean {
+  // On every verification: a few field checks and no allocation, so keys without limits pay next to nothing.
+  const { key, account } = record;
+  if (key.ratelimits.length > 0 || key.quota !== null || account.ratelimits.length > 0 || account.quota !== null) return true;
+  return account.plan !== null && (ctx.catalogue.plans.get(account.plan)?.ratelimits.length ?? 0) > 0;
+}
+
+/**
+ * Applies the key's and its account's limits to a valid verification: all of them at once,
+ * consuming nothing when one refuses (RATE_LIMITED, USAGE_EXCEEDED). Refused keys (revoked,
+ * expired, …) never reach a counter, so they answer what they are even while over a limit.
+ */
+export function applyLimits(
+  ctx: AuthCtx,
+  record: KeyVerificationRecord,
+  result: VerifyResult,
+  opts: LimitOptions,
+): VerifyResult | Promise<VerifyResult> {
+  if (!result.valid || !isLimited(ctx, record)) return result;
+  const req = checksFor(limitsOf(record), ctx.catalogue.plans, { ...opts, now: ctx.now(), share: ctx.limitShare });
+  if (req.limits.length === 0 && req.quotas.length === 0) return result;
+  const outcome = ctx.limiter.check(req);
+  return outcome instanceof Promise ? outcome.then((o) => limitedResult(result, o)) : limitedResult(result, outcome);
+}
+
+function limitedResult(result: VerifyResult & { valid: true }, o: CheckOutcome): VerifyResult {
+  const limits = reportOf(o);
+  if (o.allowed) return { ...result, limits };
+  return { ...result, valid: false, code: o.code, limits };
+}
+
+/** A verification without scopes or limits, with the record it decided on (the gateway applies limits after the catalogue). */
+export async function verifyKeyWithRecord(
+  ctx: AuthCtx,
+  presented: string,
+): Promise<{ result: VerifyResult; record: KeyVerificationRecord | undefined }> {
+  if (!isWellFormedKey(presented)) return { result: MALFORMED_RESULT, record: undefined };
+  const keyHash = hashSecret(presented);
+  const known = ctx.keyPeek(keyHash);
+  const record = known !== undefined ? (known ?? undefined) : await ctx.keyLookup(keyHash);
+  return { result: decide(record, [], ctx.now()), record };
 }
 
 export async function verifyKey(ctx: AuthCtx, presented: string, requiredScopes: readonly string[] = []): Promise<VerifyResult> {

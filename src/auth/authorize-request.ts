@@ -1,5 +1,7 @@
 import { KeywardError } from '../core/errors.js';
+import type { LimitReport } from '../core/ratelimit.js';
 import { findAccount } from '../store/repos/accounts.js';
+import { applyLimits, verifiedKeyOf } from './access-key.js';
 import type { AuthCtx } from './context.js';
 import { type GatewayIdentity, type GatewayRequest, resolveGatewayCredential } from './gateway-credential.js';
 
@@ -8,6 +10,8 @@ export interface GatewayDecision {
   customerId: string;
   /** The scope whose grant let the request through. */
   scope: string;
+  /** The rate limits and quotas applied, when the key or its account has any. */
+  limits: LimitReport | null;
 }
 
 // Customer IDs never change once an account exists, so each node can keep them.
@@ -45,8 +49,35 @@ export async function authorizeRequest(ctx: AuthCtx, req: GatewayRequest): Promi
     });
   }
   const customerId = await customerIdOf(ctx, identity.accountId);
+  let limits: LimitReport | null = null;
+  if (identity.verified) {
+    const limited = await applyLimits(ctx, identity.verified.record, identity.verified.result, {});
+    limits = verifiedKeyOf(limited)?.limits ?? null;
+    if (!limited.valid && (limited.code === 'RATE_LIMITED' || limited.code === 'USAGE_EXCEEDED')) {
+      throw new KeywardError(limited.code, limitMessage(limited.code, limits), limitDetails(limits));
+    }
+  }
   if (identity.keyId) ctx.usage.record(identity.keyId, ctx.now());
-  return { identity, customerId, scope };
+  return { identity, customerId, scope, limits };
+}
+
+function limitMessage(code: 'RATE_LIMITED' | 'USAGE_EXCEEDED', r: LimitReport | null): string {
+  if (code === 'USAGE_EXCEEDED') return "The key's quota of credits is spent until its next refill.";
+  const over = r?.limits.filter((l) => l.remaining === 0).map((l) => l.name) ?? [];
+  return `Rate limit${over.length === 1 ? '' : 's'} ${over.join(', ')} reached: retry later.`;
+}
+
+/** The error's details: the wait (Retry-After) and the limits (RateLimit-* headers, see http/ratelimit-headers.ts). */
+export function limitDetails(r: LimitReport | null): Record<string, unknown> {
+  if (r === null) return {};
+  const refill =
+    r.quotas.every((q) => q.refillAt !== null) && r.quotas.length > 0 ? Math.min(...r.quotas.map((q) => q.refillAt ?? 0)) : null;
+  return {
+    ...(r.retryAfterMs !== null && { retryAfterSeconds: Math.max(1, Math.ceil(r.retryAfterMs / 1000)) }),
+    ratelimits: r.limits,
+    quotas: r.quotas,
+    ...(r.retryAfterMs === null && refill !== null && { refillAt: refill }),
+  };
 }
 
 /** The identity headers an allowed request carries upstream. */

@@ -2,6 +2,7 @@ import type { DeviceSigningCache } from '../cache/device-cache.js';
 import type { Config } from '../config.js';
 import type { CatalogueIndex } from '../core/catalogue.js';
 import type { Secrets } from '../crypto/secret-box.js';
+import type { RateLimitEngine } from '../ratelimit/engine.js';
 import type { DeviceSigningRecord } from '../store/repos/devices.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
 import type { Store } from '../store/store.js';
@@ -34,6 +35,13 @@ export interface AuthCtx {
   secrets: Pick<Secrets, 'open' | 'fingerprint'>;
   /** Where a credential scheme reports operational trouble (never a secret). */
   log: { error(details: Record<string, unknown>, message: string): void };
+  /** Decides rate limits and quotas (src/ratelimit/): in process, or in Redis shared by every node. */
+  limiter: RateLimitEngine;
+  /**
+   * How many nodes divide each limit among themselves: 1 unless several nodes share a database
+   * without Redis (KEYWARD_RATELIMIT_NODES), where each node enforces its share.
+   */
+  limitShare: number;
   /** Counts a use of a key (buffered, written in batches). */
   usage: { record(keyId: string, at: number): void };
 }

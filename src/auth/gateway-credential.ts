@@ -1,5 +1,6 @@
 import { type ErrorCode, KeywardError } from '../core/errors.js';
-import { type VerifyCode, verifyKey } from './access-key.js';
+import type { KeyVerificationRecord } from '../store/repos/keys.js';
+import { type VerifyCode, type VerifyResult, verifyKeyWithRecord } from './access-key.js';
 import type { AuthCtx } from './context.js';
 import { type SignatureCode, verifySignedRequest } from './device-signature.js';
 
@@ -26,6 +27,8 @@ export interface GatewayIdentity {
   deviceId: string | null;
   /** API scopes the credential holds, matched against the catalogue's grants. */
   scopes: string[];
+  /** For a key: what its limits are applied to, once the catalogue has let the request through. */
+  verified?: { result: VerifyResult; record: KeyVerificationRecord } | undefined;
 }
 
 export type GatewayCredential =
@@ -63,6 +66,9 @@ const KEY_REFUSALS: Record<Exclude<VerifyCode, 'VALID'>, ErrorCode> = {
   EXPIRED: 'EXPIRED',
   DISABLED: 'DISABLED',
   INSUFFICIENT_SCOPE: 'UNAUTHORIZED',
+  // Answered after the catalogue (authorize-request.ts), with 429, never as a refused credential.
+  RATE_LIMITED: 'RATE_LIMITED',
+  USAGE_EXCEEDED: 'USAGE_EXCEEDED',
 };
 
 /** The 401 error code for each refused signature: the signature code of the same name. */
@@ -85,8 +91,9 @@ export async function resolveGatewayCredential(ctx: AuthCtx, req: GatewayRequest
     case 'none':
       throw new KeywardError('UNAUTHORIZED', 'Send Authorization: Bearer <key>, Authorization: <key>, or a CTN1 signature.');
     case 'key': {
-      const result = await verifyKey(ctx, credential.key);
+      const { result, record } = await verifyKeyWithRecord(ctx, credential.key);
       if (!result.valid) throw new KeywardError(KEY_REFUSALS[result.code]);
+      if (record === undefined) throw new KeywardError('NOT_FOUND'); // a valid answer always has its record
       return {
         kind: result.kind,
         accountId: result.accountId,
@@ -94,6 +101,7 @@ export async function resolveGatewayCredential(ctx: AuthCtx, req: GatewayRequest
         keyId: result.keyId,
         deviceId: null,
         scopes: result.scopes,
+        verified: { result, record },
       };
     }
     case 'ctn1': {

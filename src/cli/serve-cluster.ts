@@ -9,6 +9,8 @@ import { compose, foreignSecretsWarning } from '../compose.js';
 import type { Config } from '../config.js';
 import { listenMetrics } from '../http/metrics-server.js';
 import { primaryMetrics } from '../metrics/cluster.js';
+import { LocalEngine } from '../ratelimit/local-engine.js';
+import { serveMachineLimits } from '../ratelimit/remote-engine.js';
 import { bootstrapOperator, ignoredBootstrapWarning } from '../service/bootstrap.js';
 import { findOperatorEmail } from '../store/repos/users.js';
 import { startBanner } from './banner.js';
@@ -66,12 +68,20 @@ export async function serveCluster(config: Config): Promise<void> {
     const foreign = key && foreignSecretsWarning(key);
     if (key && foreign) log.warn({ masterKeyId: key.keyId, foreignKeyIds: key.foreign.keyIds }, foreign);
     operator = await findOperatorEmail(composed.store.db);
-  } finally {
+  } catch (e) {
     await composed.close();
+    throw e;
   }
 
   const channel = new PrimaryChannel();
   serveMachineShared(channel, new MemoryReplayGuard(), new MemoryThrottleStore());
+  // Without Redis the machine's rate-limit and quota counters live here, exact across the workers;
+  // the primary keeps its store open for the quota ledger (seeds, and spends written every flush).
+  const ledger = composed.ctx.quotaLedger;
+  if (!config.redisUrl) {
+    ledger.start(log);
+    serveMachineLimits(channel, new LocalEngine(ledger, { reseed: config.ratelimitNodes > 1 }));
+  }
   const metrics = config.metrics.enabled ? primaryMetrics(channel) : undefined;
   const metricsListener =
     metrics && config.metrics.port !== undefined
@@ -92,7 +102,12 @@ export async function serveCluster(config: Config): Promise<void> {
     (address) => process.stdout.write(startBanner(operator, config, address, notices, config.workers)),
     () => {},
   );
-  const code = await supervisor.done;
+  let code = await supervisor.done;
   await metricsListener?.close();
+  // After every worker stopped: the last quota spends are written, then the store closes.
+  await composed.close().catch((err: unknown) => {
+    log.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'closing the store failed');
+    code = 1;
+  });
   process.exit(code);
 }

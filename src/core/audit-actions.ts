@@ -7,6 +7,7 @@
 export const AUDIT_ACTIONS = {
   'account.create': 'account',
   'account.update': 'account',
+  'account.set_limits': 'account',
   'user.create': 'user',
   'user.update': 'user',
   'user.delete': 'user',
@@ -16,6 +17,7 @@ export const AUDIT_ACTIONS = {
   'application.revoke': 'application',
   'key.create': 'key',
   'key.update': 'key',
+  'key.set_limits': 'key',
   'key.revoke': 'key',
   'key.rotate': 'key',
   'key.delete': 'key',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Catalogue } from './catalogue.js';
 import { HTTP_METHODS, parsePathPattern } from './path-pattern.js';
 import { MANAGEMENT_SCOPE_PREFIX } from './permissions.js';
+import { QuotaInput, RateLimitsInput } from './ratelimit.js';
 
 /**
  * The operator's catalogue file (KEYWARD_CATALOGUE_FILE, docs/catalogue.md). Validated
@@ -39,11 +40,19 @@ const Role = z.strictObject({
   scopes: z.array(z.string()).min(1, 'a role needs at least one scope'),
 });
 
+const Plan = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,49}$/, 'plan names are 1-50 of a-z 0-9 . _ - and start with a letter or digit'),
+  description: z.string().max(200).default(''),
+  ratelimits: RateLimitsInput.default([]),
+  quota: QuotaInput.nullable().default(null),
+});
+
 export const CatalogueFile = z
   .strictObject({
     scopes: z.array(Scope).min(1, 'the catalogue needs at least one scope'),
     roles: z.array(Role).default([]),
     deviceScopes: z.array(z.string()).default([]),
+    plans: z.array(Plan).max(100).default([]),
   })
   .superRefine((cat, c) => {
     const seen = new Map<string, string>();
@@ -57,6 +66,11 @@ export const CatalogueFile = z
     });
     cat.roles.forEach((r, i) => {
       claim(r.name, 'role', ['roles', i, 'name']);
+    });
+    const planNames = new Set<string>();
+    cat.plans.forEach((p, i) => {
+      if (planNames.has(p.name)) c.addIssue({ code: 'custom', path: ['plans', i, 'name'], message: `duplicate plan "${p.name}"` });
+      planNames.add(p.name);
     });
     const scopeNames = new Set(cat.scopes.map((s) => s.name));
     const roleNames = new Set(cat.roles.map((r) => r.name));
@@ -85,5 +99,10 @@ export function parseCatalogue(text: string, source: string): Catalogue {
     const problems = result.error.issues.map((i) => `  - ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
     throw new Error(`Catalogue ${source} is invalid:\n${problems.join('\n')}`);
   }
-  return result.data;
+  const { plans, ...rest } = result.data;
+  if (plans.length === 0) return rest;
+  return {
+    ...rest,
+    plans: plans.map((p) => ({ ...p, quota: p.quota && { credits: p.quota.credits, refill: p.quota.refill ?? null } })),
+  };
 }

@@ -1,5 +1,6 @@
 import { canonicalSegments, matchesPath, type PathPattern, parsePathPattern } from './path-pattern.js';
 import { isKeyPermission, MANAGEMENT_SCOPE_PREFIX } from './permissions.js';
+import type { PlanDef } from './ratelimit.js';
 
 /**
  * The operator's catalogue of API scopes (each granting method + URI patterns of the
@@ -33,6 +34,8 @@ export interface Catalogue {
   roles: RoleDef[];
   /** Scopes or roles a device's signed request holds at the gateway (devices have no keys to scope). */
   deviceScopes?: string[] | undefined;
+  /** Named bundles of rate limits and a quota, given to accounts by the operator (docs/ratelimits.md). */
+  plans?: PlanDef[] | undefined;
 }
 
 const any = (paths: string[]): ScopeGrant[] => paths.map((path) => ({ method: '*', path }));
@@ -92,11 +95,14 @@ export class CatalogueIndex {
   private readonly roles: ReadonlyMap<string, RoleDef>;
   private readonly scopes: ReadonlyMap<string, ScopeDef>;
   private readonly grants: ReadonlyMap<string, { method: string; pattern: PathPattern }[]>;
+  /** The catalogue's plans by name. */
+  readonly plans: ReadonlyMap<string, PlanDef>;
 
   constructor(readonly catalogue: Catalogue) {
     this.scopes = new Map(catalogue.scopes.map((s) => [s.name, s]));
     this.roles = new Map(catalogue.roles.map((r) => [r.name, r]));
     this.scopeNames = new Set(this.scopes.keys());
+    this.plans = new Map((catalogue.plans ?? []).map((p) => [p.name, p]));
     this.grants = new Map(
       catalogue.scopes.map((s) => [
         s.name,

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   CURRENT_PASSWORD_WRONG: 'The current password is wrong.',
   UNKNOWN_SCOPE: 'A requested scope or role is not in the catalogue.',
   UNKNOWN_PERMISSION: 'A requested permission does not exist.',
+  UNKNOWN_PLAN: 'The plan is not in the catalogue.',
   ROUTE_NOT_FOUND: 'No such route.',
   ACCOUNT_NOT_FOUND: 'No such account.',
   USER_NOT_FOUND: 'No such user.',
@@ -43,6 +44,7 @@ export const ERROR_CODES = {
   CONFIRMATION_REQUIRED: 'This operation needs the exact confirmation text.',
   METHOD_NOT_ALLOWED: 'This method is not allowed on this route.',
   RATE_LIMITED: 'Too many requests.',
+  USAGE_EXCEEDED: "The credential's quota of credits is spent until its next refill.",
   MISSING_HEADERS: 'A signed request needs both X-BCoT-Timestamp and Authorization.',
   BAD_TIMESTAMP: 'X-BCoT-Timestamp is not a UTC timestamp like 20201201T060000Z.',
   TIMESTAMP_OUT_OF_WINDOW: 'The request timestamp is more than 300 seconds from the server time.',
@@ -95,6 +97,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'MALFORMED_JSON':
     case 'UNKNOWN_SCOPE':
     case 'UNKNOWN_PERMISSION':
+    case 'UNKNOWN_PLAN':
     case 'EXPIRY_IN_PAST':
     case 'CONFIRMATION_REQUIRED':
     case 'CURRENT_PASSWORD_REQUIRED':
@@ -161,6 +164,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
     case 'RATE_LIMITED':
+    case 'USAGE_EXCEEDED':
       return 429;
     case 'HEADERS_TOO_LARGE':
       return 431;

@@ -1,6 +1,7 @@
 import type { AuditAction, AuditTargetType } from './audit-actions.js';
 import type { KeyKind } from './catalogue.js';
 import type { Permission } from './permissions.js';
+import type { QuotaSpec, RateLimitSpec } from './ratelimit.js';
 
 /** Epoch milliseconds. Every timestamp in the domain is one. */
 export type Millis = number;
@@ -12,6 +13,13 @@ export interface Account {
   maxApplications: number;
   maxKeysPerApplication: number;
   createdAt: Millis;
+  /** Limits shared by all the account's keys (besides its plan's). */
+  ratelimits: RateLimitSpec[];
+  quota: QuotaSpec | null;
+  /** A plan of the catalogue, or null. */
+  plan: string | null;
+  /** Credits left as last written (a read attaches it). */
+  quotaRemaining?: number | undefined;
 }
 
 export interface User {
@@ -75,6 +83,11 @@ export interface AccessKey {
   revokedAt: Millis | null;
   lastUsedAt: Millis | null;
   usageCount: number;
+  /** Not access: editable after creation (docs/ratelimits.md). */
+  ratelimits: RateLimitSpec[];
+  quota: QuotaSpec | null;
+  /** Credits left as last written (a read attaches it; spends of the last flush interval may be missing). */
+  quotaRemaining?: number | undefined;
 }
 
 /** Stored status plus expiry give the status a caller sees. */

@@ -1,6 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { decide, MALFORMED_RESULT, peekPresented, recordUse, type VerifyResult, validUntil } from '../auth/access-key.js';
+import {
+  applyLimits,
+  decide,
+  isLimited,
+  type LimitOptions,
+  MALFORMED_RESULT,
+  peekPresented,
+  recordUse,
+  type VerifyResult,
+  validUntil,
+} from '../auth/access-key.js';
 import type { Runtime } from '../compose.js';
 import { ERROR_CODES, isKeywardError } from '../core/errors.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
@@ -63,6 +73,7 @@ function answer(
 ): void {
   let key = PLAIN_BODY.exec(text)?.[1];
   let scopes: string[] | undefined;
+  let limits: LimitOptions | undefined;
   if (key === undefined) {
     const body = parseJson(text);
     if (body === INVALID) {
@@ -89,9 +100,12 @@ function answer(
       }
       key = parsed.data.key;
       scopes = parsed.data.scopes;
+      if (parsed.data.ratelimits !== undefined || parsed.data.cost !== undefined) {
+        limits = { asks: parsed.data.ratelimits, credits: parsed.data.cost };
+      }
     }
   }
-  const outcome = scopes === undefined ? readyAnswer(ctx, key) : scopedAnswer(ctx, key, scopes);
+  const outcome = scopes === undefined && limits === undefined ? readyAnswer(ctx, key) : scopedAnswer(ctx, key, scopes, limits);
   if (!(outcome instanceof Promise)) {
     // A cache hit (or a malformed key) answers in this turn: no promise, no extra tick.
     sendReady(res, requestId, outcome);
@@ -158,8 +172,10 @@ function readyAnswer(ctx: Runtime, key: string): Ready | Promise<Ready> {
   return ctx.keyLookup(peeked.keyHash).then((record) => readyFor(ctx, record ?? null));
 }
 
-function readyFor(ctx: Runtime, record: KeyVerificationRecord | null): Ready {
+function readyFor(ctx: Runtime, record: KeyVerificationRecord | null): Ready | Promise<Ready> {
   if (record === null) return NOT_FOUND_READY;
+  // A limited key's answer depends on its counters: decided, counted and serialized per request.
+  if (isLimited(ctx, record)) return limitedAnswer(ctx, record);
   const now = ctx.now();
   let ready = answers.get(record);
   if (ready === undefined || now >= ready.until) {
@@ -171,9 +187,18 @@ function readyFor(ctx: Runtime, record: KeyVerificationRecord | null): Ready {
   return ready;
 }
 
-/** With required scopes the answer depends on them: decided and serialized per request. */
-function scopedAnswer(ctx: Runtime, key: string, scopes: string[]): Ready | Promise<Ready> {
-  const outcome = verifyAndRecord(ctx, key, scopes);
+function limitedAnswer(ctx: Runtime, record: KeyVerificationRecord): Ready | Promise<Ready> {
+  const limited = applyLimits(ctx, record, decide(record, [], ctx.now()), {});
+  const ready = (result: VerifyResult) => {
+    recordUse(ctx, result);
+    return readyOf(result, 0);
+  };
+  return limited instanceof Promise ? limited.then(ready) : ready(limited);
+}
+
+/** With required scopes or limits asked for, the answer depends on them: decided and serialized per request. */
+function scopedAnswer(ctx: Runtime, key: string, scopes: string[] | undefined, limits: LimitOptions | undefined): Ready | Promise<Ready> {
+  const outcome = verifyAndRecord(ctx, key, scopes, limits);
   return outcome instanceof Promise ? outcome.then((result) => readyOf(result, 0)) : readyOf(outcome, 0);
 }
 

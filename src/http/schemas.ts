@@ -3,6 +3,7 @@ import { ERROR_CODES, type ErrorCode, httpStatusOf, SERVER_WIDE_ERROR_CODES } fr
 import type { AccessKey, Account, Application, AuditEvent, Device, User } from '../core/model.js';
 import { keyStatus } from '../core/model.js';
 import { PERMISSIONS } from '../core/permissions.js';
+import { QuotaInput, type QuotaSpec, type RateLimitSpec, RateLimitsInput, REFILL_INTERVALS, WINDOWS } from '../core/ratelimit.js';
 
 /** Shared schemas and presenters: the only place that decides what leaves the server. */
 export const Id = z.string().min(1).max(64);
@@ -110,6 +111,32 @@ export function errors(codes: readonly ErrorCode[], named: Partial<Record<number
   return out;
 }
 
+/** Rate limits and quotas as every read shows them (docs/ratelimits.md). */
+export const RateLimitOut = z.object({
+  name: z.string(),
+  limit: z.number().int().describe('Requests per window'),
+  window: z.enum(WINDOWS),
+  burst: z.number().int().nullable().describe('Requests allowed at once; null: `limit`'),
+});
+export const QuotaOut = z.object({
+  credits: z.number().int().describe('Credits granted when the quota was set'),
+  refill: z.object({ amount: z.number().int(), interval: z.enum(REFILL_INTERVALS) }).nullable(),
+  remaining: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Credits left as last written (spends of the last second may not be in yet); null where not read'),
+});
+const rateLimitsOut = (list: readonly RateLimitSpec[]) =>
+  list.map((l) => ({ name: l.name, limit: l.limit, window: l.window, burst: l.burst ?? null }));
+const quotaOut = (q: QuotaSpec | null, remaining: number | undefined) =>
+  q === null ? null : { credits: q.credits, refill: q.refill, remaining: remaining ?? null };
+/** Limits and quota in a creation or update body: not access, so they can be changed later. */
+export const LimitsFields = {
+  ratelimits: RateLimitsInput.optional().describe('Named rate limits (replace the whole list when editing)'),
+  quota: QuotaInput.nullable().optional().describe('Credits spent by verifications; setting it starts a new count, null removes it'),
+};
+
 export const AccountOut = z.object({
   id: z.string(),
   customerId: z.string(),
@@ -117,8 +144,23 @@ export const AccountOut = z.object({
   maxApplications: z.number().int(),
   maxKeysPerApplication: z.number().int(),
   createdAt: Timestamp,
+  ratelimits: z
+    .array(RateLimitOut)
+    .describe("Shared by all the account's keys, beside its plan's (an own limit replaces the plan's of the same name)"),
+  quota: QuotaOut.nullable(),
+  plan: z.string().nullable().describe('A plan of the catalogue file'),
 });
-export const accountOut = (a: Account): z.infer<typeof AccountOut> => ({ ...a });
+export const accountOut = (a: Account): z.infer<typeof AccountOut> => ({
+  id: a.id,
+  customerId: a.customerId,
+  name: a.name,
+  maxApplications: a.maxApplications,
+  maxKeysPerApplication: a.maxKeysPerApplication,
+  createdAt: a.createdAt,
+  ratelimits: rateLimitsOut(a.ratelimits),
+  quota: quotaOut(a.quota, a.quotaRemaining),
+  plan: a.plan,
+});
 
 export const UserOut = z.object({
   id: z.string(),
@@ -176,6 +218,8 @@ export const KeyOut = z.object({
   revokedAt: Timestamp.nullable(),
   lastUsedAt: Timestamp.nullable(),
   usageCount: z.number().int(),
+  ratelimits: z.array(RateLimitOut),
+  quota: QuotaOut.nullable(),
 });
 export const keyOut = (k: AccessKey, now: number): z.infer<typeof KeyOut> => ({
   id: k.id,
@@ -195,6 +239,8 @@ export const keyOut = (k: AccessKey, now: number): z.infer<typeof KeyOut> => ({
   revokedAt: k.revokedAt,
   lastUsedAt: k.lastUsedAt,
   usageCount: k.usageCount,
+  ratelimits: rateLimitsOut(k.ratelimits),
+  quota: quotaOut(k.quota, k.quotaRemaining),
 });
 
 export const AuditEventOut = z.object({

@@ -9,6 +9,7 @@ import { isKeywardError, KeywardError } from '../core/errors.js';
 import { sendError } from './errors.js';
 import { bindLogIds } from './log-options.js';
 import { answerInternalError, writeError } from './node-server.js';
+import { limitsOfError, rateLimitHeaders } from './ratelimit-headers.js';
 import type { App } from './types.js';
 
 /** Signed requests are buffered to hash their body; larger ones are refused. */
@@ -68,6 +69,7 @@ function forward(
   headers: Record<string, string | string[]>,
   onError: () => void,
   body?: Buffer,
+  extraResponseHeaders: Record<string, string> = {},
 ) {
   const client = upstream.protocol === 'https:' ? https : http;
   const basePath = upstream.pathname.replace(/\/$/, '');
@@ -85,6 +87,8 @@ function forward(
       for (const [name, value] of Object.entries(upRes.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) resHeaders[name] = value;
       }
+      // The caller learns its limits from Keyward, whatever the upstream says.
+      Object.assign(resHeaders, extraResponseHeaders);
       upRes.on('error', () => res.destroy());
       try {
         res.writeHead(upRes.statusCode ?? 502, resHeaders);
@@ -153,10 +157,11 @@ export function registerUpstreamProxy(app: App, ctx: Runtime) {
       ctx.metrics?.authorized('proxy', 'allowed');
       bindLogIds(req.log, { accountId: decision.identity.accountId, keyId: decision.identity.keyId, deviceId: decision.identity.deviceId });
       const headers = forwardHeaders(req.headers, identityHeaders(decision), req.ip);
+      const limitHeaders = rateLimitHeaders(decision.limits?.limits);
       reply.hijack();
       // From here Fastify no longer answers: every failure is answered (or the response cut) here.
       try {
-        forward(upstream, req.raw, reply.raw, headers, () => answerUnavailable(reply.raw, req.id), body);
+        forward(upstream, req.raw, reply.raw, headers, () => answerUnavailable(reply.raw, req.id), body, limitHeaders);
       } catch (error) {
         req.log.error({ err: error }, 'unhandled error');
         answerInternalError(reply.raw, req.id);
@@ -166,6 +171,7 @@ export function registerUpstreamProxy(app: App, ctx: Runtime) {
       ctx.metrics?.authorized('proxy', isKeywardError(e) ? e.code : 'INTERNAL_ERROR');
       if (!isKeywardError(e)) throw e;
       reply.header('x-keyward-error', e.code);
+      reply.headers(rateLimitHeaders(limitsOfError(e.details)));
       return sendError(reply, req, e.code, e.message, e.details);
     }
   });

@@ -3,10 +3,12 @@ import { newCustomerId, newId } from '../core/ids.js';
 import type { Account, User } from '../core/model.js';
 import { hashPassword } from '../core/password.js';
 import { customerIdTaken, findAccount, insertAccount, listAccounts as listAccountRows, updateAccount } from '../store/repos/accounts.js';
+import { deleteQuotaCounter } from '../store/repos/quotas.js';
 import { insertUser, liveEmailTaken } from '../store/repos/users.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { authorize, authorizeOn } from './guards.js';
+import { assertPlan, currentRemaining, type LimitsPatch, quotaSpec, startQuotaCounter, storedCounters } from './limits.js';
 
 export interface CreateAccountInput {
   name: string;
@@ -27,6 +29,9 @@ export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccount
     maxApplications: input.maxApplications ?? ctx.config.defaultMaxApplications,
     maxKeysPerApplication: input.maxKeysPerApplication ?? ctx.config.defaultMaxKeysPerApplication,
     createdAt: now,
+    ratelimits: [],
+    quota: null,
+    plan: null,
   };
   const admin: User = {
     id: newId('user'),
@@ -64,25 +69,55 @@ export async function listAccounts(ctx: Ctx, actor: Actor): Promise<Account[]> {
 }
 
 export async function getAccount(ctx: Ctx, actor: Actor, accountId: string): Promise<Account> {
-  return authorizeOn(ctx, actor, accountId, {});
+  return withAccountRemaining(ctx, await authorizeOn(ctx, actor, accountId, {}));
 }
 
 export async function updateAccountSettings(
   ctx: Ctx,
   actor: Actor,
   accountId: string,
-  patch: { name?: string | undefined; maxApplications?: number | undefined; maxKeysPerApplication?: number | undefined },
+  patch: {
+    name?: string | undefined;
+    maxApplications?: number | undefined;
+    maxKeysPerApplication?: number | undefined;
+    plan?: string | null | undefined;
+  } & LimitsPatch,
 ): Promise<Account> {
   const account = await authorizeOn(ctx, actor, accountId, { operatorOnly: true });
-  await ctx.store.transaction(async (tx) => {
-    await updateAccount(tx, accountId, patch);
-    await audit(ctx, tx, actor, { accountId, action: 'account.update', targetId: accountId, details: patch });
-  });
-  // Exactly what updateAccount wrote.
-  return {
-    ...account,
-    ...(patch.name !== undefined && { name: patch.name }),
-    ...(patch.maxApplications !== undefined && { maxApplications: patch.maxApplications }),
-    ...(patch.maxKeysPerApplication !== undefined && { maxKeysPerApplication: patch.maxKeysPerApplication }),
+  const { ratelimits, quota, plan, ...settings } = patch;
+  assertPlan(ctx, plan);
+  const now = ctx.now();
+  // A plan brings its quota when the account has none of its own given in the same change.
+  const planQuota = plan != null && quota === undefined ? (ctx.catalogue.plans.get(plan)?.quota ?? undefined) : undefined;
+  const quotaInput = quota !== undefined ? quota : planQuota;
+  const newQuota = quotaInput === undefined ? undefined : quotaInput === null ? null : quotaSpec(quotaInput, account.quota, now);
+  const limits = {
+    ...(ratelimits !== undefined && { ratelimits }),
+    ...(newQuota !== undefined && { quota: newQuota }),
+    ...(plan !== undefined && { plan }),
   };
+  const limitsChange = Object.keys(limits).length > 0;
+  await ctx.store.transaction(async (tx) => {
+    await updateAccount(tx, accountId, { ...settings, ...limits });
+    if (newQuota) await startQuotaCounter(tx, accountId, newQuota, now);
+    if (newQuota === null) await deleteQuotaCounter(tx, accountId);
+    if (Object.keys(settings).length > 0 || !limitsChange) {
+      await audit(ctx, tx, actor, { accountId, action: 'account.update', targetId: accountId, details: settings });
+    }
+    if (limitsChange) {
+      const previous = { ratelimits: account.ratelimits, quota: account.quota, plan: account.plan };
+      await audit(ctx, tx, actor, { accountId, action: 'account.set_limits', targetId: accountId, details: { ...limits, previous } });
+    }
+  });
+  // Every key of the account carries its limits in the verification caches.
+  if (limitsChange) ctx.changes.publish({ type: 'account', accountId });
+  // Exactly what updateAccount wrote.
+  return withAccountRemaining(ctx, { ...account, ...settings, ...limits });
+}
+
+/** The account with the credits left on its quota, as last written. */
+export async function withAccountRemaining(ctx: Ctx, account: Account): Promise<Account & { quotaRemaining?: number }> {
+  if (account.quota === null) return account;
+  const counters = await storedCounters(ctx, [account.id]);
+  return { ...account, quotaRemaining: currentRemaining(account.quota, counters.get(account.id), ctx.now()) };
 }

@@ -1,5 +1,6 @@
 import { KeywardError } from '../core/errors.js';
 import { deleteKey as deleteKeyRow } from '../store/repos/keys.js';
+import { deleteQuotaCounter } from '../store/repos/quotas.js';
 import { deleteKeyUsage } from '../store/repos/usage.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
@@ -40,6 +41,7 @@ export async function deleteKey(ctx: Ctx, actor: Actor, accountId: string, keyId
   }
   await ctx.store.transaction(async (tx) => {
     await deleteKeyUsage(tx, keyId);
+    await deleteQuotaCounter(tx, keyId);
     await deleteKeyRow(tx, keyId);
     await audit(ctx, tx, actor, {
       accountId,

@@ -4,11 +4,13 @@ import { newId } from '../core/ids.js';
 import { displayStart, generateKey, hashSecret } from '../core/key-format.js';
 import type { AccessKey, Account } from '../core/model.js';
 import { MANAGEMENT_SCOPE_PREFIX, type Principal } from '../core/permissions.js';
+import type { QuotaSpec, RateLimitSpec } from '../core/ratelimit.js';
 import { lockAccount } from '../store/repos/accounts.js';
 import { countLiveCustomerKeys, countLiveKeys, insertKey } from '../store/repos/keys.js';
 import type { Db } from '../store/store.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
+import { type QuotaInputValue, quotaSpec, startQuotaCounter } from './limits.js';
 
 export interface KeyDraft {
   accountId: string;
@@ -20,6 +22,8 @@ export interface KeyDraft {
   roles: string[];
   expiresAt: number | null;
   createdBy: string;
+  ratelimits: RateLimitSpec[];
+  quota: QuotaSpec | null;
 }
 
 /** A new key record and its secret; nothing is stored yet. */
@@ -79,6 +83,8 @@ export interface CreateKeyInput {
   /** Scope and role names; roles are expanded and the result is fixed for the key's life. */
   scopes: string[];
   expiresAt?: number | null | undefined;
+  ratelimits?: RateLimitSpec[] | undefined;
+  quota?: QuotaInputValue | null | undefined;
 }
 
 /** Splits requested names into catalogue scopes (roles expanded) and management scopes, refusing unknown ones. */
@@ -134,15 +140,25 @@ export async function issueKey(
     roles,
     expiresAt: input.expiresAt ?? null,
     createdBy: actor.principal.userId,
+    ratelimits: input.ratelimits ?? [],
+    quota: input.quota ? quotaSpec(input.quota, null, now) : null,
   });
   await ctx.store.transaction(async (tx) => {
     await lockAccount(tx, account.id);
     await insertKeyWithinLimit(tx, account, key, secret, now);
+    if (key.quota) await startQuotaCounter(tx, key.id, key.quota, now);
     await audit(ctx, tx, actor, {
       accountId: account.id,
       action: 'key.create',
       targetId: key.id,
-      details: { kind: where.kind, applicationId: where.applicationId, scopes, expiresAt: key.expiresAt },
+      details: {
+        kind: where.kind,
+        applicationId: where.applicationId,
+        scopes,
+        expiresAt: key.expiresAt,
+        ...(key.ratelimits.length > 0 && { ratelimits: key.ratelimits }),
+        ...(key.quota && { quota: key.quota }),
+      },
     });
   });
   // Clears a negative cache entry for this hash, so the new key verifies at once.

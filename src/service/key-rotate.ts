@@ -9,6 +9,7 @@ import type { Actor, Ctx } from './context.js';
 import { authorizeOn } from './guards.js';
 import { assertGrantable, draftKey, insertKeyWithinLimit } from './key-issue.js';
 import { keyFor } from './keys.js';
+import { copyQuotaCounter } from './limits.js';
 
 export const MAX_OVERLAP_SECONDS = 30 * 86_400;
 
@@ -54,6 +55,9 @@ export async function rotateKey(
     roles: old.roles,
     expiresAt: old.expiresAt,
     createdBy: p.userId,
+    // Limits are the key's, not its secret's: the successor keeps them, and its quota goes on from the old key's counter.
+    ratelimits: old.ratelimits,
+    quota: old.quota,
   });
   const overlapEnd = now + input.overlapSeconds * 1000;
   const previous = await ctx.store.transaction(async (tx) => {
@@ -75,6 +79,7 @@ export async function rotateKey(
       await insertKeyWithinLimit(tx, account, key, secret, now, { rotating: true });
       await updateKeyRow(tx, old.id, { expiresAt: previous.expiresAt, updatedAt: now });
     }
+    await copyQuotaCounter(tx, old.id, key.id);
     await audit(ctx, tx, actor, {
       accountId,
       action: 'key.rotate',

@@ -4,11 +4,13 @@ import { KeywardError } from '../core/errors.js';
 import { type AccessKey, type Account, type Application, keyStatus } from '../core/model.js';
 import { type KeyAction, mayActOnSomeKeys, type Principal } from '../core/permissions.js';
 import { findKey, listKeys as listKeyRows, updateKey as updateKeyRow } from '../store/repos/keys.js';
+import { deleteQuotaCounter } from '../store/repos/quotas.js';
 import { loadApplication } from './applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { authorizeOn } from './guards.js';
 import { type CreateKeyInput, issueKey } from './key-issue.js';
+import { currentRemaining, type LimitsPatch, quotaSpec, startQuotaCounter, storedCounters } from './limits.js';
 
 export type { CreateKeyInput } from './key-issue.js';
 
@@ -55,7 +57,7 @@ export async function keyFor(
 
 export async function getKey(ctx: Ctx, actor: Actor, accountId: string, keyId: string): Promise<AccessKey> {
   const account = await authorizeOn(ctx, actor, accountId, {});
-  return (await keyFor(ctx, actor.principal, account, keyId, 'view')).key;
+  return (await withRemaining(ctx, [(await keyFor(ctx, actor.principal, account, keyId, 'view')).key]))[0] as AccessKey;
 }
 
 export async function listApplicationKeys(
@@ -68,7 +70,7 @@ export async function listApplicationKeys(
   await authorizeOn(ctx, actor, accountId, {});
   const app = await loadApplication(ctx, accountId, applicationId);
   assertKeyRight(actor.principal, 'view', app.createdBy);
-  return listKeyRows(ctx.store.db, accountId, { applicationId, includeRevoked: opts.includeRevoked });
+  return withRemaining(ctx, await listKeyRows(ctx.store.db, accountId, { applicationId, includeRevoked: opts.includeRevoked }));
 }
 
 /** All keys of the account the caller may view (the Administration › API Keys view). */
@@ -87,7 +89,7 @@ export async function listAccountKeys(
     ...(reach === 'mine' && { applicationCreatedBy: p.userId }),
   });
   // Customer keys are admin business; `mine` filtering already drops them via the application join.
-  return p.isOperator || p.isAdmin ? keys : keys.filter((k) => k.kind === 'application');
+  return withRemaining(ctx, p.isOperator || p.isAdmin ? keys : keys.filter((k) => k.kind === 'application'));
 }
 
 /** Editing answers with the edited key, so it needs the right to view it too: checked before the change, not after. */
@@ -96,19 +98,54 @@ export async function updateKey(
   actor: Actor,
   accountId: string,
   keyId: string,
-  patch: { name?: string | undefined; description?: string | undefined },
+  patch: { name?: string | undefined; description?: string | undefined } & LimitsPatch,
 ): Promise<AccessKey> {
   const account = await authorizeOn(ctx, actor, accountId, {});
   const { key, app } = await keyFor(ctx, actor.principal, account, keyId, 'edit');
   if (key.status === 'revoked') throw new KeywardError('ALREADY_REVOKED', 'A revoked key cannot be edited.');
   if (app) assertKeyRight(actor.principal, 'view', app.createdBy);
+  const { ratelimits, quota, ...names } = patch;
+  const now = ctx.now();
+  const newQuota = quota === undefined ? undefined : quota === null ? null : quotaSpec(quota, key.quota, now);
+  const limitsChange = ratelimits !== undefined || newQuota !== undefined;
   await ctx.store.transaction(async (tx) => {
-    await updateKeyRow(tx, keyId, { ...patch, updatedAt: ctx.now() });
-    await audit(ctx, tx, actor, { accountId, action: 'key.update', targetId: keyId, details: patch });
+    await updateKeyRow(tx, keyId, {
+      ...names,
+      ...(ratelimits !== undefined && { ratelimits }),
+      ...(newQuota !== undefined && { quota: newQuota }),
+      updatedAt: now,
+    });
+    if (newQuota) await startQuotaCounter(tx, keyId, newQuota, now);
+    if (newQuota === null) await deleteQuotaCounter(tx, keyId);
+    if (names.name !== undefined || names.description !== undefined || !limitsChange) {
+      await audit(ctx, tx, actor, { accountId, action: 'key.update', targetId: keyId, details: names });
+    }
+    if (limitsChange) {
+      await audit(ctx, tx, actor, {
+        accountId,
+        action: 'key.set_limits',
+        targetId: keyId,
+        details: {
+          ...(ratelimits !== undefined && { ratelimits, previousRatelimits: key.ratelimits }),
+          ...(newQuota !== undefined && { quota: newQuota, previousQuota: key.quota }),
+        },
+      });
+    }
   });
+  // Verification caches hold the key's limits: drop them on every node.
+  if (limitsChange) ctx.changes.publish({ type: 'key', keyId });
   const updated = await findKey(ctx.store.db, accountId, keyId);
   if (!updated) throw new KeywardError('KEY_NOT_FOUND');
-  return updated;
+  return (await withRemaining(ctx, [updated]))[0] as AccessKey;
+}
+
+/** Keys with the credits left on their quota, as last written. */
+export async function withRemaining(ctx: Ctx, keys: AccessKey[]): Promise<AccessKey[]> {
+  const owners = keys.filter((k) => k.quota !== null).map((k) => k.id);
+  if (owners.length === 0) return keys;
+  const remaining = await storedCounters(ctx, owners);
+  const now = ctx.now();
+  return keys.map((k) => (k.quota === null ? k : { ...k, quotaRemaining: currentRemaining(k.quota, remaining.get(k.id), now) }));
 }
 
 export async function revokeKey(ctx: Ctx, actor: Actor, accountId: string, keyId: string): Promise<AccessKey> {

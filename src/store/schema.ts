@@ -18,6 +18,12 @@ export interface AccountsTable {
   /** Bumped to take a write lock on the account row inside a transaction. */
   lock_version: ColumnType<number, number | undefined, number>;
   created_at: number;
+  /** JSON list of RateLimitSpec (core/ratelimit.ts). */
+  ratelimits: ColumnType<string, string | undefined, string>;
+  /** JSON QuotaSpec, or null. */
+  quota: string | null;
+  /** A plan of the catalogue file, or null. */
+  plan: string | null;
 }
 
 export interface UsersTable {
@@ -65,6 +71,10 @@ export interface AccessKeysTable {
   revoked_at: number | null;
   last_used_at: number | null;
   usage_count: ColumnType<number, number | undefined, number>;
+  /** JSON list of RateLimitSpec (core/ratelimit.ts). */
+  ratelimits: ColumnType<string, string | undefined, string>;
+  /** JSON QuotaSpec, or null. */
+  quota: string | null;
 }
 
 export interface SessionsTable {
@@ -124,6 +134,14 @@ export interface ChangeLogTable {
   created_at: number;
 }
 
+/** Quota counters (store/repos/quotas.ts): one per key or account with a quota. */
+export interface QuotaCountersTable {
+  owner_id: string;
+  generation: number;
+  remaining: number;
+  period_start: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -135,6 +153,7 @@ export interface Database {
   devices: DevicesTable;
   account_shared_secrets: AccountSharedSecretsTable;
   change_log: ChangeLogTable;
+  quota_counters: QuotaCountersTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

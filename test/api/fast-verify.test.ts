@@ -20,6 +20,9 @@ for (const dialect of DIALECTS) {
     let base: string;
     let valid: { key: string; keyId: string };
     let revoked: string;
+    let overLimit: string;
+    let spent: string;
+    let limited: string;
     beforeAll(async () => {
       h = await createHarness(dialect);
       await h.kw.app.listen({ host: '127.0.0.1', port: 0 });
@@ -29,6 +32,13 @@ for (const dialect of DIALECTS) {
       const r = await appWithKey(h, t, t.adminToken);
       await h.call('POST', `/v1/accounts/${t.accountId}/keys/${r.keyId}/revoke`, { token: t.adminToken });
       revoked = r.key;
+      // Limited keys whose answers do not change between the two paths' calls (issue #12): over their
+      // rate limit, out of credits, or asked at cost 0 (checked without consuming).
+      const hourly = { ratelimits: [{ name: 'default', limit: 1, window: 'hour' }] };
+      overLimit = (await appWithKey(h, t, t.adminToken, [], hourly)).key;
+      await h.call('POST', '/v1/keys/verify', { body: { key: overLimit } });
+      spent = (await appWithKey(h, t, t.adminToken, [], { quota: { credits: 0 } })).key;
+      limited = (await appWithKey(h, t, t.adminToken, [], { ...hourly, quota: { credits: 5 } })).key;
     });
     afterAll(async () => h?.close());
 
@@ -55,11 +65,20 @@ for (const dialect of DIALECTS) {
       ['scopes not an array', JSON_TYPE, () => JSON.stringify({ key: valid.key, scopes: 'device:read' })],
       ['empty scope name', JSON_TYPE, () => JSON.stringify({ key: valid.key, scopes: [''] })],
       ['too many scopes', JSON_TYPE, () => JSON.stringify({ key: valid.key, scopes: Array(51).fill('a') })],
+      ['key over its rate limit', JSON_TYPE, () => JSON.stringify({ key: overLimit })],
+      ['key over its rate limit, named', JSON_TYPE, () => JSON.stringify({ key: overLimit, ratelimits: [{ name: 'default' }] })],
+      ['quota spent', JSON_TYPE, () => JSON.stringify({ key: spent })],
+      ['limited key at cost 0', JSON_TYPE, () => JSON.stringify({ key: limited, ratelimits: [{ name: 'default', cost: 0 }], cost: 0 })],
+      ['ratelimits not an array', JSON_TYPE, () => JSON.stringify({ key: limited, ratelimits: 'default' })],
+      ['negative cost', JSON_TYPE, () => JSON.stringify({ key: limited, cost: -1 })],
       ['wrong content type (declined, Fastify answers)', { 'content-type': 'text/plain' }, () => JSON.stringify({ key: valid.key })],
     ];
 
     it.each(cases)('answers exactly like the Fastify route: %s', async (_name, headers, body) => {
       const payload = body();
+      // One instant for both calls: limits report seconds to wait and to reset.
+      const at = Date.now();
+      h.kw.ctx.now = () => at;
       const real = await fetch(`${base}/v1/keys/verify`, { method: 'POST', headers, body: payload });
       const viaServer = normalize(real.status, real.headers.get('content-type'), real.headers.get('x-request-id'), await real.text());
       const injected = await h.kw.app.inject({ method: 'POST', url: '/v1/keys/verify', headers, payload });
@@ -69,6 +88,7 @@ for (const dialect of DIALECTS) {
         String(injected.headers['x-request-id'] ?? '') || null,
         injected.body,
       );
+      h.kw.ctx.now = Date.now;
       expect(viaServer).toEqual(viaFastify);
       expect(viaServer.hasRequestId).toBe(true);
       expect(viaServer.status).toBeLessThan(500);

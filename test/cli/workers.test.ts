@@ -171,12 +171,12 @@ for (const dialect of DIALECTS) {
       await db?.drop();
     }, 30_000);
 
-    const newKey = async (name: string, scopes: string[] = []) => {
+    const newKey = async (name: string, scopes: string[] = [], limits: Record<string, unknown> = {}) => {
       const app = await request(base, 'POST', `/v1/accounts/${accountId}/applications`, { token: adminToken, body: { name } });
       expect(app.status).toBe(201);
       const k = await request(base, 'POST', `/v1/accounts/${accountId}/applications/${app.body.id}/keys`, {
         token: adminToken,
-        body: { name, scopes },
+        body: { name, scopes, ...limits },
       });
       expect(k.status).toBe(201);
       return { id: k.body.accessKey.id as string, key: k.body.key as string };
@@ -262,6 +262,23 @@ for (const dialect of DIALECTS) {
       }
       expect([...totals.keys()].sort()).toEqual([1, 2]);
       for (const total of totals.values()) expect(total).toBe(validOf(before.answer.body as string) + 10);
+    });
+
+    it('a rate limit and a quota hold exactly across both workers (the primary holds the counters)', async () => {
+      const limited = await newKey('Limited', [], { ratelimits: [{ name: 'default', limit: 10, window: 'minute' }] });
+      const codes = (
+        await Promise.all(Array.from({ length: 40 }, () => request(base, 'POST', '/v1/keys/verify', { body: { key: limited.key } })))
+      ).map((a) => a.body.code as string);
+      expect(codes.filter((c) => c === 'VALID')).toHaveLength(10);
+      expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(30);
+      const credits = await newKey('Credits', [], { quota: { credits: 7 } });
+      const spent = (
+        await Promise.all(
+          Array.from({ length: 20 }, () => request(base, 'POST', '/v1/keys/verify', { body: { key: credits.key, cost: 2 } })),
+        )
+      ).map((a) => a.body.code as string);
+      expect(spent.filter((c) => c === 'VALID')).toHaveLength(3);
+      expect(spent.filter((c) => c === 'USAGE_EXCEEDED')).toHaveLength(17);
     });
 
     it('the sign-in throttle counts the attempts made on both workers together', async () => {

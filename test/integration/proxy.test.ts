@@ -55,6 +55,28 @@ for (const dialect of DIALECTS) {
       expect(got.headers['x-forwarded-for']).toContain('127.0.0.1');
     });
 
+    it('issue #12: a limited key gets RateLimit headers on the forwarded answer, then 429 with Retry-After, never forwarded', async () => {
+      const limited = await appWithKey(h, t, t.adminToken, ['device:downlinks'], {
+        ratelimits: [{ name: 'default', limit: 1, window: 'minute' }],
+      });
+      const send = () =>
+        fetch(`${base}/integration/device/sendmsg?eui=0011`, { method: 'POST', headers: { authorization: `Bearer ${limited.key}` } });
+      const first = await send();
+      expect(first.status).toBe(201);
+      expect(first.headers.get('x-upstream')).toBe('yes');
+      expect(first.headers.get('ratelimit-limit')).toBe('1');
+      expect(first.headers.get('ratelimit-remaining')).toBe('0');
+      expect(first.headers.get('ratelimit-policy')).toBe('1;w=60');
+      const before = upstream.seen.length;
+      const second = await send();
+      expect(second.status).toBe(429);
+      expect(second.headers.get('x-upstream')).toBeNull();
+      expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(55);
+      expect(second.headers.get('ratelimit-remaining')).toBe('0');
+      expect(((await second.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      expect(upstream.seen.length).toBe(before);
+    });
+
     it('forwards a CTN1-signed request, hashing the body it forwards; a swapped body is refused', async () => {
       const dev = await createDevice(h, t);
       const url = `${base}/integration/device/register?eui=00aa`;

@@ -72,4 +72,15 @@ describe('catalogue file', () => {
     expect(() => parseCatalogue('{nope', 'bad.json')).toThrow(/bad.json is not valid JSON/);
     expect(() => loadConfig({ KEYWARD_CATALOGUE_FILE: join(dir, 'missing.json') })).toThrow(/cannot read/);
   });
+
+  it('plans: named bundles of rate limits and a quota, validated like the API validates them', () => {
+    const plan = { name: 'pro', ratelimits: [{ name: 'default', limit: 100, window: 'minute' }], quota: { credits: 1000 } };
+    const parsed = parseCatalogue(JSON.stringify({ scopes: [scope('a:b')], plans: [plan] }), 'plans.json');
+    expect(parsed.plans).toEqual([{ ...plan, description: '', quota: { credits: 1000, refill: null } }]);
+    expect(problems({ scopes: [scope('a:b')], plans: [plan, plan] })).toContain('plans.1.name: duplicate plan "pro"');
+    expect(problems({ scopes: [scope('a:b')], plans: [{ name: 'x', ratelimits: [{ name: 'd', limit: 1, window: 'week' }] }] })).toContain(
+      'plans.0.ratelimits.0.window',
+    );
+    expect(problems({ scopes: [scope('a:b')], plans: [{ name: 'x', quota: { credits: -1 } }] })).toContain('plans.0.quota.credits');
+  });
 });

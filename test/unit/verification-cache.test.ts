@@ -23,11 +23,14 @@ function record(n: number, over: Partial<AccessKey> = {}): KeyVerificationRecord
       revokedAt: null,
       lastUsedAt: null,
       usageCount: 0,
+      ratelimits: [],
+      quota: null,
       ...over,
-    },
+    } as AccessKey,
     applicationStatus: 'active',
     applicationCreatedBy: `usr_owner${n % 2}`,
     creatorDeleted: false,
+    account: { ratelimits: [], quota: null, plan: null },
   };
 }
 

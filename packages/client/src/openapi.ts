@@ -204,8 +204,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Rename an account or change its limits (operator only)
-     * @description The operator only (others get 403 FORBIDDEN). Changes the name, `maxApplications` or `maxKeysPerApplication`; lowering a limit below the current count keeps what exists and refuses new ones. Send at least one field (an empty change is 400 VALIDATION_FAILED).
+     * Rename an account, change its limits, rate limits, quota or plan (operator only)
+     * @description The operator only (others get 403 FORBIDDEN). Changes the name, `maxApplications` or `maxKeysPerApplication`; lowering a limit below the current count keeps what exists and refuses new ones. `ratelimits` (the whole list) and `quota` apply to every key of the account together with each key’s own; `plan` names a plan of the catalogue file, whose limits apply beside the account’s own and whose quota is granted when the plan is given (unless `quota` is in the same change). Limit changes are audited as `account.set_limits`. Send at least one field (an empty change is 400 VALIDATION_FAILED).
      */
     patch: operations['updateAccount'];
     trace?: never;
@@ -400,8 +400,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Edit an access key's name and description
-     * @description The operator; users or access keys holding `keys.edit.any`, or `keys.edit.mine` for keys of applications they created; customer keys only admins. Scopes, expiry and kind cannot be edited: create a new key instead. Unknown fields are rejected (400 VALIDATION_FAILED); a revoked key cannot be edited (409 ALREADY_REVOKED).
+     * Edit an access key's name, description, rate limits and quota
+     * @description The operator; users or access keys holding `keys.edit.any`, or `keys.edit.mine` for keys of applications they created; customer keys only admins. Rate limits (`ratelimits`, the whole list) and the quota (`quota`: setting it starts a new count of credits, null removes it) can be changed at any time and are audited as `key.set_limits`; the account’s limits still apply on top. Scopes, expiry and kind cannot be edited: create a new key instead. Unknown fields are rejected (400 VALIDATION_FAILED); a revoked key cannot be edited (409 ALREADY_REVOKED).
      */
     patch: operations['updateKey'];
     trace?: never;
@@ -457,7 +457,7 @@ export interface paths {
     put?: never;
     /**
      * Verify an access key
-     * @description Anyone: the key in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the caller through and `code` (a VerifyResultCode, not an error code) says why not. A valid key counts as used. 503 STORE_UNAVAILABLE (with Retry-After) when the key is not cached and the database does not answer in time: never a verification answer the store could not back.
+     * @description Anyone: the key in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the caller through and `code` (a VerifyResultCode, not an error code) says why not. A valid key counts as used. Rate limits and quotas of the key and of its account apply to valid keys only (a revoked key answers REVOKED even while over a limit): `ratelimits` names the limits to apply and their cost, `cost` the credits to spend; a refusal consumes nothing on any counter. 503 STORE_UNAVAILABLE (with Retry-After) when the key is not cached and the database does not answer in time, or when the shared rate limit counters (Redis) cannot be reached and KEYWARD_RATELIMIT_ON_REDIS_DOWN=closed: never a verification answer the store could not back.
      */
     post: operations['verifyKey'];
     delete?: never;
@@ -647,7 +647,7 @@ export interface paths {
     };
     /**
      * Authorize a request to the operator's API (nginx auth_request)
-     * @description For the gateway in front of the operator's API; the credential checked is the caller's, in Authorization (no management credential). Every method is answered alike (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; documented once, as GET): the caller's method and URI are X-Original-Method / X-Original-URI (both required, else 400 VALIDATION_FAILED), and any body is ignored. 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a refused credential (a CredentialRejectionCode; CTN1 device signatures also need X-BCoT-Timestamp, X-Original-Host and, for a body, X-Content-SHA256); 403 SCOPE_DENIED when no scope grants the method and path; 503 STORE_UNAVAILABLE when the credential is not cached and the database does not answer in time (fail closed). Denials carry X-Keyward-Error: <code>. Only allowed requests count as a use of the key.
+     * @description For the gateway in front of the operator's API; the credential checked is the caller's, in Authorization (no management credential). Every method is answered alike (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; documented once, as GET): the caller's method and URI are X-Original-Method / X-Original-URI (both required, else 400 VALIDATION_FAILED), and any body is ignored. 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a refused credential (a CredentialRejectionCode; CTN1 device signatures also need X-BCoT-Timestamp, X-Original-Host and, for a body, X-Content-SHA256); 403 SCOPE_DENIED when no scope grants the method and path; 429 RATE_LIMITED (with Retry-After) or USAGE_EXCEEDED when the key or its account is over a rate limit or out of credits (checked after the catalogue: refused requests consume nothing). A key with rate limits gets RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset and RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers-06) on 200 and 429; 503 STORE_UNAVAILABLE when the credential is not cached and the database does not answer in time (fail closed). Denials carry X-Keyward-Error: <code>. Only allowed requests count as a use of the key.
      */
     get: operations['authorize'];
     put?: never;
@@ -707,6 +707,7 @@ export interface components {
       | 'CURRENT_PASSWORD_WRONG'
       | 'UNKNOWN_SCOPE'
       | 'UNKNOWN_PERMISSION'
+      | 'UNKNOWN_PLAN'
       | 'ROUTE_NOT_FOUND'
       | 'ACCOUNT_NOT_FOUND'
       | 'USER_NOT_FOUND'
@@ -727,6 +728,7 @@ export interface components {
       | 'CONFIRMATION_REQUIRED'
       | 'METHOD_NOT_ALLOWED'
       | 'RATE_LIMITED'
+      | 'USAGE_EXCEEDED'
       | 'MISSING_HEADERS'
       | 'BAD_TIMESTAMP'
       | 'TIMESTAMP_OUT_OF_WINDOW'
@@ -792,10 +794,19 @@ export interface components {
       };
     };
     /**
-     * @description Why a presented key is (not) valid: `VALID`; `NOT_FOUND` (no such key), `MALFORMED` (not a well-formed Keyward key, refused without a lookup), `REVOKED`, `EXPIRED`, `DISABLED` (its application is revoked, or the creator of the key or of its application was deleted), `INSUFFICIENT_SCOPE` (valid, but lacks a required scope). A verification result, not an error code: the management API reports a missing key as the error `KEY_NOT_FOUND`.
+     * @description Why a presented key is (not) valid: `VALID`; `NOT_FOUND` (no such key), `MALFORMED` (not a well-formed Keyward key, refused without a lookup), `REVOKED`, `EXPIRED`, `DISABLED` (its application is revoked, or the creator of the key or of its application was deleted), `INSUFFICIENT_SCOPE` (valid, but lacks a required scope), `RATE_LIMITED` (valid, but over a rate limit of the key or its account: `retryAfterSeconds`), `USAGE_EXCEEDED` (valid, but its quota of credits, or its account’s, is spent). A verification result, not an error code: the management API reports a missing key as the error `KEY_NOT_FOUND`.
      * @enum {string}
      */
-    VerifyResultCode: 'VALID' | 'NOT_FOUND' | 'MALFORMED' | 'REVOKED' | 'EXPIRED' | 'DISABLED' | 'INSUFFICIENT_SCOPE';
+    VerifyResultCode:
+      | 'VALID'
+      | 'NOT_FOUND'
+      | 'MALFORMED'
+      | 'REVOKED'
+      | 'EXPIRED'
+      | 'DISABLED'
+      | 'INSUFFICIENT_SCOPE'
+      | 'RATE_LIMITED'
+      | 'USAGE_EXCEEDED';
     /**
      * @description Why /v1/authorize refused the caller's credential (401): `UNAUTHORIZED` (none sent), `UNSUPPORTED_CREDENTIAL` (another scheme, e.g. Basic); for keys their verification result `MALFORMED`, `NOT_FOUND`, `REVOKED`, `EXPIRED`, `DISABLED` (also: the key's account no longer exists); for CTN1 device signatures their signature result. Error codes of the one table that carry the VerifyResultCode / SignatureResultCode of the same name.
      * @enum {string}
@@ -1915,6 +1926,29 @@ export interface operations {
               maxKeysPerApplication: number;
               /** @description Epoch milliseconds */
               createdAt: number;
+              /** @description Shared by all the account's keys, beside its plan's (an own limit replaces the plan's of the same name) */
+              ratelimits: {
+                name: string;
+                /** @description Requests per window */
+                limit: number;
+                /** @enum {string} */
+                window: 'second' | 'minute' | 'hour' | 'day';
+                /** @description Requests allowed at once; null: `limit` */
+                burst: number | null;
+              }[];
+              quota: {
+                /** @description Credits granted when the quota was set */
+                credits: number;
+                refill: {
+                  amount: number;
+                  /** @enum {string} */
+                  interval: 'daily' | 'monthly';
+                } | null;
+                /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+                remaining: number | null;
+              } | null;
+              /** @description A plan of the catalogue file */
+              plan: string | null;
             }[];
           };
         };
@@ -2048,6 +2082,29 @@ export interface operations {
               maxKeysPerApplication: number;
               /** @description Epoch milliseconds */
               createdAt: number;
+              /** @description Shared by all the account's keys, beside its plan's (an own limit replaces the plan's of the same name) */
+              ratelimits: {
+                name: string;
+                /** @description Requests per window */
+                limit: number;
+                /** @enum {string} */
+                window: 'second' | 'minute' | 'hour' | 'day';
+                /** @description Requests allowed at once; null: `limit` */
+                burst: number | null;
+              }[];
+              quota: {
+                /** @description Credits granted when the quota was set */
+                credits: number;
+                refill: {
+                  amount: number;
+                  /** @enum {string} */
+                  interval: 'daily' | 'monthly';
+                } | null;
+                /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+                remaining: number | null;
+              } | null;
+              /** @description A plan of the catalogue file */
+              plan: string | null;
             };
             admin: {
               id: string;
@@ -2291,6 +2348,29 @@ export interface operations {
             maxKeysPerApplication: number;
             /** @description Epoch milliseconds */
             createdAt: number;
+            /** @description Shared by all the account's keys, beside its plan's (an own limit replaces the plan's of the same name) */
+            ratelimits: {
+              name: string;
+              /** @description Requests per window */
+              limit: number;
+              /** @enum {string} */
+              window: 'second' | 'minute' | 'hour' | 'day';
+              /** @description Requests allowed at once; null: `limit` */
+              burst: number | null;
+            }[];
+            quota: {
+              /** @description Credits granted when the quota was set */
+              credits: number;
+              refill: {
+                amount: number;
+                /** @enum {string} */
+                interval: 'daily' | 'monthly';
+              } | null;
+              /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+              remaining: number | null;
+            } | null;
+            /** @description A plan of the catalogue file */
+            plan: string | null;
           };
         };
       };
@@ -2421,6 +2501,30 @@ export interface operations {
           name?: string;
           maxApplications?: number;
           maxKeysPerApplication?: number;
+          /** @description Named rate limits (replace the whole list when editing) */
+          ratelimits?: {
+            /** @description Names the limit; a verification can ask for it by name */
+            name: string;
+            /** @description Requests allowed per window */
+            limit: number;
+            /** @enum {string} */
+            window: 'second' | 'minute' | 'hour' | 'day';
+            /** @description Requests allowed at once (default: `limit`) */
+            burst?: number;
+          }[];
+          /** @description Credits spent by verifications; setting it starts a new count, null removes it */
+          quota?: {
+            /** @description Credits granted now */
+            credits: number;
+            /** @description Reset the remaining credits to `amount` at the start of every UTC day or month */
+            refill?: {
+              amount: number;
+              /** @enum {string} */
+              interval: 'daily' | 'monthly';
+            } | null;
+          } | null;
+          /** @description A plan of the catalogue file (400 UNKNOWN_PLAN otherwise); null removes it */
+          plan?: string | null;
         };
       };
     };
@@ -2439,6 +2543,29 @@ export interface operations {
             maxKeysPerApplication: number;
             /** @description Epoch milliseconds */
             createdAt: number;
+            /** @description Shared by all the account's keys, beside its plan's (an own limit replaces the plan's of the same name) */
+            ratelimits: {
+              name: string;
+              /** @description Requests per window */
+              limit: number;
+              /** @enum {string} */
+              window: 'second' | 'minute' | 'hour' | 'day';
+              /** @description Requests allowed at once; null: `limit` */
+              burst: number | null;
+            }[];
+            quota: {
+              /** @description Credits granted when the quota was set */
+              credits: number;
+              refill: {
+                amount: number;
+                /** @enum {string} */
+                interval: 'daily' | 'monthly';
+              } | null;
+              /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+              remaining: number | null;
+            } | null;
+            /** @description A plan of the catalogue file */
+            plan: string | null;
           };
         };
       };
@@ -2446,6 +2573,8 @@ export interface operations {
        * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
        *
        *     `MALFORMED_JSON`: The request body is not valid JSON.
+       *
+       *     `UNKNOWN_PLAN`: The plan is not in the catalogue.
        */
       400: {
         headers: {
@@ -2455,7 +2584,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON' | 'UNKNOWN_PLAN';
               /** @description For people: the code's message from the table, or a more specific one */
               message: string;
               /** @description Also sent as X-Request-Id; quote it when reporting a problem */
@@ -4985,6 +5114,26 @@ export interface operations {
               revokedAt: number | null;
               lastUsedAt: number | null;
               usageCount: number;
+              ratelimits: {
+                name: string;
+                /** @description Requests per window */
+                limit: number;
+                /** @enum {string} */
+                window: 'second' | 'minute' | 'hour' | 'day';
+                /** @description Requests allowed at once; null: `limit` */
+                burst: number | null;
+              }[];
+              quota: {
+                /** @description Credits granted when the quota was set */
+                credits: number;
+                refill: {
+                  amount: number;
+                  /** @enum {string} */
+                  interval: 'daily' | 'monthly';
+                } | null;
+                /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+                remaining: number | null;
+              } | null;
             }[];
           };
         };
@@ -5146,6 +5295,28 @@ export interface operations {
           scopes: string[];
           /** @description When the key stops working; omit for no expiry */
           expiresAt?: number | null;
+          /** @description Named rate limits (replace the whole list when editing) */
+          ratelimits?: {
+            /** @description Names the limit; a verification can ask for it by name */
+            name: string;
+            /** @description Requests allowed per window */
+            limit: number;
+            /** @enum {string} */
+            window: 'second' | 'minute' | 'hour' | 'day';
+            /** @description Requests allowed at once (default: `limit`) */
+            burst?: number;
+          }[];
+          /** @description Credits spent by verifications; setting it starts a new count, null removes it */
+          quota?: {
+            /** @description Credits granted now */
+            credits: number;
+            /** @description Reset the remaining credits to `amount` at the start of every UTC day or month */
+            refill?: {
+              amount: number;
+              /** @enum {string} */
+              interval: 'daily' | 'monthly';
+            } | null;
+          } | null;
         };
       };
     };
@@ -5182,6 +5353,26 @@ export interface operations {
               revokedAt: number | null;
               lastUsedAt: number | null;
               usageCount: number;
+              ratelimits: {
+                name: string;
+                /** @description Requests per window */
+                limit: number;
+                /** @enum {string} */
+                window: 'second' | 'minute' | 'hour' | 'day';
+                /** @description Requests allowed at once; null: `limit` */
+                burst: number | null;
+              }[];
+              quota: {
+                /** @description Credits granted when the quota was set */
+                credits: number;
+                refill: {
+                  amount: number;
+                  /** @enum {string} */
+                  interval: 'daily' | 'monthly';
+                } | null;
+                /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+                remaining: number | null;
+              } | null;
             };
           };
         };
@@ -5453,6 +5644,26 @@ export interface operations {
               revokedAt: number | null;
               lastUsedAt: number | null;
               usageCount: number;
+              ratelimits: {
+                name: string;
+                /** @description Requests per window */
+                limit: number;
+                /** @enum {string} */
+                window: 'second' | 'minute' | 'hour' | 'day';
+                /** @description Requests allowed at once; null: `limit` */
+                burst: number | null;
+              }[];
+              quota: {
+                /** @description Credits granted when the quota was set */
+                credits: number;
+                refill: {
+                  amount: number;
+                  /** @enum {string} */
+                  interval: 'daily' | 'monthly';
+                } | null;
+                /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+                remaining: number | null;
+              } | null;
             }[];
           };
         };
@@ -5614,6 +5825,28 @@ export interface operations {
           scopes: string[];
           /** @description When the key stops working; omit for no expiry */
           expiresAt?: number | null;
+          /** @description Named rate limits (replace the whole list when editing) */
+          ratelimits?: {
+            /** @description Names the limit; a verification can ask for it by name */
+            name: string;
+            /** @description Requests allowed per window */
+            limit: number;
+            /** @enum {string} */
+            window: 'second' | 'minute' | 'hour' | 'day';
+            /** @description Requests allowed at once (default: `limit`) */
+            burst?: number;
+          }[];
+          /** @description Credits spent by verifications; setting it starts a new count, null removes it */
+          quota?: {
+            /** @description Credits granted now */
+            credits: number;
+            /** @description Reset the remaining credits to `amount` at the start of every UTC day or month */
+            refill?: {
+              amount: number;
+              /** @enum {string} */
+              interval: 'daily' | 'monthly';
+            } | null;
+          } | null;
         };
       };
     };
@@ -5650,6 +5883,26 @@ export interface operations {
               revokedAt: number | null;
               lastUsedAt: number | null;
               usageCount: number;
+              ratelimits: {
+                name: string;
+                /** @description Requests per window */
+                limit: number;
+                /** @enum {string} */
+                window: 'second' | 'minute' | 'hour' | 'day';
+                /** @description Requests allowed at once; null: `limit` */
+                burst: number | null;
+              }[];
+              quota: {
+                /** @description Credits granted when the quota was set */
+                credits: number;
+                refill: {
+                  amount: number;
+                  /** @enum {string} */
+                  interval: 'daily' | 'monthly';
+                } | null;
+                /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+                remaining: number | null;
+              } | null;
             };
           };
         };
@@ -5907,6 +6160,26 @@ export interface operations {
             revokedAt: number | null;
             lastUsedAt: number | null;
             usageCount: number;
+            ratelimits: {
+              name: string;
+              /** @description Requests per window */
+              limit: number;
+              /** @enum {string} */
+              window: 'second' | 'minute' | 'hour' | 'day';
+              /** @description Requests allowed at once; null: `limit` */
+              burst: number | null;
+            }[];
+            quota: {
+              /** @description Credits granted when the quota was set */
+              credits: number;
+              refill: {
+                amount: number;
+                /** @enum {string} */
+                interval: 'daily' | 'monthly';
+              } | null;
+              /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+              remaining: number | null;
+            } | null;
           };
         };
       };
@@ -6308,6 +6581,28 @@ export interface operations {
         'application/json': {
           name?: string;
           description?: string;
+          /** @description Named rate limits (replace the whole list when editing) */
+          ratelimits?: {
+            /** @description Names the limit; a verification can ask for it by name */
+            name: string;
+            /** @description Requests allowed per window */
+            limit: number;
+            /** @enum {string} */
+            window: 'second' | 'minute' | 'hour' | 'day';
+            /** @description Requests allowed at once (default: `limit`) */
+            burst?: number;
+          }[];
+          /** @description Credits spent by verifications; setting it starts a new count, null removes it */
+          quota?: {
+            /** @description Credits granted now */
+            credits: number;
+            /** @description Reset the remaining credits to `amount` at the start of every UTC day or month */
+            refill?: {
+              amount: number;
+              /** @enum {string} */
+              interval: 'daily' | 'monthly';
+            } | null;
+          } | null;
         };
       };
     };
@@ -6341,6 +6636,26 @@ export interface operations {
             revokedAt: number | null;
             lastUsedAt: number | null;
             usageCount: number;
+            ratelimits: {
+              name: string;
+              /** @description Requests per window */
+              limit: number;
+              /** @enum {string} */
+              window: 'second' | 'minute' | 'hour' | 'day';
+              /** @description Requests allowed at once; null: `limit` */
+              burst: number | null;
+            }[];
+            quota: {
+              /** @description Credits granted when the quota was set */
+              credits: number;
+              refill: {
+                amount: number;
+                /** @enum {string} */
+                interval: 'daily' | 'monthly';
+              } | null;
+              /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+              remaining: number | null;
+            } | null;
           };
         };
       };
@@ -6593,6 +6908,26 @@ export interface operations {
             revokedAt: number | null;
             lastUsedAt: number | null;
             usageCount: number;
+            ratelimits: {
+              name: string;
+              /** @description Requests per window */
+              limit: number;
+              /** @enum {string} */
+              window: 'second' | 'minute' | 'hour' | 'day';
+              /** @description Requests allowed at once; null: `limit` */
+              burst: number | null;
+            }[];
+            quota: {
+              /** @description Credits granted when the quota was set */
+              credits: number;
+              refill: {
+                amount: number;
+                /** @enum {string} */
+                interval: 'daily' | 'monthly';
+              } | null;
+              /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+              remaining: number | null;
+            } | null;
           };
         };
       };
@@ -6857,6 +7192,26 @@ export interface operations {
               revokedAt: number | null;
               lastUsedAt: number | null;
               usageCount: number;
+              ratelimits: {
+                name: string;
+                /** @description Requests per window */
+                limit: number;
+                /** @enum {string} */
+                window: 'second' | 'minute' | 'hour' | 'day';
+                /** @description Requests allowed at once; null: `limit` */
+                burst: number | null;
+              }[];
+              quota: {
+                /** @description Credits granted when the quota was set */
+                credits: number;
+                refill: {
+                  amount: number;
+                  /** @enum {string} */
+                  interval: 'daily' | 'monthly';
+                } | null;
+                /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+                remaining: number | null;
+              } | null;
             };
             /** @description The old key, now expiring at the end of the overlap (or revoked) */
             previous: {
@@ -6882,6 +7237,26 @@ export interface operations {
               revokedAt: number | null;
               lastUsedAt: number | null;
               usageCount: number;
+              ratelimits: {
+                name: string;
+                /** @description Requests per window */
+                limit: number;
+                /** @enum {string} */
+                window: 'second' | 'minute' | 'hour' | 'day';
+                /** @description Requests allowed at once; null: `limit` */
+                burst: number | null;
+              }[];
+              quota: {
+                /** @description Credits granted when the quota was set */
+                credits: number;
+                refill: {
+                  amount: number;
+                  /** @enum {string} */
+                  interval: 'daily' | 'monthly';
+                } | null;
+                /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
+                remaining: number | null;
+              } | null;
             };
           };
         };
@@ -7119,6 +7494,13 @@ export interface operations {
           key: string;
           /** @description Scopes or roles the key must hold */
           scopes?: string[];
+          /** @description Apply only these named limits (the key's and its account's of that name), each at its `cost` (default 1); names the key has not are ignored. Omitted: every limit at cost 1 */
+          ratelimits?: {
+            name: string;
+            cost?: number;
+          }[];
+          /** @description Credits spent from the quotas (default 1; 0 checks without spending) */
+          cost?: number;
         };
       };
     };
@@ -7139,6 +7521,25 @@ export interface operations {
             kind: ('application' | 'customer') | null;
             scopes: string[];
             expiresAt: number | null;
+            /** @description Each rate limit applied, after this request; absent when the key and its account have none */
+            ratelimits?: {
+              name: string;
+              /** @enum {string} */
+              owner: 'key' | 'account';
+              limit: number;
+              remaining: number;
+              /** @description Seconds until the limit is whole again */
+              reset: number;
+            }[];
+            /** @description Each quota applied, after this request */
+            quotas?: {
+              /** @enum {string} */
+              owner: 'key' | 'account';
+              remaining: number;
+              refillAt: number | null;
+            }[];
+            /** @description With RATE_LIMITED: when to retry */
+            retryAfterSeconds?: number;
           };
         };
       };
@@ -9566,6 +9967,32 @@ export interface operations {
           };
         };
       };
+      /**
+       * @description `RATE_LIMITED`: Too many requests.
+       *
+       *     `USAGE_EXCEEDED`: The credential's quota of credits is spent until its next refill.
+       */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'RATE_LIMITED' | 'USAGE_EXCEEDED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
       /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
       500: {
         headers: {
@@ -9735,6 +10162,32 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'SCOPE_DENIED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `RATE_LIMITED`: Too many requests.
+       *
+       *     `USAGE_EXCEEDED`: The credential's quota of credits is spent until its next refill.
+       */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'RATE_LIMITED' | 'USAGE_EXCEEDED';
               /** @description For people: the code's message from the table, or a more specific one */
               message: string;
               /** @description Also sent as X-Request-Id; quote it when reporting a problem */

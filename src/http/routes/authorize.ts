@@ -8,6 +8,7 @@ import { ERROR_CODES, type ErrorCode, isKeywardError } from '../../core/errors.j
 import { HTTP_METHODS } from '../../core/path-pattern.js';
 import { countingErrorHandler } from '../errors.js';
 import { bindLogIds } from '../log-options.js';
+import { limitsOfError, rateLimitHeaders } from '../ratelimit-headers.js';
 import { errors } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -41,7 +42,7 @@ const Out = z.object({
  */
 function rejectionsOf(codes: readonly string[]): ErrorCode[] {
   return codes
-    .filter((c) => c !== 'VALID' && c !== 'INSUFFICIENT_SCOPE')
+    .filter((c) => c !== 'VALID' && c !== 'INSUFFICIENT_SCOPE' && c !== 'RATE_LIMITED' && c !== 'USAGE_EXCEEDED')
     .map((c) => {
       if (!(c in ERROR_CODES)) throw new Error(`verification code ${c} is not in ERROR_CODES: /v1/authorize could not send it`);
       return c as ErrorCode;
@@ -67,7 +68,9 @@ const METHODS = HTTP_METHODS.filter((m) => m !== 'HEAD'); // HEAD comes with GET
 const OTHER_METHODS = METHODS.filter((m) => m !== 'GET');
 const response = {
   200: Out,
-  ...errors(['VALIDATION_FAILED', ...REJECTIONS, 'SCOPE_DENIED', 'STORE_UNAVAILABLE'], { 401: CredentialRejectionCode }),
+  ...errors(['VALIDATION_FAILED', ...REJECTIONS, 'SCOPE_DENIED', 'RATE_LIMITED', 'USAGE_EXCEEDED', 'STORE_UNAVAILABLE'], {
+    401: CredentialRejectionCode,
+  }),
 };
 /** Each path is documented once, as GET; this lists the methods it answers alike (the contract test reads it). */
 const ANY_METHOD = { 'x-keyward-methods': [...METHODS, 'HEAD'] };
@@ -86,12 +89,15 @@ async function answer(ctx: Runtime, req: FastifyRequest, reply: FastifyReply, me
     });
   } catch (e) {
     // nginx drops the body of a denied auth subrequest; the code survives as a header it can log.
-    if (isKeywardError(e)) reply.header('x-keyward-error', e.code);
+    if (isKeywardError(e)) {
+      reply.header('x-keyward-error', e.code);
+      reply.headers(rateLimitHeaders(limitsOfError(e.details)));
+    }
     throw e;
   }
   ctx.metrics?.authorized('authorize', 'allowed');
   bindLogIds(req.log, { accountId: decision.identity.accountId, keyId: decision.identity.keyId, deviceId: decision.identity.deviceId });
-  reply.headers({ ...identityHeaders(decision), 'cache-control': 'no-store' });
+  reply.headers({ ...identityHeaders(decision), ...rateLimitHeaders(decision.limits?.limits), 'cache-control': 'no-store' });
   return {
     allowed: true as const,
     accountId: decision.identity.accountId,
@@ -131,7 +137,7 @@ export function registerAuthorize(app: App, ctx: Runtime) {
         operationId: 'authorize',
         summary: "Authorize a request to the operator's API (nginx auth_request)",
         description:
-          "For the gateway in front of the operator's API; the credential checked is the caller's, in Authorization (no management credential). Every method is answered alike (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; documented once, as GET): the caller's method and URI are X-Original-Method / X-Original-URI (both required, else 400 VALIDATION_FAILED), and any body is ignored. 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a refused credential (a CredentialRejectionCode; CTN1 device signatures also need X-BCoT-Timestamp, X-Original-Host and, for a body, X-Content-SHA256); 403 SCOPE_DENIED when no scope grants the method and path; 503 STORE_UNAVAILABLE when the credential is not cached and the database does not answer in time (fail closed). Denials carry X-Keyward-Error: <code>. Only allowed requests count as a use of the key.",
+          "For the gateway in front of the operator's API; the credential checked is the caller's, in Authorization (no management credential). Every method is answered alike (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; documented once, as GET): the caller's method and URI are X-Original-Method / X-Original-URI (both required, else 400 VALIDATION_FAILED), and any body is ignored. 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a refused credential (a CredentialRejectionCode; CTN1 device signatures also need X-BCoT-Timestamp, X-Original-Host and, for a body, X-Content-SHA256); 403 SCOPE_DENIED when no scope grants the method and path; 429 RATE_LIMITED (with Retry-After) or USAGE_EXCEEDED when the key or its account is over a rate limit or out of credits (checked after the catalogue: refused requests consume nothing). A key with rate limits gets RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset and RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers-06) on 200 and 429; 503 STORE_UNAVAILABLE when the credential is not cached and the database does not answer in time (fail closed). Denials carry X-Keyward-Error: <code>. Only allowed requests count as a use of the key.",
         security: GATEWAY,
         headers: Headers,
         response,

@@ -1,7 +1,18 @@
 import { z } from 'zod';
 import type { Runtime } from '../../compose.js';
 import { createApplicationKey } from '../../service/keys.js';
-import { ApplicationParams, BEARER_ERRORS, BODY_ERRORS, Description, errors, KeyOut, keyOut, Name, Timestamp } from '../schemas.js';
+import {
+  ApplicationParams,
+  BEARER_ERRORS,
+  BODY_ERRORS,
+  Description,
+  errors,
+  KeyOut,
+  keyOut,
+  LimitsFields,
+  Name,
+  Timestamp,
+} from '../schemas.js';
 import { type App, actorOf, BEARER } from '../types.js';
 
 const Body = z.object({
@@ -9,6 +20,7 @@ const Body = z.object({
   description: Description.optional(),
   scopes: z.array(z.string().min(1).max(100)).max(100).describe('Scope or role names; fixed for the life of the key'),
   expiresAt: Timestamp.nullable().optional().describe('When the key stops working; omit for no expiry'),
+  ...LimitsFields,
 });
 
 const Out = z.object({

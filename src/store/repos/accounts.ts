@@ -1,6 +1,7 @@
 import type { Account } from '../../core/model.js';
 import type { AccountRow } from '../schema.js';
 import type { Db } from '../store.js';
+import { parseQuota, parseRateLimits, toJson } from './json.js';
 
 function toAccount(r: AccountRow): Account {
   return {
@@ -10,6 +11,9 @@ function toAccount(r: AccountRow): Account {
     maxApplications: r.max_applications,
     maxKeysPerApplication: r.max_keys_per_application,
     createdAt: r.created_at,
+    ratelimits: parseRateLimits(r.ratelimits),
+    quota: parseQuota(r.quota),
+    plan: r.plan,
   };
 }
 
@@ -23,6 +27,9 @@ export async function insertAccount(db: Db, a: Account): Promise<void> {
       max_applications: a.maxApplications,
       max_keys_per_application: a.maxKeysPerApplication,
       created_at: a.createdAt,
+      ratelimits: toJson(a.ratelimits),
+      quota: a.quota === null ? null : toJson(a.quota),
+      plan: a.plan,
     })
     .execute();
 }
@@ -46,9 +53,12 @@ export async function listAccounts(db: Db): Promise<Account[]> {
 export async function updateAccount(
   db: Db,
   id: string,
-  patch: Partial<Pick<Account, 'name' | 'maxApplications' | 'maxKeysPerApplication'>>,
+  patch: Partial<Pick<Account, 'name' | 'maxApplications' | 'maxKeysPerApplication' | 'ratelimits' | 'quota' | 'plan'>>,
 ): Promise<void> {
   const set = {
+    ...(patch.ratelimits !== undefined && { ratelimits: toJson(patch.ratelimits) }),
+    ...(patch.quota !== undefined && { quota: patch.quota === null ? null : toJson(patch.quota) }),
+    ...(patch.plan !== undefined && { plan: patch.plan }),
     ...(patch.name !== undefined && { name: patch.name }),
     ...(patch.maxApplications !== undefined && { max_applications: patch.maxApplications }),
     ...(patch.maxKeysPerApplication !== undefined && { max_keys_per_application: patch.maxKeysPerApplication }),

@@ -1,9 +1,10 @@
 import { CompiledQuery, type InferResult } from 'kysely';
 import type { KeyKind } from '../../core/catalogue.js';
 import { type AccessKey, type ApplicationStatus, applicationStatus, type StoredKeyStatus } from '../../core/model.js';
+import type { QuotaSpec, RateLimitSpec } from '../../core/ratelimit.js';
 import type { AccessKeyRow } from '../schema.js';
 import type { Db } from '../store.js';
-import { parseList, toList } from './json.js';
+import { parseList, parseQuota, parseRateLimits, toJson, toList } from './json.js';
 
 function toKey(r: AccessKeyRow): AccessKey {
   return {
@@ -24,6 +25,8 @@ function toKey(r: AccessKeyRow): AccessKey {
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
     usageCount: Number(r.usage_count),
+    ratelimits: parseRateLimits(r.ratelimits),
+    quota: parseQuota(r.quota),
   };
 }
 
@@ -86,6 +89,8 @@ export async function updateKey(
     status?: StoredKeyStatus;
     revokedAt?: number;
     expiresAt?: number | null;
+    ratelimits?: RateLimitSpec[];
+    quota?: QuotaSpec | null;
     updatedAt: number;
   },
 ): Promise<void> {
@@ -98,6 +103,8 @@ export async function updateKey(
       ...(patch.status !== undefined && { status: patch.status }),
       ...(patch.revokedAt !== undefined && { revoked_at: patch.revokedAt }),
       ...(patch.expiresAt !== undefined && { expires_at: patch.expiresAt }),
+      ...(patch.ratelimits !== undefined && { ratelimits: toJson(patch.ratelimits) }),
+      ...(patch.quota !== undefined && { quota: patch.quota === null ? null : toJson(patch.quota) }),
     })
     .where('id', '=', id)
     .execute();
@@ -116,6 +123,8 @@ export interface KeyVerificationRecord {
   applicationCreatedBy: string | null;
   /** The key's own creator was deleted. */
   creatorDeleted: boolean;
+  /** The key's account's limits (its own and its plan's name): they apply to every key of the account. */
+  account: { ratelimits: RateLimitSpec[]; quota: QuotaSpec | null; plan: string | null };
 }
 
 function verificationQuery(db: Db, keyHash: string) {
@@ -124,12 +133,16 @@ function verificationQuery(db: Db, keyHash: string) {
     .innerJoin('users', 'users.id', 'access_keys.created_by')
     .leftJoin('applications', 'applications.id', 'access_keys.application_id')
     .leftJoin('users as app_creator', 'app_creator.id', 'applications.created_by')
+    .innerJoin('accounts', 'accounts.id', 'access_keys.account_id')
     .selectAll('access_keys')
     .select([
       'applications.status as app_status',
       'applications.created_by as app_created_by',
       'app_creator.deleted_at as app_creator_deleted_at',
       'users.deleted_at as creator_deleted_at',
+      'accounts.ratelimits as account_ratelimits',
+      'accounts.quota as account_quota',
+      'accounts.plan as account_plan',
     ])
     .where('access_keys.key_hash', '=', keyHash);
 }
@@ -148,12 +161,22 @@ export async function findKeyForVerification(db: Db, keyHash: string): Promise<K
   const { rows } = await db.executeQuery<InferResult<ReturnType<typeof verificationQuery>>[number]>(CompiledQuery.raw(text, [keyHash]));
   const row = rows[0];
   if (!row) return undefined;
-  const { app_status, app_created_by, app_creator_deleted_at, creator_deleted_at, ...keyRow } = row;
+  const {
+    app_status,
+    app_created_by,
+    app_creator_deleted_at,
+    creator_deleted_at,
+    account_ratelimits,
+    account_quota,
+    account_plan,
+    ...keyRow
+  } = row;
   return {
     key: toKey(keyRow),
     applicationStatus: app_status === null ? null : applicationStatus(app_status, app_creator_deleted_at !== null),
     applicationCreatedBy: app_created_by,
     creatorDeleted: creator_deleted_at !== null,
+    account: { ratelimits: parseRateLimits(account_ratelimits), quota: parseQuota(account_quota), plan: account_plan },
   };
 }
 
@@ -195,6 +218,8 @@ export async function insertKeys(db: Db, rows: readonly { key: AccessKey; keyHas
         revoked_at: k.revokedAt,
         last_used_at: k.lastUsedAt,
         usage_count: k.usageCount,
+        ratelimits: toJson(k.ratelimits),
+        quota: k.quota === null ? null : toJson(k.quota),
       })),
     )
     .execute();

@@ -1,0 +1,261 @@
+import { z } from 'zod';
+
+/**
+ * Rate limits and quotas (issue #12): the model and the pure arithmetic every engine shares
+ * (the in-process one and the Redis Lua script compute exactly this). No I/O.
+ */
+
+export const WINDOWS = ['second', 'minute', 'hour', 'day'] as const;
+export type RateWindow = (typeof WINDOWS)[number];
+export const WINDOW_MS: Record<RateWindow, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+export const REFILL_INTERVALS = ['daily', 'monthly'] as const;
+export type RefillInterval = (typeof REFILL_INTERVALS)[number];
+
+/** A named rate: `limit` requests per `window`; `burst` (default `limit`) is how many may come at once. */
+export interface RateLimitSpec {
+  name: string;
+  limit: number;
+  window: RateWindow;
+  burst?: number | undefined;
+}
+
+/** A quota as configured: `credits` granted when set, refilled to `refill.amount` at each period. */
+export interface QuotaSpec {
+  credits: number;
+  refill: { amount: number; interval: RefillInterval } | null;
+  /** Bumped each time the quota is set: counters of an older generation are void. */
+  generation: number;
+}
+
+/** A plan of the catalogue: a named bundle of limits and a quota, given to accounts by the operator. */
+export interface PlanDef {
+  name: string;
+  description: string;
+  ratelimits: RateLimitSpec[];
+  quota: Omit<QuotaSpec, 'generation'> | null;
+}
+
+export const MAX_LIMITS = 10;
+
+/** The input schemas (API and catalogue file share them). */
+export const RateLimitInput = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,49}$/, 'names are 1-50 of a-z 0-9 . _ - and start with a letter or digit')
+    .describe('Names the limit; a verification can ask for it by name'),
+  limit: z.number().int().min(1).max(1_000_000_000).describe('Requests allowed per window'),
+  window: z.enum(WINDOWS),
+  burst: z.number().int().min(1).max(1_000_000_000).optional().describe('Requests allowed at once (default: `limit`)'),
+});
+export const RateLimitsInput = z
+  .array(RateLimitInput)
+  .max(MAX_LIMITS)
+  .refine((list) => new Set(list.map((l) => l.name)).size === list.length, 'limit names must be unique');
+export const QuotaInput = z.strictObject({
+  credits: z.number().int().min(0).max(1e15).describe('Credits granted now'),
+  refill: z
+    .strictObject({ amount: z.number().int().min(0).max(1e15), interval: z.enum(REFILL_INTERVALS) })
+    .nullable()
+    .optional()
+    .describe('Reset the remaining credits to `amount` at the start of every UTC day or month'),
+});
+
+/** One limit as a check applies it: the counter it uses and its GCRA parameters. */
+export interface LimitCheck {
+  /** The counter: `k:<keyId>:<name>:<params>` or `a:<accountId>:<name>:<params>`. */
+  counter: string;
+  name: string;
+  owner: 'key' | 'account';
+  limit: number;
+  windowSeconds: number;
+  /** Emission interval: the window divided by the limit (ms per request). */
+  intervalMs: number;
+  /** Tolerance: burst × interval (how far ahead of now the counter may run). */
+  toleranceMs: number;
+  cost: number;
+}
+
+export interface QuotaCheck {
+  /** The key or account id whose credits are spent. */
+  ownerId: string;
+  owner: 'key' | 'account';
+  generation: number;
+  cost: number;
+  refill: QuotaSpec['refill'];
+  /** Start of the refill period `now` is in (0 without refill). */
+  periodStart: number;
+  /** When the next refill happens (Infinity without refill). */
+  nextRefillAt: number;
+}
+
+export interface CheckRequest {
+  limits: LimitCheck[];
+  quotas: QuotaCheck[];
+  now: number;
+}
+
+/** A limit after the check: what the answer and the RateLimit headers report. */
+export interface LimitState {
+  name: string;
+  owner: 'key' | 'account';
+  limit: number;
+  /** The limit's window, in seconds (RateLimit-Policy's `w`). */
+  windowSeconds: number;
+  remaining: number;
+  /** Milliseconds until the limit is whole again. */
+  resetMs: number;
+}
+
+export interface QuotaState {
+  owner: 'key' | 'account';
+  remaining: number;
+  /** When the credits are next refilled; null without refill. */
+  refillAt: number | null;
+}
+
+/** What a verification reports of the limits it applied. */
+export interface LimitReport {
+  limits: LimitState[];
+  quotas: QuotaState[];
+  /** Set when rate limited: how long until the request would fit. */
+  retryAfterMs: number | null;
+}
+
+export function reportOf(o: CheckOutcome): LimitReport {
+  return { limits: o.limits, quotas: o.quotas, retryAfterMs: o.allowed || o.code !== 'RATE_LIMITED' ? null : o.retryAfterMs };
+}
+
+/** The engine's verdict for one request. Denied requests consume nothing, on any counter. */
+export type CheckOutcome =
+  | { allowed: true; limits: LimitState[]; quotas: QuotaState[] }
+  | { allowed: false; code: 'RATE_LIMITED'; retryAfterMs: number; limits: LimitState[]; quotas: QuotaState[] }
+  | { allowed: false; code: 'USAGE_EXCEEDED'; limits: LimitState[]; quotas: QuotaState[] };
+
+/** Float noise in `toleranceMs` arithmetic must never turn an exact allow into a deny. */
+export const EPSILON_MS = 1e-6;
+
+/**
+ * GCRA for one limit: the counter stores the theoretical arrival time `tat`. A request of
+ * `cost` fits when the new tat runs at most `toleranceMs` ahead of now.
+ */
+export function gcra(tat: number, c: Pick<LimitCheck, 'intervalMs' | 'toleranceMs' | 'cost'>, now: number) {
+  const base = Math.max(tat, now);
+  const newTat = base + c.cost * c.intervalMs;
+  const ahead = newTat - now;
+  const allowed = ahead <= c.toleranceMs + EPSILON_MS;
+  const heldAhead = allowed ? ahead : base - now;
+  const remaining = Math.max(0, Math.floor((c.toleranceMs - heldAhead + EPSILON_MS) / c.intervalMs));
+  return {
+    allowed,
+    newTat,
+    remaining,
+    resetMs: Math.ceil(heldAhead),
+    retryAfterMs: allowed ? 0 : Math.ceil(ahead - c.toleranceMs),
+  };
+}
+
+/** Start of the refill period containing `now` (UTC), and the start of the next one. */
+export function refillPeriod(interval: RefillInterval, now: number): { start: number; next: number } {
+  const d = new Date(now);
+  if (interval === 'daily') {
+    const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+    return { start, next: start + 86_400_000 };
+  }
+  return { start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), next: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+}
+
+/** A stored counter brought to `now`: refilled lazily when a refill period began since its last one. */
+export function refilled(
+  stored: { remaining: number; periodStart: number },
+  q: Pick<QuotaCheck, 'refill' | 'periodStart'>,
+): { remaining: number; periodStart: number } {
+  if (q.refill !== null && stored.periodStart < q.periodStart) return { remaining: q.refill.amount, periodStart: q.periodStart };
+  return stored;
+}
+
+/** Everything that limits one key: its own limits and quota, and its account's (own, else the plan's). */
+export interface KeyLimits {
+  keyId: string;
+  accountId: string;
+  key: { ratelimits: RateLimitSpec[]; quota: QuotaSpec | null };
+  account: { ratelimits: RateLimitSpec[]; quota: QuotaSpec | null; plan: string | null };
+}
+
+/** One named limit a verification asks for, with its cost. */
+export interface LimitAsk {
+  name: string;
+  cost?: number | undefined;
+}
+
+function toCheck(spec: RateLimitSpec, owner: 'key' | 'account', ownerId: string, cost: number): LimitCheck {
+  const intervalMs = WINDOW_MS[spec.window] / spec.limit;
+  const burst = spec.burst ?? spec.limit;
+  return {
+    // The parameters are part of the counter: a changed limit starts counting afresh instead of reading an old one's state.
+    counter: `${owner === 'key' ? 'k' : 'a'}:${ownerId}:${spec.name}:${spec.limit}/${spec.window}/${burst}`,
+    name: spec.name,
+    owner,
+    limit: spec.limit,
+    windowSeconds: WINDOW_MS[spec.window] / 1000,
+    intervalMs,
+    toleranceMs: burst * intervalMs,
+    cost,
+  };
+}
+
+/**
+ * The checks one request makes: every limit of the key and of its account at cost 1, or only
+ * the named ones (`asks`) at their cost; the account's own limits replace the plan's of the same
+ * name. Quotas are spent `credits` (default 1) each. `share` divides each limit among nodes that
+ * cannot share counters (KEYWARD_RATELIMIT_NODES without Redis).
+ */
+export function checksFor(
+  l: KeyLimits,
+  plans: ReadonlyMap<string, PlanDef>,
+  opts: { asks?: readonly LimitAsk[] | undefined; credits?: number | undefined; now: number; share?: number },
+): CheckRequest {
+  const plan = l.account.plan === null ? undefined : plans.get(l.account.plan);
+  const accountLimits = new Map<string, RateLimitSpec>();
+  for (const spec of plan?.ratelimits ?? []) accountLimits.set(spec.name, spec);
+  for (const spec of l.account.ratelimits) accountLimits.set(spec.name, spec);
+  const share = opts.share ?? 1;
+  const scaled = (s: RateLimitSpec): RateLimitSpec =>
+    share <= 1
+      ? s
+      : { ...s, limit: Math.max(1, Math.floor(s.limit / share)), burst: Math.max(1, Math.floor((s.burst ?? s.limit) / share)) };
+  const limits: LimitCheck[] = [];
+  const add = (spec: RateLimitSpec, owner: 'key' | 'account', ownerId: string, cost: number) => {
+    limits.push(toCheck(scaled(spec), owner, ownerId, cost));
+  };
+  if (opts.asks === undefined) {
+    for (const s of l.key.ratelimits) add(s, 'key', l.keyId, 1);
+    for (const s of accountLimits.values()) add(s, 'account', l.accountId, 1);
+  } else {
+    for (const ask of opts.asks) {
+      const cost = ask.cost ?? 1;
+      const own = l.key.ratelimits.find((s) => s.name === ask.name);
+      if (own) add(own, 'key', l.keyId, cost);
+      const shared = accountLimits.get(ask.name);
+      if (shared) add(shared, 'account', l.accountId, cost);
+    }
+  }
+  const credits = opts.credits ?? 1;
+  const quotas: QuotaCheck[] = [];
+  const quota = (spec: QuotaSpec | null, owner: 'key' | 'account', ownerId: string) => {
+    if (spec === null) return;
+    const period = spec.refill === null ? { start: 0, next: Number.POSITIVE_INFINITY } : refillPeriod(spec.refill.interval, opts.now);
+    quotas.push({
+      ownerId,
+      owner,
+      generation: spec.generation,
+      cost: credits,
+      refill: spec.refill,
+      periodStart: period.start,
+      nextRefillAt: period.next,
+    });
+  };
+  quota(l.key.quota, 'key', l.keyId);
+  quota(l.account.quota, 'account', l.accountId);
+  return { limits, quotas, now: opts.now };
+}
