@@ -24,6 +24,8 @@ interface Pending {
  */
 export class UsageRecorder {
   private pending = new Map<string, Pending>();
+  /** The batch a flush is writing right now: still "not yet written" until its transaction commits. */
+  private writing = new Map<string, Pending>();
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   /** Flushes that failed (their uses were kept for the next one), for metrics. */
@@ -53,12 +55,16 @@ export class UsageRecorder {
 
   /** The latest use not yet written, so decisions need not wait for a flush. */
   pendingLastUsed(keyId: string): number | null {
-    return this.pending.get(keyId)?.lastUsedAt ?? null;
+    const buffered = this.pending.get(keyId)?.lastUsedAt;
+    const inFlight = this.writing.get(keyId)?.lastUsedAt;
+    if (buffered === undefined) return inFlight ?? null;
+    return inFlight === undefined ? buffered : Math.max(buffered, inFlight);
   }
 
   /** Drops buffered uses of a key that no longer exists. */
   forget(keyId: string): void {
     this.pending.delete(keyId);
+    this.writing.delete(keyId);
   }
 
   /** Writes everything buffered so far; concurrent calls run one after another. */
@@ -102,6 +108,9 @@ export class UsageRecorder {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    // Until the transaction commits, a use being written must still count as recent
+    // (pendingLastUsed): the store does not show it yet, and this buffer no longer holds it.
+    this.writing = batch;
     const deltas: KeyUsageDelta[] = [...batch].map(([keyId, p]) => ({ keyId, ...p }));
     try {
       await this.store.transaction((tx) => applyUsage(tx, deltas));
@@ -109,6 +118,8 @@ export class UsageRecorder {
       this.flushFailures++;
       for (const [keyId, p] of batch) this.merge(keyId, p);
       throw e;
+    } finally {
+      this.writing = new Map();
     }
   }
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { type LimitOptions, recordUse, VERIFY_CODES, type VerifyResult, verifiedKeyOf, verifyKeySoon } from '../../auth/access-key.js';
 import type { Runtime } from '../../compose.js';
+import { type LimitReport, MAX_LIMITS } from '../../core/ratelimit.js';
 import { countingErrorHandler } from '../errors.js';
 import { bindLogIds } from '../log-options.js';
-import { type LimitReport, MAX_LIMITS } from '../../core/ratelimit.js';
 import { BODY_ERRORS, errors, Timestamp } from '../schemas.js';
 import type { App } from '../types.js';
 
