@@ -9,6 +9,7 @@ import { countLiveCustomerKeys, countLiveKeys, insertKey } from '../store/repos/
 import type { Db } from '../store/store.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
+import { actorIdOf, emit, keyEventData } from './events.js';
 
 export interface KeyDraft {
   accountId: string;
@@ -144,6 +145,7 @@ export async function issueKey(
       targetId: key.id,
       details: { kind: where.kind, applicationId: where.applicationId, scopes, expiresAt: key.expiresAt },
     });
+    await emit(ctx, tx, 'key.created', account.id, { key: keyEventData(key, now), actorId: actorIdOf(actor) });
   });
   // Clears a negative cache entry for this hash, so the new key verifies at once.
   ctx.changes.publish({ type: 'key', keyId: key.id, keyHash: hashSecret(secret) });

@@ -5,6 +5,7 @@ import * as m0003 from './0003-usage.js';
 import * as m0004 from './0004-master-key-ids.js';
 import * as m0005 from './0005-audit-action-names.js';
 import * as m0006 from './0006-change-log.js';
+import * as m0008 from './0008-webhooks.js';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled build and
@@ -17,4 +18,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-master-key-ids': m0004,
   '0005-audit-action-names': m0005,
   '0006-change-log': m0006,
+  '0008-webhooks': m0008,
 };
