@@ -52,10 +52,12 @@ export interface WebhookEventData {
     key: KeyEventData;
     source: string;
     url: string | null;
-    /** What the account's leak policy did: `revoke`, `rotate` (the key now expires at `expiresAt`), `notify`. */
-    policy: 'revoke' | 'rotate' | 'notify';
-    /** With `rotate`: the successor's id (its secret is never sent: an admin reads it nowhere, it is rotated again or replaced). */
-    successorKeyId: string | null;
+    /**
+     * What the account's leak policy did: `revoke`; `rotate` (the key keeps working until
+     * `key.expiresAt`, the end of the policy's overlap, for its owner to rotate it); `notify`
+     * (nothing); `none` when the key was already revoked or expired.
+     */
+    policy: 'revoke' | 'rotate' | 'notify' | 'none';
   };
   'application.revoked': { application: { id: string; accountId: string; name: string }; actorId: string | null };
   'device.secret_reset': {

@@ -48,6 +48,9 @@ import { registerRevokeKey } from './routes/keys-revoke.js';
 import { registerRotateKey } from './routes/keys-rotate.js';
 import { registerUpdateKey } from './routes/keys-update.js';
 import { registerVerifyKey } from './routes/keys-verify.js';
+import { registerGetLeakPolicy } from './routes/leak-policy-get.js';
+import { registerUpdateLeakPolicy } from './routes/leak-policy-update.js';
+import { registerReportLeaks } from './routes/leaks-report.js';
 import { registerMe } from './routes/me-get.js';
 import { registerReady } from './routes/readyz.js';
 import { registerGetSharedSecret } from './routes/shared-secret-get.js';
@@ -270,6 +273,9 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
   registerListWebhookDeliveries(app, ctx);
   registerRedeliverWebhook(app, ctx);
   registerTestWebhook(app, ctx);
+  registerReportLeaks(app, ctx);
+  registerGetLeakPolicy(app, ctx);
+  registerUpdateLeakPolicy(app, ctx);
   await registerDashboard(app, ctx);
   return app;
 }

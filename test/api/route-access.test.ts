@@ -66,6 +66,8 @@ const ACCESS: Record<string, Row> = {
   'POST /v1/auth/login': PUBLIC,
   'POST /v1/keys/verify': PUBLIC,
   'POST /v1/signatures/verify': PUBLIC,
+  // Leak reports carry their own credential (a GitHub signature or a leak reporter token).
+  'POST /v1/leaks': PUBLIC,
   // Gateway endpoint: authorizes the credential it is shown, not a management caller.
   ...Object.fromEntries(
     ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].flatMap((m) => [
@@ -123,6 +125,8 @@ const ACCESS: Record<string, Row> = {
   'GET /v1/accounts/:accountId/shared-secret': { expect: TENANT },
   'POST /v1/accounts/:accountId/shared-secret/reset': { expect: TENANT, body: { confirm: 'no' } },
 
+  'GET /v1/accounts/:accountId/leak-policy': { expect: TENANT },
+  'PUT /v1/accounts/:accountId/leak-policy': { expect: TENANT, body: { mode: 'notify', overlapSeconds: 0 } },
   ...webhookRows('/v1/accounts/:accountId/webhooks', TENANT),
   ...webhookRows('/v1/webhooks', OPERATOR_ONLY),
 };

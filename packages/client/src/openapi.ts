@@ -882,6 +882,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/accounts/{accountId}/leak-policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What happens to the account's keys reported as leaked
+     * @description Account admins and the operator. A key reported as leaked (POST /v1/leaks) is revoked by default; the policy can instead let it expire after an overlap, or only send key.leaked.
+     */
+    get: operations['getLeakPolicy'];
+    /**
+     * Set what happens to the account's keys reported as leaked
+     * @description Account admins and the operator. Audited. `overlapSeconds` must be 0 unless `mode` is `rotate` (400 VALIDATION_FAILED).
+     */
+    put: operations['setLeakPolicy'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/authorize': {
     parameters: {
       query?: never;
@@ -916,6 +940,26 @@ export interface paths {
     get: operations['authorizePathAppended'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/leaks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Report leaked keys (GitHub secret scanning, or another scanner)
+     * @description GitHub's secret-scanning partner endpoint: the body is signed by GitHub (`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`: ECDSA P-256 SHA-256 over the raw body) under a key the operator configured (KEYWARD_GITHUB_SECRET_SCANNING_KEYS_FILE). Other scanners authenticate with `Authorization: Bearer <leak reporter token>` (`keyward leak-reporter-token`). Each token is checked (format, checksum) and looked up; a Keyward key found is handled by its account's leak policy (revoke by default), audited and sent as key.leaked. The answer labels each token true or false positive. 401 UNAUTHORIZED without either credential, 401 INVALID_SIGNATURE when the signature does not verify.
+     */
+    post: operations['reportLeaks'];
     delete?: never;
     options?: never;
     head?: never;
@@ -13412,6 +13456,390 @@ export interface operations {
       };
     };
   };
+  getLeakPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description `revoke` (default): at once; `rotate`: the key expires after `overlapSeconds`, for its owner to replace it; `notify`: only key.leaked
+             * @enum {string}
+             */
+            mode: 'revoke' | 'rotate' | 'notify';
+            /** @description With `rotate`: how long the leaked key keeps working; 0 otherwise */
+            overlapSeconds: number;
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `ACCOUNT_NOT_FOUND`: No such account. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  setLeakPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description `revoke` (default): at once; `rotate`: the key expires after `overlapSeconds`, for its owner to replace it; `notify`: only key.leaked
+           * @enum {string}
+           */
+          mode: 'revoke' | 'rotate' | 'notify';
+          /** @description With `rotate`: how long the leaked key keeps working; 0 otherwise */
+          overlapSeconds: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description `revoke` (default): at once; `rotate`: the key expires after `overlapSeconds`, for its owner to replace it; `notify`: only key.leaked
+             * @enum {string}
+             */
+            mode: 'revoke' | 'rotate' | 'notify';
+            /** @description With `rotate`: how long the leaked key keeps working; 0 otherwise */
+            overlapSeconds: number;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `ACCOUNT_NOT_FOUND`: No such account. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
   authorize: {
     parameters: {
       query?: never;
@@ -13714,6 +14142,189 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'SCOPE_DENIED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  reportLeaks: {
+    parameters: {
+      query?: never;
+      header?: {
+        'github-public-key-identifier'?: string;
+        'github-public-key-signature'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    /** @description GitHub's secret-scanning partner format */
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The secret found */
+          token: string;
+          /** @description The pattern that found it (GitHub: the name you registered) */
+          type: string;
+          /** @description Where it was found */
+          url?: string | null;
+          /** @description GitHub: content, commit, pull_request_comment, npm, … */
+          source?: string;
+        }[];
+      };
+    };
+    responses: {
+      /** @description GitHub's false-positive feedback format: one entry per reported token, in order */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description SHA-256 (hex) of the reported token; the token is never echoed */
+            token_hash: string;
+            token_type: string;
+            /** @enum {string} */
+            label: 'true_positive' | 'false_positive';
+          }[];
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `UNAUTHORIZED`: Missing or invalid credentials.
+       *
+       *     `INVALID_SIGNATURE`: The signature does not match.
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED' | 'INVALID_SIGNATURE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
               /** @description For people: the code's message from the table, or a more specific one */
               message: string;
               /** @description Also sent as X-Request-Id; quote it when reporting a problem */
