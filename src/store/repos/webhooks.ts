@@ -172,6 +172,16 @@ export interface ClaimedDelivery {
  */
 export async function claimDeliveries(store: Store, opts: { now: number; leaseMs: number; limit: number }): Promise<ClaimedDelivery[]> {
   const db = store.db;
+  // A read first, so a node with nothing due never writes: on SQLite a write waits for the one
+  // writer lock, and nodes polling an idle outbox should not contend for it.
+  const any = await db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', opts.now)
+    .limit(1)
+    .executeTakeFirst();
+  if (any === undefined) return [];
   const leaseId = newId('delivery');
   const due = store.skipLocked(
     db
