@@ -128,11 +128,15 @@ export function webhookConfigFrom(env: NodeJS.ProcessEnv): WebhookConfig {
   });
   const allowPrivate = listFrom(env.KEYWARD_WEBHOOK_ALLOW_PRIVATE);
   trustProxyFrom(allowPrivate.join(',') || undefined); // the same address/CIDR syntax, checked the same way
+  const leaseMs = positiveIntFrom(env, 'KEYWARD_WEBHOOK_LEASE_MS', 60_000);
+  const timeoutMs = positiveIntFrom(env, 'KEYWARD_WEBHOOK_TIMEOUT_MS', 10_000);
+  // A lease ending while its attempt may still run would let a second node send the same delivery at once.
+  if (leaseMs <= timeoutMs) throw new Error('KEYWARD_WEBHOOK_LEASE_MS must exceed KEYWARD_WEBHOOK_TIMEOUT_MS');
   return {
     dispatch: env.KEYWARD_WEBHOOK_DISPATCH !== '0',
     pollMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_POLL_MS', 1000),
-    leaseMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_LEASE_MS', 60_000),
-    timeoutMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_TIMEOUT_MS', 10_000),
+    leaseMs,
+    timeoutMs,
     retryBaseMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_RETRY_BASE_MS', 5_000),
     retryMaxDelayMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_RETRY_MAX_DELAY_MS', 2 * 3_600_000),
     maxAgeMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_MAX_AGE_MS', 24 * 3_600_000),

@@ -13,7 +13,6 @@ import { type Receiver, startReceiver } from '../webhook-receiver.js';
  * node delivers it after the child's lease runs out, with the same webhook-id, the one
  * duplicate Standard Webhooks allows.
  */
-const TSX = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const LEASE_MS = 1500;
 const ENV = {
@@ -21,10 +20,14 @@ const ENV = {
   KEYWARD_WEBHOOK_POLL_MS: '20',
   KEYWARD_WEBHOOK_RETRY_BASE_MS: '100',
   KEYWARD_WEBHOOK_LEASE_MS: String(LEASE_MS),
+  KEYWARD_WEBHOOK_TIMEOUT_MS: '1000',
 };
 
 async function serveChild(h: Harness): Promise<ChildProcess> {
-  const child = spawn(TSX, [CLI, 'serve', '--port', '0'], {
+  // node itself with tsx's loader, not the tsx wrapper: SIGKILL must reach the process that delivers
+  // (the wrapper would die and leave its child running).
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0'], {
+    cwd: join(import.meta.dirname, '..', '..'),
     env: {
       PATH: process.env.PATH,
       KEYWARD_DATABASE_URL: h.config.databaseUrl,
