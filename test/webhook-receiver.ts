@@ -49,7 +49,7 @@ export async function startReceiver() {
         }
       }
       if (status === 'hang') return;
-      res.writeHead(status).end('ok');
+      res.writeHead(status, status >= 300 && status < 400 ? { location: 'http://127.0.0.1:9/elsewhere' } : {}).end('ok');
     });
   });
   server.on('connection', (s) => {

@@ -211,6 +211,21 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('a redirect is a failed attempt and is never followed', async () => {
+      rx = await startReceiver();
+      t = await h.tenant();
+      rx.answer(() => 302);
+      const ep = await endpoint(['key.created']);
+      await appWithKey(h, t, t.adminToken);
+      await rx.waitFor((list) => list.length >= 1);
+      const first = async () =>
+        (await h.call('GET', `/v1/accounts/${t.accountId}/webhooks/${ep.id}/deliveries`, { token: t.adminToken })).body.deliveries[0];
+      await expect.poll(async () => (await first()).lastStatusCode).toBe(302);
+      expect(await first()).toMatchObject({ lastError: 'HTTP 302' });
+      expect(rx.received.every((r) => r.id === rx.received[0]?.id)).toBe(true);
+      await h.call('DELETE', `/v1/accounts/${t.accountId}/webhooks/${ep.id}`, { token: t.adminToken });
+    });
+
     it('SSRF: private, loopback and link-local targets are refused unless allowed; http only where allowed', async () => {
       rx = await startReceiver();
       t = await h.tenant();
