@@ -27,6 +27,8 @@ import { UsageRecorder } from './service/usage-recorder.js';
 import { findDeviceForSigning } from './store/repos/devices.js';
 import { findKeyForVerification } from './store/repos/keys.js';
 import { openStore, STDERR_LOGGER, type Store, type StoreLogger } from './store/store.js';
+import { Dispatcher } from './webhooks/dispatcher.js';
+import { TargetGuard } from './webhooks/target-guard.js';
 
 /**
  * The composition root: the one place that builds the caches, the master key and its secret
@@ -49,6 +51,10 @@ export type Runtime = Ctx &
     metrics?: HotMetrics;
     /** Durable quota spends (written every KEYWARD_USAGE_FLUSH_MS and on close). */
     quotaLedger: QuotaLedger;
+    /** The SSRF guard every webhook URL and delivery goes through. */
+    webhookGuard: TargetGuard;
+    /** Delivering webhooks and scanning for expiring keys, in a serving process (connectShared). */
+    dispatcher?: Dispatcher;
   };
 
 /** Until the server hands over the app's logger (and in CLI commands): one JSON line on stderr. */
@@ -64,6 +70,7 @@ const stderrLog: ServiceLog = {
 export function createRuntime(store: Store, config: Config, secrets: Secrets, now: () => number = Date.now): Runtime {
   const changes = new ChangeFeed();
   const ledger = new QuotaLedger(store, config.usageFlushIntervalMs);
+  const guard = new TargetGuard(config.webhooks.allowPrivate, config.webhooks.allowHttp);
   const ctx: Runtime = {
     store,
     config,
@@ -82,6 +89,8 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
     // Without Redis each node counts alone: with several nodes on one database, each enforces its share.
     limiter: new LocalEngine(ledger, { reseed: config.ratelimitNodes > 1 }),
     limitShare: config.ratelimitNodes,
+    webhookGuard: guard,
+    webhookUrls: guard,
   };
   const cache = new VerificationCache({
     load: (keyHash) => findKeyForVerification(store.db, keyHash),
@@ -173,14 +182,15 @@ export interface Composition {
   /** The key loaded at start; undefined with `masterKey: 'on-first-use'`. */
   masterKey: LoadedMasterKey | undefined;
   /**
-   * For a serving process: starts the periodic usage flush and, with KEYWARD_REDIS_URL, shares
-   * what nodes must share over Redis (replay guard, sign-in throttle, cache invalidation relay);
-   * without Redis, a cluster worker shares the replay guard and throttle through its primary.
+   * For a serving process: starts the periodic usage flush, the webhook dispatcher and, with
+   * KEYWARD_REDIS_URL, shares what nodes must share over Redis (replay guard, sign-in throttle,
+   * cache invalidation relay); without Redis, a cluster worker shares the replay guard, throttle
+   * and rate limits through its primary.
    * Never waits for Redis to be up: without it Keyward serves degraded (docs/security.md), and a
    * reachable Redis is subscribed to before this resolves.
    */
   connectShared(log: StoreLogger): Promise<{ redis: SharedRedis | undefined; relay: InvalidationRelay | undefined }>;
-  /** Stops the relay and the Redis connection (once the HTTP server has drained). */
+  /** Stops the webhook dispatcher, the relay and the Redis connection (once the HTTP server has drained). */
   disconnect(): Promise<void>;
   /** Writes buffered usage, then closes the store: last, so no use recorded during shutdown is lost. */
   close(): Promise<void>;
@@ -248,9 +258,14 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
       // The cache invalidation relay: Redis when configured, else the database's own bus (src/cache/relay.ts).
       const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
       relay = await startRelay({ store, redis, changes: ctx.changes, caches, relayDownTtlMs: config.relayDownTtlMs, log });
+      if (config.webhooks.dispatch) {
+        ctx.dispatcher = new Dispatcher(ctx, ctx.webhookGuard, log);
+        ctx.dispatcher.start();
+      }
       return { redis, relay };
     },
     async disconnect() {
+      await ctx.dispatcher?.close();
       await relay?.close();
       redis?.close();
     },

@@ -62,6 +62,10 @@ export interface Config {
    * enforces 1/n of every limit and re-reads quota counters after each flush (docs/ratelimits.md).
    */
   ratelimitNodes: number;
+  /** Webhook delivery and the expiry scan (docs/webhooks.md). */
+  webhooks: WebhookConfig;
+  /** Leaked-key intake (POST /v1/leaks, docs/webhooks.md#leaked-keys). */
+  leaks: LeakConfig;
 }
 
 export interface MetricsConfig {
@@ -93,6 +97,103 @@ export function metricsConfigFrom(env: NodeJS.ProcessEnv): MetricsConfig {
     env.KEYWARD_METRICS_PORT === undefined || env.KEYWARD_METRICS_PORT === '' ? undefined : intFrom(env, 'KEYWARD_METRICS_PORT', 0);
   if (port !== undefined && port > 65_535) throw new Error(`KEYWARD_METRICS_PORT must be a TCP port, got "${env.KEYWARD_METRICS_PORT}"`);
   return { enabled: !['off', 'false', '0'].includes(raw), token, port, host: env.KEYWARD_METRICS_HOST || '127.0.0.1' };
+}
+
+export interface WebhookConfig {
+  /** Run the dispatcher and the expiry scan in this serving process (KEYWARD_WEBHOOK_DISPATCH, default on). */
+  dispatch: boolean;
+  /** How often the dispatcher looks for due deliveries (KEYWARD_WEBHOOK_POLL_MS). */
+  pollMs: number;
+  /** How long a claimed delivery stays with the node that claimed it; after that any node retries it (KEYWARD_WEBHOOK_LEASE_MS). */
+  leaseMs: number;
+  /** Longest one attempt may take, connection to last byte (KEYWARD_WEBHOOK_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** The first retry's delay; each next one doubles, with jitter (KEYWARD_WEBHOOK_RETRY_BASE_MS). */
+  retryBaseMs: number;
+  /** The longest delay between two attempts (KEYWARD_WEBHOOK_RETRY_MAX_DELAY_MS). */
+  retryMaxDelayMs: number;
+  /** How long after the event attempts go on before the delivery is failed (KEYWARD_WEBHOOK_MAX_AGE_MS, 24 h). */
+  maxAgeMs: number;
+  /** Consecutive failed attempts after which an endpoint is disabled (KEYWARD_WEBHOOK_DISABLE_AFTER). */
+  disableAfterFailures: number;
+  /** Deliveries claimed at once by one node. */
+  batch: number;
+  /** Bytes of a receiver's answer read at most (the rest is discarded). */
+  maxResponseBytes: number;
+  /** key.expiring is sent this many seconds before expiry (KEYWARD_WEBHOOK_EXPIRING_SECONDS, default 7 d and 1 d). */
+  expiringSeconds: number[];
+  /** How often the expiry scan runs (KEYWARD_WEBHOOK_SCAN_MS). */
+  scanIntervalMs: number;
+  /** key.expired is sent for keys that expired at most this long ago (a fresh deployment does not announce every old key). */
+  expiredLookbackMs: number;
+  /** Addresses and CIDR ranges deliveries may reach although private or loopback (KEYWARD_WEBHOOK_ALLOW_PRIVATE). */
+  allowPrivate: string[];
+  /** Plain http:// endpoints anywhere (KEYWARD_WEBHOOK_ALLOW_HTTP=1); otherwise only to addresses in allowPrivate. */
+  allowHttp: boolean;
+}
+
+export interface LeakConfig {
+  /** GitHub's secret-scanning public keys, from KEYWARD_GITHUB_SECRET_SCANNING_KEYS_FILE (never fetched at run time). */
+  githubKeys: { keyIdentifier: string; key: string }[];
+  /** SHA-256 (hex) of the tokens other scanners present (KEYWARD_LEAK_REPORTER_TOKEN_HASHES, comma-separated). */
+  reporterTokenHashes: string[];
+}
+
+function listFrom(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** GitHub's `GET /meta/public_keys/secret_scanning` answer, saved by the operator. */
+export function githubKeysFrom(file: string | undefined): LeakConfig['githubKeys'] {
+  if (file === undefined || file === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`KEYWARD_GITHUB_SECRET_SCANNING_KEYS_FILE: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const list = (parsed as { public_keys?: unknown })?.public_keys;
+  if (!Array.isArray(list)) throw new Error(`KEYWARD_GITHUB_SECRET_SCANNING_KEYS_FILE: ${file} has no public_keys array`);
+  return list.map((k: { key_identifier?: unknown; key?: unknown }) => {
+    if (typeof k?.key_identifier !== 'string' || typeof k?.key !== 'string') {
+      throw new Error(`KEYWARD_GITHUB_SECRET_SCANNING_KEYS_FILE: every entry of public_keys needs key_identifier and key`);
+    }
+    return { keyIdentifier: k.key_identifier, key: k.key };
+  });
+}
+
+export function webhookConfigFrom(env: NodeJS.ProcessEnv): WebhookConfig {
+  const expiring = listFrom(env.KEYWARD_WEBHOOK_EXPIRING_SECONDS ?? `${7 * 86_400},${86_400}`).map((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`KEYWARD_WEBHOOK_EXPIRING_SECONDS must list positive integers, got "${v}"`);
+    return n;
+  });
+  const allowPrivate = listFrom(env.KEYWARD_WEBHOOK_ALLOW_PRIVATE);
+  trustProxyFrom(allowPrivate.join(',') || undefined); // the same address/CIDR syntax, checked the same way
+  const leaseMs = positiveIntFrom(env, 'KEYWARD_WEBHOOK_LEASE_MS', 60_000);
+  const timeoutMs = positiveIntFrom(env, 'KEYWARD_WEBHOOK_TIMEOUT_MS', 10_000);
+  // A lease ending while its attempt may still run would let a second node send the same delivery at once.
+  if (leaseMs <= timeoutMs) throw new Error('KEYWARD_WEBHOOK_LEASE_MS must exceed KEYWARD_WEBHOOK_TIMEOUT_MS');
+  return {
+    dispatch: env.KEYWARD_WEBHOOK_DISPATCH !== '0',
+    pollMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_POLL_MS', 1000),
+    leaseMs,
+    timeoutMs,
+    retryBaseMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_RETRY_BASE_MS', 5_000),
+    retryMaxDelayMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_RETRY_MAX_DELAY_MS', 2 * 3_600_000),
+    maxAgeMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_MAX_AGE_MS', 24 * 3_600_000),
+    disableAfterFailures: positiveIntFrom(env, 'KEYWARD_WEBHOOK_DISABLE_AFTER', 30),
+    batch: 20,
+    maxResponseBytes: 4096,
+    expiringSeconds: [...new Set(expiring)].sort((a, b) => b - a),
+    scanIntervalMs: positiveIntFrom(env, 'KEYWARD_WEBHOOK_SCAN_MS', 60_000),
+    expiredLookbackMs: 7 * 86_400_000,
+    allowPrivate,
+    allowHttp: env.KEYWARD_WEBHOOK_ALLOW_HTTP === '1',
+  };
 }
 
 /** Fastify's `trustProxy`: off, or the proxies' addresses / CIDR ranges. */
@@ -259,6 +360,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     metrics: metricsConfigFrom(env),
     ratelimitOnRedisDown: onRedisDownFrom(env.KEYWARD_RATELIMIT_ON_REDIS_DOWN),
     ratelimitNodes: positiveIntFrom(env, 'KEYWARD_RATELIMIT_NODES', 1),
+    webhooks: webhookConfigFrom(env),
+    leaks: {
+      githubKeys: githubKeysFrom(env.KEYWARD_GITHUB_SECRET_SCANNING_KEYS_FILE),
+      reporterTokenHashes: listFrom(env.KEYWARD_LEAK_REPORTER_TOKEN_HASHES).map((h) => {
+        if (!/^[0-9a-f]{64}$/.test(h))
+          throw new Error('KEYWARD_LEAK_REPORTER_TOKEN_HASHES must list SHA-256 hashes (64 lower-case hex characters)');
+        return h;
+      }),
+    },
     ...overrides,
   };
 }

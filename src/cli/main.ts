@@ -2,6 +2,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, upstreamFrom, workersFrom } from '../config.js';
 import { isKeywardError } from '../core/errors.js';
+import { randomBase62 } from '../core/ids.js';
+import { hashSecret } from '../core/key-format.js';
+import { githubCustomPattern, gitleaksRule } from '../core/leak-rules.js';
 import { createAccount } from '../service/accounts.js';
 import { createApplication } from '../service/applications.js';
 import { createApplicationKey } from '../service/keys.js';
@@ -171,6 +174,26 @@ masterKey
   .requiredOption('--new-key-file <path>', 'file holding the new key (64 hex characters, mode 0600)')
   .action(async (o: { newKeyFile: string }) => {
     process.stdout.write(`${JSON.stringify(await rotateMasterKey(loadConfig(), o.newKeyFile), null, 2)}\n`);
+  });
+
+program
+  .command('leak-rules')
+  .description("Print a gitleaks rule and a GitHub custom pattern that find this deployment's keys (docs/webhooks.md#leaked-keys)")
+  .action(() => {
+    const gh = githubCustomPattern();
+    process.stdout.write(
+      `# gitleaks (.gitleaks.toml)\n${gitleaksRule()}\n# GitHub secret scanning custom pattern\nsecret format:  ${gh.secretFormat}\nbefore secret:  ${gh.before}\nafter secret:   ${gh.after}\n`,
+    );
+  });
+
+program
+  .command('leak-reporter-token')
+  .description('Issue a token a secret scanner sends to POST /v1/leaks; add its hash to KEYWARD_LEAK_REPORTER_TOKEN_HASHES')
+  .action(() => {
+    const token = `kwlr_${randomBase62(40)}`;
+    process.stdout.write(
+      `${JSON.stringify({ token, sha256: hashSecret(token), note: 'Give the token to the scanner (shown once); put sha256 in KEYWARD_LEAK_REPORTER_TOKEN_HASHES on every node.' }, null, 2)}\n`,
+    );
   });
 
 program.parseAsync().catch((e: unknown) => {

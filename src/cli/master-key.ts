@@ -22,7 +22,7 @@ export async function rotateMasterKey(config: Config, newKeyFile: string) {
   const newKey = readKeyFile(newKeyFile);
   const to = new SecretBox(newKey);
   const store = openStore(config.databaseUrl);
-  let counts: { devices: number; sharedSecrets: number };
+  let counts: { devices: number; sharedSecrets: number; webhookSecrets: number };
   let current: LoadedMasterKey;
   let from: SecretBox;
   try {

@@ -4,6 +4,7 @@ import {
   canOnApplications,
   canOnDevices,
   canOnKeysOf,
+  canOnWebhooks,
   canViewUsers,
   type KeyAction,
   mayActOnSomeKeys,
@@ -36,6 +37,14 @@ const RIGHTS = {
   },
   'devices.view': { holds: (p: Principal) => p.isOperator || canOnDevices(p, 'view'), refusal: 'Missing permission devices.view.' },
   'devices.manage': { holds: (p: Principal) => p.isOperator || canOnDevices(p, 'manage'), refusal: 'Missing permission devices.manage.' },
+  'webhooks.view': {
+    holds: (p: Principal) => p.isOperator || canOnWebhooks(p, 'view'),
+    refusal: 'Missing permission webhooks.view.',
+  },
+  'webhooks.manage': {
+    holds: (p: Principal) => p.isOperator || canOnWebhooks(p, 'manage'),
+    refusal: 'Missing permission webhooks.manage.',
+  },
 } satisfies Record<string, { holds: (p: Principal) => boolean; refusal: string }>;
 
 export type Right = keyof typeof RIGHTS;

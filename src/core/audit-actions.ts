@@ -28,6 +28,15 @@ export const AUDIT_ACTIONS = {
   'shared_secret.view': 'account',
   'shared_secret.reset': 'account',
   'master_key.rotate': 'master_key',
+  'webhook.create': 'webhook',
+  'webhook.update': 'webhook',
+  'webhook.delete': 'webhook',
+  'webhook.rotate_secret': 'webhook',
+  'webhook.disable': 'webhook',
+  'webhook.redeliver': 'webhook',
+  'webhook.test': 'webhook',
+  'key.leak': 'key',
+  'leak_policy.update': 'account',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

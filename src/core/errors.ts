@@ -69,6 +69,12 @@ export const ERROR_CODES = {
   RECENT_USE_CONFIRMATION_REQUIRED: 'The key was used within the past 3 days: confirm deleting it explicitly.',
   UPSTREAM_UNAVAILABLE: 'The upstream API could not be reached.',
   STORE_UNAVAILABLE: 'The database could not be reached in time; retry shortly.',
+  WEBHOOK_NOT_FOUND: 'No such webhook endpoint.',
+  DELIVERY_NOT_FOUND: 'No such webhook delivery.',
+  WEBHOOK_URL_REFUSED:
+    'The webhook URL is not an http(s) URL, carries credentials, or resolves to an address deliveries may not reach (loopback, private, link-local, multicast) unless the operator allows it.',
+  UNKNOWN_EVENT_TYPE: 'A requested webhook event type does not exist.',
+  WEBHOOK_DISABLED: 'The webhook endpoint is disabled: enable it first.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -101,6 +107,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'EXPIRY_IN_PAST':
     case 'CONFIRMATION_REQUIRED':
     case 'CURRENT_PASSWORD_REQUIRED':
+    case 'WEBHOOK_URL_REFUSED':
+    case 'UNKNOWN_EVENT_TYPE':
     case 'MALFORMED_REQUEST':
     case 'BAD_URL':
       return 400;
@@ -134,6 +142,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'APPLICATION_NOT_FOUND':
     case 'KEY_NOT_FOUND':
     case 'DEVICE_NOT_FOUND':
+    case 'WEBHOOK_NOT_FOUND':
+    case 'DELIVERY_NOT_FOUND':
       return 404;
     case 'METHOD_NOT_ALLOWED':
       return 405;
@@ -154,6 +164,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'SHARED_SECRET_UNREADABLE':
     case 'CONFIRMATION_MISMATCH':
     case 'RECENT_USE_CONFIRMATION_REQUIRED':
+    case 'WEBHOOK_DISABLED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;

@@ -22,6 +22,10 @@ export const ID_PREFIXES = {
   session: 'ses',
   audit: 'evt',
   device: 'dev',
+  webhook: 'whk',
+  /** A webhook event: its id is the `webhook-id` of every delivery of it (Standard Webhooks' `msg_`). */
+  event: 'msg',
+  delivery: 'dlv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

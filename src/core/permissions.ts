@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   'devices.view',
   'devices.manage',
   'users.view',
+  'webhooks.view',
+  'webhooks.manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -96,4 +98,10 @@ export function canOnDevices(p: Principal, action: DeviceAction): boolean {
 /** Admins see every user of their account; members need `users.view` (never held through a key). */
 export function canViewUsers(p: Principal): boolean {
   return p.isOperator || p.isAdmin || has(p, 'users.view');
+}
+
+/** Managing webhook endpoints (and the leak policy) implies viewing them and their deliveries. */
+export function canOnWebhooks(p: Principal, what: 'view' | 'manage'): boolean {
+  if (what === 'view') return has(p, 'webhooks.view') || has(p, 'webhooks.manage');
+  return has(p, 'webhooks.manage');
 }

@@ -64,4 +64,5 @@ export function keyFingerprint(key: Buffer): string {
 export const secretAad = {
   device: (deviceId: string) => `device:${deviceId}`,
   sharedSecret: (accountId: string) => `account:${accountId}`,
+  webhook: (endpointId: string) => `webhook:${endpointId}`,
 };

@@ -49,6 +49,9 @@ import { registerRevokeKey } from './routes/keys-revoke.js';
 import { registerRotateKey } from './routes/keys-rotate.js';
 import { registerUpdateKey } from './routes/keys-update.js';
 import { registerVerifyKey } from './routes/keys-verify.js';
+import { registerGetLeakPolicy } from './routes/leak-policy-get.js';
+import { registerUpdateLeakPolicy } from './routes/leak-policy-update.js';
+import { registerReportLeaks } from './routes/leaks-report.js';
 import { registerMe } from './routes/me-get.js';
 import { registerMetrics } from './routes/metrics.js';
 import { registerReady } from './routes/readyz.js';
@@ -61,6 +64,15 @@ import { registerDeleteUser } from './routes/users-delete.js';
 import { registerGetUser } from './routes/users-get.js';
 import { registerListUsers } from './routes/users-list.js';
 import { registerUpdateUser } from './routes/users-update.js';
+import { registerCreateWebhook } from './routes/webhooks-create.js';
+import { registerDeleteWebhook } from './routes/webhooks-delete.js';
+import { registerListWebhookDeliveries } from './routes/webhooks-deliveries.js';
+import { registerGetWebhook } from './routes/webhooks-get.js';
+import { registerListWebhooks } from './routes/webhooks-list.js';
+import { registerRedeliverWebhook } from './routes/webhooks-redeliver.js';
+import { registerRotateWebhookSecret } from './routes/webhooks-rotate-secret.js';
+import { registerTestWebhook } from './routes/webhooks-test.js';
+import { registerUpdateWebhook } from './routes/webhooks-update.js';
 import { describeCode } from './schemas.js';
 import type { App } from './types.js';
 import { registerUpstreamProxy } from './upstream-proxy.js';
@@ -87,6 +99,7 @@ const TAGS = [
   { name: 'devices', description: 'Virtual devices signing requests with CTN1-HMAC-SHA256, and the shared secret' },
   { name: 'verification', description: "For the operator's API and gateway: verify keys and signatures, authorize requests" },
   { name: 'audit', description: "The account's audit log" },
+  { name: 'webhooks', description: 'Webhook endpoints (Standard Webhooks), their delivery log, and the leaked-key intake' },
   { name: 'catalogue', description: 'The API scopes, roles and management permissions' },
   { name: 'ops', description: 'Liveness, readiness and metrics' },
 ];
@@ -274,6 +287,18 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
   registerGetSharedSecret(app, ctx);
   registerResetSharedSecret(app, ctx);
   registerVerifySignature(app, ctx);
+  registerCreateWebhook(app, ctx);
+  registerListWebhooks(app, ctx);
+  registerGetWebhook(app, ctx);
+  registerUpdateWebhook(app, ctx);
+  registerDeleteWebhook(app, ctx);
+  registerRotateWebhookSecret(app, ctx);
+  registerListWebhookDeliveries(app, ctx);
+  registerRedeliverWebhook(app, ctx);
+  registerTestWebhook(app, ctx);
+  registerReportLeaks(app, ctx);
+  registerGetLeakPolicy(app, ctx);
+  registerUpdateLeakPolicy(app, ctx);
   await registerDashboard(app, ctx);
   return app;
 }

@@ -11,6 +11,7 @@ import {
 } from '../store/repos/applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
+import { actorIdOf, emit } from './events.js';
 import { authorizeOn } from './guards.js';
 
 export async function createApplication(
@@ -106,6 +107,10 @@ export async function revokeApplication(ctx: Ctx, actor: Actor, accountId: strin
   await ctx.store.transaction(async (tx) => {
     await updateApplicationRow(tx, applicationId, { status: 'revoked', revokedAt: now, updatedAt: now });
     await audit(ctx, tx, actor, { accountId, action: 'application.revoke', targetId: applicationId });
+    await emit(ctx, tx, 'application.revoked', accountId, {
+      application: { id: app.id, accountId, name: app.name },
+      actorId: actorIdOf(actor),
+    });
   });
   ctx.changes.publish({ type: 'application', applicationId });
   return loadApplication(ctx, accountId, applicationId);

@@ -20,6 +20,11 @@ export interface PasswordAttempts {
   checkPassword(email: string, address: string, clock: () => number, check: () => Promise<boolean>): Promise<boolean>;
 }
 
+/** Checks a webhook URL before it is stored (src/webhooks/target-guard.ts): WEBHOOK_URL_REFUSED when deliveries may not reach it. */
+export interface WebhookUrlCheck {
+  check(url: string): Promise<URL>;
+}
+
 /**
  * Everything a use case needs, built once per process (or per test) by the composition root
  * (src/compose.ts). Credentials are not a service's business: `auth/` has a context of its own.
@@ -36,6 +41,7 @@ export interface Ctx {
   secrets: Secrets;
   log: ServiceLog;
   loginThrottle: PasswordAttempts;
+  webhookUrls: WebhookUrlCheck;
 }
 
 /** Who performs an operation and from where, for authorization and the audit log. */

@@ -13,6 +13,7 @@ import {
 } from '../store/repos/devices.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
+import { actorIdOf, emit } from './events.js';
 import { authorizeOn } from './guards.js';
 import { ensureSharedSecret } from './shared-secret.js';
 
@@ -114,7 +115,7 @@ export async function resetDeviceSecret(
   input: { useSharedSecret: boolean },
 ): Promise<{ device: Device; secret: string | null }> {
   await authorizeOn(ctx, actor, accountId, { right: 'devices.manage' });
-  await loadDevice(ctx, accountId, deviceId);
+  const device = await loadDevice(ctx, accountId, deviceId);
   const secret = input.useSharedSecret ? null : newDeviceSecret();
   await ctx.store.transaction(async (tx) => {
     if (secret === null) await ensureSharedSecret(ctx, tx, accountId);
@@ -124,6 +125,10 @@ export async function resetDeviceSecret(
       action: 'device_secret.reset',
       targetId: deviceId,
       details: { secretSource: secret === null ? 'shared' : 'own' },
+    });
+    await emit(ctx, tx, 'device.secret_reset', accountId, {
+      device: { id: deviceId, accountId, name: device.name, secretSource: secret === null ? 'shared' : 'own' },
+      actorId: actorIdOf(actor),
     });
   });
   ctx.changes.publish({ type: 'device', deviceId });

@@ -10,6 +10,7 @@ import { countLiveCustomerKeys, countLiveKeys, insertKey } from '../store/repos/
 import type { Db } from '../store/store.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
+import { actorIdOf, emit, keyEventData } from './events.js';
 import { type QuotaInputValue, quotaSpec, startQuotaCounter } from './limits.js';
 
 export interface KeyDraft {
@@ -160,6 +161,7 @@ export async function issueKey(
         ...(key.quota && { quota: key.quota }),
       },
     });
+    await emit(ctx, tx, 'key.created', account.id, { key: keyEventData(key, now), actorId: actorIdOf(actor) });
   });
   // Clears a negative cache entry for this hash, so the new key verifies at once.
   ctx.changes.publish({ type: 'key', keyId: key.id, keyHash: hashSecret(secret) });

@@ -6,6 +6,7 @@ import { lockAccount } from '../store/repos/accounts.js';
 import { findKey, updateKey as updateKeyRow } from '../store/repos/keys.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
+import { actorIdOf, emit, keyEventData } from './events.js';
 import { authorizeOn } from './guards.js';
 import { assertGrantable, draftKey, insertKeyWithinLimit } from './key-issue.js';
 import { keyFor } from './keys.js';
@@ -85,6 +86,12 @@ export async function rotateKey(
       action: 'key.rotate',
       targetId: key.id,
       details: { fromKeyId: old.id, overlapSeconds: input.overlapSeconds, previousExpiresAt: previous.expiresAt },
+    });
+    await emit(ctx, tx, 'key.rotated', accountId, {
+      key: keyEventData(key, now),
+      previous: keyEventData(previous, now),
+      overlapSeconds: input.overlapSeconds,
+      actorId: actorIdOf(actor),
     });
     return previous;
   });

@@ -8,6 +8,7 @@ import { deleteQuotaCounter } from '../store/repos/quotas.js';
 import { loadApplication } from './applications.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
+import { actorIdOf, emit, keyEventData } from './events.js';
 import { authorizeOn } from './guards.js';
 import { type CreateKeyInput, issueKey } from './key-issue.js';
 import { currentRemaining, type LimitsPatch, quotaSpec, startQuotaCounter, storedCounters } from './limits.js';
@@ -153,12 +154,14 @@ export async function revokeKey(ctx: Ctx, actor: Actor, accountId: string, keyId
   const { key } = await keyFor(ctx, actor.principal, account, keyId, 'revoke');
   if (key.status === 'revoked') throw new KeywardError('ALREADY_REVOKED');
   const now = ctx.now();
+  const revoked: AccessKey = { ...key, status: 'revoked', revokedAt: now, updatedAt: now };
   await ctx.store.transaction(async (tx) => {
     await updateKeyRow(tx, keyId, { status: 'revoked', revokedAt: now, updatedAt: now });
     await audit(ctx, tx, actor, { accountId, action: 'key.revoke', targetId: keyId });
+    await emit(ctx, tx, 'key.revoked', accountId, { key: keyEventData(revoked, now), actorId: actorIdOf(actor), reason: 'revoked' });
   });
   ctx.changes.publish({ type: 'key', keyId });
-  return { ...key, status: 'revoked', revokedAt: now, updatedAt: now };
+  return revoked;
 }
 
 /** The status a caller sees, with expiry applied. */

@@ -5,12 +5,17 @@ import type { SealedSecrets } from '../master-key.js';
 import { insertAuditEvent } from '../store/repos/audit.js';
 import { countDeviceSecretsByKey, listSealedDeviceSecrets, resealDeviceSecret } from '../store/repos/devices.js';
 import { countSharedSecretsByKey, listSealedSharedSecrets, resealSharedSecret } from '../store/repos/shared-secrets.js';
+import { countWebhookSecretsByKey, listSealedWebhookSecrets, resealWebhookSecret } from '../store/repos/webhooks.js';
 import type { Db, Store } from '../store/store.js';
 
-/** Every sealed secret (device own secrets and shared secrets), counted by the master key id stored beside it. */
+/** Every sealed secret (device own secrets, shared secrets, webhook signing secrets), counted by the master key id stored beside it. */
 export async function countSealedSecrets(db: Db): Promise<SealedSecrets> {
   const counts = new Map<string | null, number>();
-  for (const r of [...(await countDeviceSecretsByKey(db)), ...(await countSharedSecretsByKey(db))]) {
+  for (const r of [
+    ...(await countDeviceSecretsByKey(db)),
+    ...(await countSharedSecretsByKey(db)),
+    ...(await countWebhookSecretsByKey(db)),
+  ]) {
     counts.set(r.keyId, (counts.get(r.keyId) ?? 0) + r.count);
   }
   return [...counts].map(([keyId, count]) => ({ keyId, count }));
@@ -27,7 +32,7 @@ export async function resealAllSecrets(
   from: SecretBox,
   to: SecretBox,
   now: number,
-): Promise<{ devices: number; sharedSecrets: number }> {
+): Promise<{ devices: number; sharedSecrets: number; webhookSecrets: number }> {
   return store.transaction(async (tx) => {
     let devices = 0;
     for (const d of await listSealedDeviceSecrets(tx)) {
@@ -43,6 +48,13 @@ export async function resealAllSecrets(
       await resealSharedSecret(tx, s.accountId, to.seal(from.open(s.sealed, aad), aad));
       sharedSecrets++;
     }
+    let webhookSecrets = 0;
+    for (const w of await listSealedWebhookSecrets(tx)) {
+      if (sealedWith(w.sealed) === to.fingerprint) continue;
+      const aad = secretAad.webhook(w.id);
+      await resealWebhookSecret(tx, w.id, to.seal(from.open(w.sealed, aad), aad));
+      webhookSecrets++;
+    }
     await insertAuditEvent(tx, {
       id: newId('audit'),
       accountId: null,
@@ -52,8 +64,8 @@ export async function resealAllSecrets(
       targetId: to.fingerprint,
       ip: 'cli',
       createdAt: now,
-      details: { from: from.fingerprint, to: to.fingerprint, devices, sharedSecrets },
+      details: { from: from.fingerprint, to: to.fingerprint, devices, sharedSecrets, webhookSecrets },
     });
-    return { devices, sharedSecrets };
+    return { devices, sharedSecrets, webhookSecrets };
   });
 }

@@ -7,6 +7,7 @@ import { findSharedSecret, insertSharedSecretIfMissing, upsertSharedSecret } fro
 import type { Db } from '../store/store.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
+import { actorIdOf, emit } from './events.js';
 import { authorizeOn } from './guards.js';
 
 /** The shared secret is created on first need, inside the caller's transaction. */
@@ -71,6 +72,12 @@ export async function resetSharedSecret(
       action: 'shared_secret.reset',
       targetId: accountId,
       details: { resetAllDevices: input.resetAllDevices, devicesReset: moved },
+    });
+    await emit(ctx, tx, 'shared_secret.reset', accountId, {
+      accountId,
+      resetAllDevices: input.resetAllDevices,
+      devicesReset: moved,
+      actorId: actorIdOf(actor),
     });
     return moved;
   });

@@ -17,6 +17,7 @@ import {
 import type { Db } from '../store/store.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
+import { actorIdOf, emit } from './events.js';
 import { authorizeOn } from './guards.js';
 
 export interface UserInput {
@@ -169,6 +170,8 @@ export async function deleteUser(ctx: Ctx, actor: Actor, accountId: string, user
     await markUserDeleted(tx, userId, ctx.now());
     await deleteUserSessions(tx, userId);
     await audit(ctx, tx, actor, { accountId, action: 'user.delete', targetId: userId, details: { email: user.email } });
+    // No email in the event: endpoints may sit outside the account's trust; the audit log keeps it.
+    await emit(ctx, tx, 'user.deleted', accountId, { user: { id: userId, accountId }, actorId: actorIdOf(actor) });
   });
   ctx.changes.publish({ type: 'user', userId });
 }

@@ -1,7 +1,9 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AuditAction, AuditTargetType } from '../core/audit-actions.js';
 import type { KeyKind } from '../core/catalogue.js';
+import type { LeakAction } from '../core/leak-policy.js';
 import type { DeviceStatus, StoredApplicationStatus, StoredKeyStatus } from '../core/model.js';
+import type { WebhookEventType } from '../core/webhook-events.js';
 
 /**
  * Portable column types only (text, integer, bigint), so one schema and one set of
@@ -142,6 +144,65 @@ export interface QuotaCountersTable {
   period_start: number;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  /** null: an operator endpoint, receiving every account's events. */
+  account_id: string | null;
+  url: string;
+  description: string;
+  event_types: string;
+  secret_enc: string;
+  master_key_id: string | null;
+  enabled: 0 | 1;
+  /** Consecutive failed attempts; reset by a success. */
+  failure_count: ColumnType<number, number | undefined, number>;
+  disabled_reason: string | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  type: WebhookEventType;
+  account_id: string | null;
+  payload: string;
+  created_at: number;
+}
+
+export type { DeliveryStatus } from '../core/webhook-endpoint.js';
+
+import type { DeliveryStatus } from '../core/webhook-endpoint.js';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  status: DeliveryStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: number;
+  lease_id: string | null;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface KeyNoticesTable {
+  key_id: string;
+  event_type: WebhookEventType;
+  threshold: number;
+  created_at: number;
+}
+
+export interface LeakPoliciesTable {
+  account_id: string;
+  action: LeakAction;
+  overlap_seconds: number;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -154,6 +215,11 @@ export interface Database {
   account_shared_secrets: AccountSharedSecretsTable;
   change_log: ChangeLogTable;
   quota_counters: QuotaCountersTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  key_notices: KeyNoticesTable;
+  leak_policies: LeakPoliciesTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, sql } from 'kysely';
+import { Kysely, Migrator, type SelectQueryBuilder, sql } from 'kysely';
 import { isKeywardError } from '../core/errors.js';
 import { connectDialect } from './dialect/index.js';
 import type { MessageBus } from './dialect/types.js';
@@ -20,6 +20,8 @@ export interface Store {
   readonly queryStats: QueryStats;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   isUniqueViolation(error: unknown): boolean;
+  /** Row claiming that lets concurrent claimers pass over each other's rows (see DialectConnection.skipLocked). */
+  skipLocked<DB, TB extends keyof DB, O>(qb: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
   /**
    * Whether an error means the database could not be reached or did not answer in time:
    * `KeywardError('STORE_UNAVAILABLE')`, which every query failing that way throws, or the
@@ -77,6 +79,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     queryStats,
     transaction: (fn) => db.transaction().execute(fn),
     isUniqueViolation: conn.isUniqueViolation,
+    skipLocked: conn.skipLocked,
     isUnavailable,
     async ping() {
       await sql`select 1`.execute(db);

@@ -31,6 +31,24 @@ const TENANT: [number, number, number, number, number] = [401, 401, 403, 403, 40
 /** A tenant route the management key covers. */
 const APPS_VIEW: [number, number, number, number, number] = [401, 401, 200, 403, 404];
 
+/** The operator alone (none of the five credentials is the operator). */
+const OPERATOR_ONLY: [number, number, number, number, number] = [401, 401, 403, 403, 403];
+
+/** The webhook routes exist for an account's endpoints and for the operator's own. */
+function webhookRows(base: string, expect: [number, number, number, number, number]): Record<string, Row> {
+  return {
+    [`POST ${base}`]: { expect, body: { url: 'https://example.com/hook', eventTypes: ['key.created'] } },
+    [`GET ${base}`]: { expect },
+    [`GET ${base}/:webhookId`]: { expect },
+    [`PATCH ${base}/:webhookId`]: { expect, body: { url: 'https://example.com/other' } },
+    [`DELETE ${base}/:webhookId`]: { expect },
+    [`POST ${base}/:webhookId/rotate-secret`]: { expect },
+    [`GET ${base}/:webhookId/deliveries`]: { expect },
+    [`POST ${base}/:webhookId/deliveries/:deliveryId/redeliver`]: { expect },
+    [`POST ${base}/:webhookId/test`]: { expect },
+  };
+}
+
 /**
  * `METHOD path` → who may call it. Public routes answer without a management credential (the
  * verification endpoints carry their own credential in the body or header); for them the test
@@ -50,6 +68,8 @@ const ACCESS: Record<string, Row> = {
   'POST /v1/auth/login': PUBLIC,
   'POST /v1/keys/verify': PUBLIC,
   'POST /v1/signatures/verify': PUBLIC,
+  // Leak reports carry their own credential (a GitHub signature or a leak reporter token).
+  'POST /v1/leaks': PUBLIC,
   // Gateway endpoint: authorizes the credential it is shown, not a management caller.
   ...Object.fromEntries(
     ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].flatMap((m) => [
@@ -106,6 +126,11 @@ const ACCESS: Record<string, Row> = {
   'POST /v1/accounts/:accountId/devices/:deviceId/reset-secret': { expect: TENANT, body: { useSharedSecret: false } },
   'GET /v1/accounts/:accountId/shared-secret': { expect: TENANT },
   'POST /v1/accounts/:accountId/shared-secret/reset': { expect: TENANT, body: { confirm: 'no' } },
+
+  'GET /v1/accounts/:accountId/leak-policy': { expect: TENANT },
+  'PUT /v1/accounts/:accountId/leak-policy': { expect: TENANT, body: { mode: 'notify', overlapSeconds: 0 } },
+  ...webhookRows('/v1/accounts/:accountId/webhooks', TENANT),
+  ...webhookRows('/v1/webhooks', OPERATOR_ONLY),
 };
 
 /**

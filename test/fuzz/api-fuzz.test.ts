@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookConfigFrom } from '../../src/config.js';
 import { ERROR_CODES } from '../../src/core/errors.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, OPERATOR, type Tenant } from '../harness.js';
 import { startUpstream } from '../integration/upstream.js';
@@ -509,13 +510,29 @@ for (const dialect of DIALECTS) {
       upstream = await startUpstream();
       // Reverse-proxy mode on, so paths that are not Keyward's go through the proxy (src/http/upstream-proxy.ts).
       dashboardDir = fakeDashboard();
-      h = await createHarness(dialect, { upstream: upstream.url, dashboardDir });
+      // Webhook deliveries may reach the fuzz's upstream on 127.0.0.1 (the endpoint below points there).
+      h = await createHarness(dialect, {
+        upstream: upstream.url,
+        dashboardDir,
+        webhooks: webhookConfigFrom({ KEYWARD_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1' }),
+      });
       t = await h.tenant();
       adminToken = t.adminToken;
       const k = await appWithKey(h, t, t.adminToken, ['device:read', 'device:onboarding', 'device:downlinks']);
       const user = await h.user(t, { permissions: ['applications.view'] });
       const device = await createDevice(h, t);
+      const webhook = await h.call('POST', `/v1/accounts/${t.accountId}/webhooks`, {
+        token: t.adminToken,
+        body: { url: `${upstream.url}/hook`, eventTypes: ['key.created'] },
+      });
+      expect(webhook.status).toBe(201);
+      await h.call('POST', `/v1/accounts/${t.accountId}/webhooks/${webhook.body.endpoint.id}/test`, { token: t.adminToken });
+      const deliveries = await h.call('GET', `/v1/accounts/${t.accountId}/webhooks/${webhook.body.endpoint.id}/deliveries`, {
+        token: t.adminToken,
+      });
       ids = {
+        webhookId: webhook.body.endpoint.id,
+        deliveryId: deliveries.body.deliveries[0].id,
         accountId: t.accountId,
         applicationId: k.applicationId,
         keyId: k.keyId,

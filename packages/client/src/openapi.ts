@@ -638,6 +638,294 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/accounts/{accountId}/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The account's webhook endpoints
+     * @description Account admins, the operator, and users or access keys holding `webhooks.manage` (changes) or `webhooks.view` (reading).
+     */
+    get: operations['listWebhooks'];
+    put?: never;
+    /**
+     * Register a webhook endpoint
+     * @description Account admins, the operator, and users or access keys holding `webhooks.manage` (changes) or `webhooks.view` (reading). The URL is resolved and refused (400 WEBHOOK_URL_REFUSED) when it points at a loopback, private, link-local or multicast address the operator has not allowed. The signing secret is in this response only.
+     */
+    post: operations['createWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The operator's webhook endpoints
+     * @description The operator alone. Operator endpoints receive the events of every account they subscribe to.
+     */
+    get: operations['listOperatorWebhooks'];
+    put?: never;
+    /**
+     * Register an operator webhook endpoint
+     * @description The operator alone. Operator endpoints receive the events of every account they subscribe to. The URL is resolved and refused (400 WEBHOOK_URL_REFUSED) when it points at a loopback, private, link-local or multicast address the operator has not allowed. The signing secret is in this response only.
+     */
+    post: operations['createOperatorWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{accountId}/webhooks/{webhookId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One webhook endpoint
+     * @description Account admins, the operator, and users or access keys holding `webhooks.manage` (changes) or `webhooks.view` (reading).
+     */
+    get: operations['getWebhook'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a webhook endpoint and its delivery log
+     * @description Account admins, the operator, and users or access keys holding `webhooks.manage` (changes) or `webhooks.view` (reading).
+     */
+    delete: operations['deleteWebhook'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a webhook endpoint (URL, events, description, enabled)
+     * @description Account admins, the operator, and users or access keys holding `webhooks.manage` (changes) or `webhooks.view` (reading). A new URL is checked like on creation. Enabling a disabled endpoint clears its failure count; deliveries it failed while disabled can be sent again with redeliver.
+     */
+    patch: operations['updateWebhook'];
+    trace?: never;
+  };
+  '/v1/webhooks/{webhookId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One webhook endpoint
+     * @description The operator alone. Operator endpoints receive the events of every account they subscribe to.
+     */
+    get: operations['getOperatorWebhook'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a webhook endpoint and its delivery log
+     * @description The operator alone. Operator endpoints receive the events of every account they subscribe to.
+     */
+    delete: operations['deleteOperatorWebhook'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a webhook endpoint (URL, events, description, enabled)
+     * @description The operator alone. Operator endpoints receive the events of every account they subscribe to. A new URL is checked like on creation. Enabling a disabled endpoint clears its failure count; deliveries it failed while disabled can be sent again with redeliver.
+     */
+    patch: operations['updateOperatorWebhook'];
+    trace?: never;
+  };
+  '/v1/accounts/{accountId}/webhooks/{webhookId}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Replace a webhook endpoint's signing secret
+     * @description Account admins, the operator, and users or access keys holding `webhooks.manage` (changes) or `webhooks.view` (reading). Every attempt from now on, retries included, is signed with the new secret only.
+     */
+    post: operations['rotateWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{webhookId}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Replace a webhook endpoint's signing secret
+     * @description The operator alone. Operator endpoints receive the events of every account they subscribe to. Every attempt from now on, retries included, is signed with the new secret only.
+     */
+    post: operations['rotateOperatorWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An endpoint's delivery log, newest first
+     * @description Account admins, the operator, and users or access keys holding `webhooks.manage` (changes) or `webhooks.view` (reading). Status, attempts, last response code and error of each event sent to the endpoint. Paged like the audit log: pass `nextCursor` as `cursor`.
+     */
+    get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{webhookId}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An endpoint's delivery log, newest first
+     * @description The operator alone. Operator endpoints receive the events of every account they subscribe to. Status, attempts, last response code and error of each event sent to the endpoint. Paged like the audit log: pass `nextCursor` as `cursor`.
+     */
+    get: operations['listOperatorWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a delivery again
+     * @description Account admins, the operator, and users or access keys holding `webhooks.manage` (changes) or `webhooks.view` (reading). The delivery becomes due at once, whatever its status, with the same event and so the same `webhook-id` (receivers deduplicating on it see a repeat). 409 WEBHOOK_DISABLED on a disabled endpoint.
+     */
+    post: operations['redeliverWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a delivery again
+     * @description The operator alone. Operator endpoints receive the events of every account they subscribe to. The delivery becomes due at once, whatever its status, with the same event and so the same `webhook-id` (receivers deduplicating on it see a repeat). 409 WEBHOOK_DISABLED on a disabled endpoint.
+     */
+    post: operations['redeliverOperatorWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{accountId}/webhooks/{webhookId}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a test event to one endpoint
+     * @description Account admins, the operator, and users or access keys holding `webhooks.manage` (changes) or `webhooks.view` (reading). Queues a `webhook.test` event for this endpoint alone; it is delivered like any other (see the delivery log). 409 WEBHOOK_DISABLED on a disabled endpoint.
+     */
+    post: operations['testWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{webhookId}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a test event to one endpoint
+     * @description The operator alone. Operator endpoints receive the events of every account they subscribe to. Queues a `webhook.test` event for this endpoint alone; it is delivered like any other (see the delivery log). 409 WEBHOOK_DISABLED on a disabled endpoint.
+     */
+    post: operations['testOperatorWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{accountId}/leak-policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What happens to the account's keys reported as leaked
+     * @description Account admins and the operator. A key reported as leaked (POST /v1/leaks) is revoked by default; the policy can instead let it expire after an overlap, or only send key.leaked.
+     */
+    get: operations['getLeakPolicy'];
+    /**
+     * Set what happens to the account's keys reported as leaked
+     * @description Account admins and the operator. Audited. `overlapSeconds` must be 0 unless `mode` is `rotate` (400 VALIDATION_FAILED).
+     */
+    put: operations['setLeakPolicy'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/authorize': {
     parameters: {
       query?: never;
@@ -678,10 +966,49 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/leaks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Report leaked keys (GitHub secret scanning, or another scanner)
+     * @description GitHub's secret-scanning partner endpoint: the body is signed by GitHub (`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`: ECDSA P-256 SHA-256 over the raw body) under a key the operator configured (KEYWARD_GITHUB_SECRET_SCANNING_KEYS_FILE). Other scanners authenticate with `Authorization: Bearer <leak reporter token>` (`keyward leak-reporter-token`). Each token is checked (format, checksum) and looked up; a Keyward key found is handled by its account's leak policy (revoke by default), audited and sent as key.leaked. The answer labels each token true or false positive. 401 UNAUTHORIZED without either credential, 401 INVALID_SIGNATURE when the signature does not verify.
+     */
+    post: operations['reportLeaks'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /**
+     * @description A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `usage.threshold` and `ratelimit.exceeded` are defined, not yet sent.
+     * @enum {string}
+     */
+    WebhookEventTypeInput:
+      | 'key.created'
+      | 'key.revoked'
+      | 'key.rotated'
+      | 'key.expiring'
+      | 'key.expired'
+      | 'key.leaked'
+      | 'application.revoked'
+      | 'device.secret_reset'
+      | 'shared_secret.reset'
+      | 'user.deleted'
+      | 'usage.threshold'
+      | 'ratelimit.exceeded'
+      | 'endpoint.disabled'
+      | 'webhook.test';
     /**
      * @description Every error code Keyward reports (src/core/errors.ts). Codes are stable API: never renamed or reused. Each error response of an operation lists the subset it can carry.
      * @enum {string}
@@ -750,7 +1077,12 @@ export interface components {
       | 'CONFIRMATION_MISMATCH'
       | 'RECENT_USE_CONFIRMATION_REQUIRED'
       | 'UPSTREAM_UNAVAILABLE'
-      | 'STORE_UNAVAILABLE';
+      | 'STORE_UNAVAILABLE'
+      | 'WEBHOOK_NOT_FOUND'
+      | 'DELIVERY_NOT_FOUND'
+      | 'WEBHOOK_URL_REFUSED'
+      | 'UNKNOWN_EVENT_TYPE'
+      | 'WEBHOOK_DISABLED';
     /** @description The body of every error response. */
     ErrorBody: {
       error: {
@@ -843,6 +1175,25 @@ export interface components {
       | 'DEVICE_DISABLED'
       | 'REPLAYED'
       | 'SECRET_UNAVAILABLE';
+    /**
+     * @description A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `usage.threshold` and `ratelimit.exceeded` are defined, not yet sent.
+     * @enum {string}
+     */
+    WebhookEventType:
+      | 'key.created'
+      | 'key.revoked'
+      | 'key.rotated'
+      | 'key.expiring'
+      | 'key.expired'
+      | 'key.leaked'
+      | 'application.revoked'
+      | 'device.secret_reset'
+      | 'shared_secret.reset'
+      | 'user.deleted'
+      | 'usage.threshold'
+      | 'ratelimit.exceeded'
+      | 'endpoint.disabled'
+      | 'webhook.test';
   };
   responses: never;
   parameters: never;
@@ -1229,6 +1580,8 @@ export interface operations {
                 | 'devices.view'
                 | 'devices.manage'
                 | 'users.view'
+                | 'webhooks.view'
+                | 'webhooks.manage'
               )[];
               apiScopes: string[];
               /** @description Epoch milliseconds */
@@ -1799,6 +2152,8 @@ export interface operations {
                 | 'devices.view'
                 | 'devices.manage'
                 | 'users.view'
+                | 'webhooks.view'
+                | 'webhooks.manage'
               )[];
               apiScopes: string[];
               /** @description Epoch milliseconds */
@@ -2129,6 +2484,8 @@ export interface operations {
                 | 'devices.view'
                 | 'devices.manage'
                 | 'users.view'
+                | 'webhooks.view'
+                | 'webhooks.manage'
               )[];
               apiScopes: string[];
               /** @description Epoch milliseconds */
@@ -2794,6 +3151,8 @@ export interface operations {
                 | 'devices.view'
                 | 'devices.manage'
                 | 'users.view'
+                | 'webhooks.view'
+                | 'webhooks.manage'
               )[];
               apiScopes: string[];
               /** @description Epoch milliseconds */
@@ -2974,6 +3333,8 @@ export interface operations {
             | 'devices.view'
             | 'devices.manage'
             | 'users.view'
+            | 'webhooks.view'
+            | 'webhooks.manage'
           )[];
           /** @description Catalogue scopes or roles this user may grant to keys */
           apiScopes?: string[];
@@ -3010,6 +3371,8 @@ export interface operations {
               | 'devices.view'
               | 'devices.manage'
               | 'users.view'
+              | 'webhooks.view'
+              | 'webhooks.manage'
             )[];
             apiScopes: string[];
             /** @description Epoch milliseconds */
@@ -3268,6 +3631,8 @@ export interface operations {
               | 'devices.view'
               | 'devices.manage'
               | 'users.view'
+              | 'webhooks.view'
+              | 'webhooks.manage'
             )[];
             apiScopes: string[];
             /** @description Epoch milliseconds */
@@ -3692,6 +4057,8 @@ export interface operations {
             | 'devices.view'
             | 'devices.manage'
             | 'users.view'
+            | 'webhooks.view'
+            | 'webhooks.manage'
           )[];
           /** @description Catalogue scopes or roles this user may grant to keys */
           apiScopes?: string[];
@@ -3728,6 +4095,8 @@ export interface operations {
               | 'devices.view'
               | 'devices.manage'
               | 'users.view'
+              | 'webhooks.view'
+              | 'webhooks.manage'
             )[];
             apiScopes: string[];
             /** @description Epoch milliseconds */
@@ -9834,6 +10203,4151 @@ export interface operations {
       };
     };
   };
+  listWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            endpoints: {
+              id: string;
+              /** @description null: an operator endpoint, receiving every account's events */
+              accountId: string | null;
+              url: string;
+              description: string;
+              eventTypes: components['schemas']['WebhookEventType'][];
+              enabled: boolean;
+              /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+              failureCount: number;
+              disabledReason: string | null;
+              createdBy: string;
+              /** @description Epoch milliseconds */
+              createdAt: number;
+              /** @description Epoch milliseconds */
+              updatedAt: number;
+            }[];
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `ACCOUNT_NOT_FOUND`: No such account. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  createWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description https:// (http:// only where the operator allows it); never a loopback or private address unless allowed */
+          url: string;
+          description?: string;
+          eventTypes: components['schemas']['WebhookEventTypeInput'][];
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            endpoint: {
+              id: string;
+              /** @description null: an operator endpoint, receiving every account's events */
+              accountId: string | null;
+              url: string;
+              description: string;
+              eventTypes: components['schemas']['WebhookEventType'][];
+              enabled: boolean;
+              /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+              failureCount: number;
+              disabledReason: string | null;
+              createdBy: string;
+              /** @description Epoch milliseconds */
+              createdAt: number;
+              /** @description Epoch milliseconds */
+              updatedAt: number;
+            };
+            /** @description The signing secret (`whsec_…`, Standard Webhooks). Shown only in this response: store it now. */
+            secret: string;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       *
+       *     `WEBHOOK_URL_REFUSED`: The webhook URL is not an http(s) URL, carries credentials, or resolves to an address deliveries may not reach (loopback, private, link-local, multicast) unless the operator allows it.
+       *
+       *     `UNKNOWN_EVENT_TYPE`: A requested webhook event type does not exist.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON' | 'WEBHOOK_URL_REFUSED' | 'UNKNOWN_EVENT_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `ACCOUNT_NOT_FOUND`: No such account. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  listOperatorWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            endpoints: {
+              id: string;
+              /** @description null: an operator endpoint, receiving every account's events */
+              accountId: string | null;
+              url: string;
+              description: string;
+              eventTypes: components['schemas']['WebhookEventType'][];
+              enabled: boolean;
+              /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+              failureCount: number;
+              disabledReason: string | null;
+              createdBy: string;
+              /** @description Epoch milliseconds */
+              createdAt: number;
+              /** @description Epoch milliseconds */
+              updatedAt: number;
+            }[];
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  createOperatorWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description https:// (http:// only where the operator allows it); never a loopback or private address unless allowed */
+          url: string;
+          description?: string;
+          eventTypes: components['schemas']['WebhookEventTypeInput'][];
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            endpoint: {
+              id: string;
+              /** @description null: an operator endpoint, receiving every account's events */
+              accountId: string | null;
+              url: string;
+              description: string;
+              eventTypes: components['schemas']['WebhookEventType'][];
+              enabled: boolean;
+              /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+              failureCount: number;
+              disabledReason: string | null;
+              createdBy: string;
+              /** @description Epoch milliseconds */
+              createdAt: number;
+              /** @description Epoch milliseconds */
+              updatedAt: number;
+            };
+            /** @description The signing secret (`whsec_…`, Standard Webhooks). Shown only in this response: store it now. */
+            secret: string;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       *
+       *     `WEBHOOK_URL_REFUSED`: The webhook URL is not an http(s) URL, carries credentials, or resolves to an address deliveries may not reach (loopback, private, link-local, multicast) unless the operator allows it.
+       *
+       *     `UNKNOWN_EVENT_TYPE`: A requested webhook event type does not exist.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON' | 'WEBHOOK_URL_REFUSED' | 'UNKNOWN_EVENT_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  getWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @description null: an operator endpoint, receiving every account's events */
+            accountId: string | null;
+            url: string;
+            description: string;
+            eventTypes: components['schemas']['WebhookEventType'][];
+            enabled: boolean;
+            /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+            failureCount: number;
+            disabledReason: string | null;
+            createdBy: string;
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            /** @description Epoch milliseconds */
+            updatedAt: number;
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `ACCOUNT_NOT_FOUND`: No such account.
+       *
+       *     `WEBHOOK_NOT_FOUND`: No such webhook endpoint.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  deleteWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            ok: true;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `ACCOUNT_NOT_FOUND`: No such account.
+       *
+       *     `WEBHOOK_NOT_FOUND`: No such webhook endpoint.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  updateWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description https:// (http:// only where the operator allows it); never a loopback or private address unless allowed */
+          url?: string;
+          description?: string;
+          eventTypes?: components['schemas']['WebhookEventTypeInput'][];
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @description null: an operator endpoint, receiving every account's events */
+            accountId: string | null;
+            url: string;
+            description: string;
+            eventTypes: components['schemas']['WebhookEventType'][];
+            enabled: boolean;
+            /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+            failureCount: number;
+            disabledReason: string | null;
+            createdBy: string;
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            /** @description Epoch milliseconds */
+            updatedAt: number;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       *
+       *     `WEBHOOK_URL_REFUSED`: The webhook URL is not an http(s) URL, carries credentials, or resolves to an address deliveries may not reach (loopback, private, link-local, multicast) unless the operator allows it.
+       *
+       *     `UNKNOWN_EVENT_TYPE`: A requested webhook event type does not exist.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON' | 'WEBHOOK_URL_REFUSED' | 'UNKNOWN_EVENT_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `ACCOUNT_NOT_FOUND`: No such account.
+       *
+       *     `WEBHOOK_NOT_FOUND`: No such webhook endpoint.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  getOperatorWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @description null: an operator endpoint, receiving every account's events */
+            accountId: string | null;
+            url: string;
+            description: string;
+            eventTypes: components['schemas']['WebhookEventType'][];
+            enabled: boolean;
+            /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+            failureCount: number;
+            disabledReason: string | null;
+            createdBy: string;
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            /** @description Epoch milliseconds */
+            updatedAt: number;
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_NOT_FOUND`: No such webhook endpoint. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  deleteOperatorWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            ok: true;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_NOT_FOUND`: No such webhook endpoint. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  updateOperatorWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description https:// (http:// only where the operator allows it); never a loopback or private address unless allowed */
+          url?: string;
+          description?: string;
+          eventTypes?: components['schemas']['WebhookEventTypeInput'][];
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @description null: an operator endpoint, receiving every account's events */
+            accountId: string | null;
+            url: string;
+            description: string;
+            eventTypes: components['schemas']['WebhookEventType'][];
+            enabled: boolean;
+            /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+            failureCount: number;
+            disabledReason: string | null;
+            createdBy: string;
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            /** @description Epoch milliseconds */
+            updatedAt: number;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       *
+       *     `WEBHOOK_URL_REFUSED`: The webhook URL is not an http(s) URL, carries credentials, or resolves to an address deliveries may not reach (loopback, private, link-local, multicast) unless the operator allows it.
+       *
+       *     `UNKNOWN_EVENT_TYPE`: A requested webhook event type does not exist.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON' | 'WEBHOOK_URL_REFUSED' | 'UNKNOWN_EVENT_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_NOT_FOUND`: No such webhook endpoint. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            endpoint: {
+              id: string;
+              /** @description null: an operator endpoint, receiving every account's events */
+              accountId: string | null;
+              url: string;
+              description: string;
+              eventTypes: components['schemas']['WebhookEventType'][];
+              enabled: boolean;
+              /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+              failureCount: number;
+              disabledReason: string | null;
+              createdBy: string;
+              /** @description Epoch milliseconds */
+              createdAt: number;
+              /** @description Epoch milliseconds */
+              updatedAt: number;
+            };
+            /** @description The signing secret (`whsec_…`, Standard Webhooks). Shown only in this response: store it now. */
+            secret: string;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `ACCOUNT_NOT_FOUND`: No such account.
+       *
+       *     `WEBHOOK_NOT_FOUND`: No such webhook endpoint.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  rotateOperatorWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            endpoint: {
+              id: string;
+              /** @description null: an operator endpoint, receiving every account's events */
+              accountId: string | null;
+              url: string;
+              description: string;
+              eventTypes: components['schemas']['WebhookEventType'][];
+              enabled: boolean;
+              /** @description Failed attempts in a row; the endpoint is disabled when it reaches KEYWARD_WEBHOOK_DISABLE_AFTER */
+              failureCount: number;
+              disabledReason: string | null;
+              createdBy: string;
+              /** @description Epoch milliseconds */
+              createdAt: number;
+              /** @description Epoch milliseconds */
+              updatedAt: number;
+            };
+            /** @description The signing secret (`whsec_…`, Standard Webhooks). Shown only in this response: store it now. */
+            secret: string;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_NOT_FOUND`: No such webhook endpoint. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description `nextCursor` of the previous page; omit for the first page */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        accountId: string;
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            deliveries: {
+              id: string;
+              /** @description The `webhook-id` header of every attempt */
+              eventId: string;
+              eventType: components['schemas']['WebhookEventType'];
+              endpointId: string;
+              /** @enum {string} */
+              status: 'pending' | 'delivered' | 'failed';
+              attempts: number;
+              /** @description When pending: the next attempt (or, while one is in flight, the end of its lease) */
+              nextAttemptAt: number | null;
+              lastAttemptAt: number | null;
+              lastStatusCode: number | null;
+              lastError: string | null;
+              /** @description Epoch milliseconds */
+              createdAt: number;
+              deliveredAt: number | null;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `ACCOUNT_NOT_FOUND`: No such account.
+       *
+       *     `WEBHOOK_NOT_FOUND`: No such webhook endpoint.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  listOperatorWebhookDeliveries: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description `nextCursor` of the previous page; omit for the first page */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            deliveries: {
+              id: string;
+              /** @description The `webhook-id` header of every attempt */
+              eventId: string;
+              eventType: components['schemas']['WebhookEventType'];
+              endpointId: string;
+              /** @enum {string} */
+              status: 'pending' | 'delivered' | 'failed';
+              attempts: number;
+              /** @description When pending: the next attempt (or, while one is in flight, the end of its lease) */
+              nextAttemptAt: number | null;
+              lastAttemptAt: number | null;
+              lastStatusCode: number | null;
+              lastError: string | null;
+              /** @description Epoch milliseconds */
+              createdAt: number;
+              deliveredAt: number | null;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_NOT_FOUND`: No such webhook endpoint. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  redeliverWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+        webhookId: string;
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @description The `webhook-id` header of every attempt */
+            eventId: string;
+            eventType: components['schemas']['WebhookEventType'];
+            endpointId: string;
+            /** @enum {string} */
+            status: 'pending' | 'delivered' | 'failed';
+            attempts: number;
+            /** @description When pending: the next attempt (or, while one is in flight, the end of its lease) */
+            nextAttemptAt: number | null;
+            lastAttemptAt: number | null;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            deliveredAt: number | null;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `ACCOUNT_NOT_FOUND`: No such account.
+       *
+       *     `WEBHOOK_NOT_FOUND`: No such webhook endpoint.
+       *
+       *     `DELIVERY_NOT_FOUND`: No such webhook delivery.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND' | 'DELIVERY_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_DISABLED`: The webhook endpoint is disabled: enable it first. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_DISABLED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  redeliverOperatorWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        webhookId: string;
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @description The `webhook-id` header of every attempt */
+            eventId: string;
+            eventType: components['schemas']['WebhookEventType'];
+            endpointId: string;
+            /** @enum {string} */
+            status: 'pending' | 'delivered' | 'failed';
+            attempts: number;
+            /** @description When pending: the next attempt (or, while one is in flight, the end of its lease) */
+            nextAttemptAt: number | null;
+            lastAttemptAt: number | null;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            /** @description Epoch milliseconds */
+            createdAt: number;
+            deliveredAt: number | null;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `WEBHOOK_NOT_FOUND`: No such webhook endpoint.
+       *
+       *     `DELIVERY_NOT_FOUND`: No such webhook delivery.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_NOT_FOUND' | 'DELIVERY_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_DISABLED`: The webhook endpoint is disabled: enable it first. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_DISABLED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  testWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description The webhook-id the test delivery carries */
+            eventId: string;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `ACCOUNT_NOT_FOUND`: No such account.
+       *
+       *     `WEBHOOK_NOT_FOUND`: No such webhook endpoint.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_DISABLED`: The webhook endpoint is disabled: enable it first. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_DISABLED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  testOperatorWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description The webhook-id the test delivery carries */
+            eventId: string;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_NOT_FOUND`: No such webhook endpoint. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `WEBHOOK_DISABLED`: The webhook endpoint is disabled: enable it first. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'WEBHOOK_DISABLED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  getLeakPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description `revoke` (default): at once; `rotate`: the key expires after `overlapSeconds`, for its owner to replace it; `notify`: only key.leaked
+             * @enum {string}
+             */
+            mode: 'revoke' | 'rotate' | 'notify';
+            /** @description With `rotate`: how long the leaked key keeps working; 0 otherwise */
+            overlapSeconds: number;
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `ACCOUNT_NOT_FOUND`: No such account. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  setLeakPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description `revoke` (default): at once; `rotate`: the key expires after `overlapSeconds`, for its owner to replace it; `notify`: only key.leaked
+           * @enum {string}
+           */
+          mode: 'revoke' | 'rotate' | 'notify';
+          /** @description With `rotate`: how long the leaked key keeps working; 0 otherwise */
+          overlapSeconds: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description `revoke` (default): at once; `rotate`: the key expires after `overlapSeconds`, for its owner to replace it; `notify`: only key.leaked
+             * @enum {string}
+             */
+            mode: 'revoke' | 'rotate' | 'notify';
+            /** @description With `rotate`: how long the leaked key keeps working; 0 otherwise */
+            overlapSeconds: number;
+          };
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `ACCOUNT_NOT_FOUND`: No such account. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'ACCOUNT_NOT_FOUND';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
   authorize: {
     parameters: {
       query?: never;
@@ -10188,6 +14702,189 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'RATE_LIMITED' | 'USAGE_EXCEEDED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  reportLeaks: {
+    parameters: {
+      query?: never;
+      header?: {
+        'github-public-key-identifier'?: string;
+        'github-public-key-signature'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    /** @description GitHub's secret-scanning partner format */
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The secret found */
+          token: string;
+          /** @description The pattern that found it (GitHub: the name you registered) */
+          type: string;
+          /** @description Where it was found */
+          url?: string | null;
+          /** @description GitHub: content, commit, pull_request_comment, npm, … */
+          source?: string;
+        }[];
+      };
+    };
+    responses: {
+      /** @description GitHub's false-positive feedback format: one entry per reported token, in order */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description SHA-256 (hex) of the reported token; the token is never echoed */
+            token_hash: string;
+            token_type: string;
+            /** @enum {string} */
+            label: 'true_positive' | 'false_positive';
+          }[];
+        };
+      };
+      /**
+       * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
+       *
+       *     `MALFORMED_JSON`: The request body is not valid JSON.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /**
+       * @description `UNAUTHORIZED`: Missing or invalid credentials.
+       *
+       *     `INVALID_SIGNATURE`: The signature does not match.
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED' | 'INVALID_SIGNATURE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYLOAD_TOO_LARGE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNSUPPORTED_MEDIA_TYPE';
               /** @description For people: the code's message from the table, or a more specific one */
               message: string;
               /** @description Also sent as X-Request-Id; quote it when reporting a problem */

@@ -1,4 +1,4 @@
-import type { Dialect, Kysely } from 'kysely';
+import type { Dialect, Kysely, SelectQueryBuilder } from 'kysely';
 
 /** How long a store call may wait, and where a dialect reports trouble no caller is waiting for. */
 export interface ConnectOptions {
@@ -25,6 +25,12 @@ export interface DialectConnection {
    * legitimately run longer than any request should. Absent when the main one will do.
    */
   migrationDialect?(): Dialect;
+  /**
+   * Makes a select claim its rows for the enclosing statement while other sessions' claims pass
+   * over them: `FOR UPDATE SKIP LOCKED` on PostgreSQL. SQLite has one writer at a time, so a claim
+   * there (one UPDATE … WHERE id IN (select)) is atomic as it stands and the select is returned as is.
+   */
+  skipLocked<DB, TB extends keyof DB, O>(qb: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
   /** Schema holding Kysely's migration tables, when not the default one. */
   migrationTableSchema?: string;
   /**

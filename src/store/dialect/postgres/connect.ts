@@ -53,6 +53,7 @@ export function connectPostgres(url: string, opts: ConnectOptions): DialectConne
     dialect: new PostgresDialect({ pool: discardingBroken(pool) }),
     isUniqueViolation: (e) => e instanceof Error && 'code' in e && e.code === '23505',
     isUnavailable: isPostgresUnavailable,
+    skipLocked: (qb) => qb.forUpdate().skipLocked(),
     migrationDialect: () => new PostgresDialect({ pool: discardingBroken(watchedPool(new pg.Pool({ ...settings(0), max: 1 }), opts)) }),
     // Kysely looks for its migration tables in every schema unless told which: with two
     // schemas in one database, it finds the other's and never creates its own.

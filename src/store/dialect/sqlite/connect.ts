@@ -24,6 +24,7 @@ export function connectSqlite(url: string, opts: ConnectOptions): DialectConnect
     dialect: new SqliteDialect({ database: withStatementCache(db) }),
     isUniqueViolation: (e) => e instanceof Error && 'code' in e && String(e.code).startsWith('SQLITE_CONSTRAINT_UNIQUE'),
     isUnavailable: isSqliteUnavailable,
+    skipLocked: (qb) => qb,
     // Other processes may open the same file; nobody else can see an in-memory database.
     ...(path !== ':memory:' && {
       // Its own connection, holding SQLite's write lock while migrating (migration-lock.ts).
