@@ -11,6 +11,8 @@ interface Results {
   scale: ScaleResult[];
   propagation?: PropagationResult[];
   workers?: WorkersResult[];
+  /** When each part was measured: a run of some parts keeps the others from an earlier run. */
+  partsRunAt?: Record<string, string>;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -123,6 +125,13 @@ export function renderMarkdown(r: Results): string {
         `| ${w.label} | ${w.close ? 'new per request' : 'keep-alive'} | ${w.policy} | ${int(w.load.requestsPerSecond)} | ${lat(w.load.latencyUs.p50)} | ${lat(w.load.latencyUs.p99)} | ${w.cpuUsPerRequest.toFixed(1)} µs | ${share} |`,
       );
     }
+  }
+  const older = Object.entries(r.partsRunAt ?? {}).filter(([, at]) => at !== r.startedAt);
+  if (older.length > 0) {
+    lines.push(
+      '',
+      `Parts kept from earlier runs (not measured at ${r.startedAt}): ${older.map(([part, at]) => `${part} at ${at}`).join(', ')}.`,
+    );
   }
   const rounds = r.targets.filter((t) => t.rounds);
   if (rounds.length > 0) {

@@ -5,7 +5,7 @@
  * docs/performance.md.
  */
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** `http` (targets a–d), `metrics` (g: verify with metrics on vs off), `scale` (e), `propagation` (f, bench/propagation.ts) and/or `workers` (h). */
 const PARTS = (process.env.BENCH_PARTS ?? 'http,metrics,scale,propagation,workers').split(',');
+/** Which field of the results each part fills. */
+const PART_FIELDS = { http: 'targets', metrics: 'metricsCost', scale: 'scale', propagation: 'propagation', workers: 'workers' } as const;
 const SCALE = (process.env.BENCH_SCALE ?? '1k,100k,1M').split(',').filter(Boolean);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -417,7 +419,26 @@ async function main() {
     workers,
   };
   mkdirSync(here('./results'), { recursive: true });
-  writeFileSync(here('./results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // A run of some parts (BENCH_PARTS) keeps the other parts of the previous results, each with the
+  // time it was measured (partsRunAt), so the committed report stays whole and says what is older.
+  const latest = here('./results/latest.json');
+  let previous: Record<string, unknown> & { startedAt?: string; partsRunAt?: Record<string, string> } = {};
+  try {
+    previous = JSON.parse(readFileSync(latest, 'utf8'));
+  } catch {
+    // No previous results: only this run's parts are reported.
+  }
+  const partsRunAt: Record<string, string> = {};
+  const merged: Record<string, unknown> = results;
+  for (const [part, field] of Object.entries(PART_FIELDS)) {
+    if (PARTS.includes(part)) partsRunAt[part] = startedAt;
+    else if (previous[field] !== undefined && previous[field] !== null) {
+      merged[field] = previous[field];
+      partsRunAt[part] = previous.partsRunAt?.[part] ?? previous.startedAt ?? 'unknown';
+    }
+  }
+  merged.partsRunAt = partsRunAt;
+  writeFileSync(latest, `${JSON.stringify(merged, null, 2)}\n`);
   const md = renderMarkdown(results);
   writeFileSync(here('./results/latest.md'), md);
   process.stdout.write(`\n${md}`);
