@@ -22,6 +22,7 @@ import { QuotaLedger } from './ratelimit/quota-ledger.js';
 import { RedisEngine } from './ratelimit/redis-engine.js';
 import { RemoteEngine } from './ratelimit/remote-engine.js';
 import type { Ctx, ServiceLog } from './service/context.js';
+import { LimitEvents } from './service/limit-events.js';
 import { countSealedSecrets } from './service/master-key.js';
 import { UsageRecorder } from './service/usage-recorder.js';
 import { findDeviceForSigning } from './store/repos/devices.js';
@@ -92,6 +93,8 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
     webhookGuard: guard,
     webhookUrls: guard,
   };
+  const limitEvents = new LimitEvents(ctx, ctx.catalogue.plans);
+  ctx.limitObserver = (record, req, outcome) => limitEvents.observe(record, req, outcome);
   const cache = new VerificationCache({
     load: (keyHash) => findKeyForVerification(store.db, keyHash),
     // Read through ctx so a test that moves ctx.now moves the cache's clock with it.

@@ -189,7 +189,15 @@ export function applyLimits(
   const req = checksFor(limitsOf(record), ctx.catalogue.plans, { ...opts, now: ctx.now(), share: ctx.limitShare });
   if (req.limits.length === 0 && req.quotas.length === 0) return result;
   const outcome = ctx.limiter.check(req);
-  return outcome instanceof Promise ? outcome.then((o) => limitedResult(result, o)) : limitedResult(result, outcome);
+  const observe = ctx.limitObserver;
+  if (outcome instanceof Promise) {
+    return outcome.then((o) => {
+      observe?.(record, req, o);
+      return limitedResult(result, o);
+    });
+  }
+  observe?.(record, req, outcome);
+  return limitedResult(result, outcome);
 }
 
 function limitedResult(result: VerifyResult & { valid: true }, o: CheckOutcome): VerifyResult {

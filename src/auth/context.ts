@@ -1,6 +1,7 @@
 import type { DeviceSigningCache } from '../cache/device-cache.js';
 import type { Config } from '../config.js';
 import type { CatalogueIndex } from '../core/catalogue.js';
+import type { CheckOutcome, CheckRequest } from '../core/ratelimit.js';
 import type { Secrets } from '../crypto/secret-box.js';
 import type { RateLimitEngine } from '../ratelimit/engine.js';
 import type { DeviceSigningRecord } from '../store/repos/devices.js';
@@ -42,6 +43,12 @@ export interface AuthCtx {
    * without Redis (KEYWARD_RATELIMIT_NODES), where each node enforces its share.
    */
   limitShare: number;
+  /**
+   * Told every limit decision of a limited key (the composition root wires the lifecycle events:
+   * ratelimit.exceeded, usage.threshold). Called synchronously on the request path: it must only
+   * look, and do any I/O in the background.
+   */
+  limitObserver?: (record: KeyVerificationRecord, req: CheckRequest, outcome: CheckOutcome) => void;
   /** Counts a use of a key (buffered, written in batches). */
   usage: { record(keyId: string, at: number): void };
 }

@@ -1,8 +1,8 @@
 /**
  * Every event a webhook endpoint can subscribe to, and whether Keyward emits it yet. The names
  * are stable API (stored in `webhook_events.type` and endpoints' subscriptions), so renaming one
- * is a data change. `usage.threshold` and `ratelimit.exceeded` belong to the rate-limit and quota
- * work (issue 12): their types and payloads are defined here, nothing emits them yet.
+ * is a data change. `usage.threshold` and `ratelimit.exceeded` come from limit decisions
+ * (src/service/limit-events.ts), the others from the changes they name.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'key.created',
@@ -72,5 +72,5 @@ export interface WebhookEventData {
   'webhook.test': { endpointId: string; message: string };
 }
 
-/** The event types nothing emits yet (see the comment on WEBHOOK_EVENT_TYPES). */
-export const RESERVED_EVENT_TYPES: readonly WebhookEventType[] = ['usage.threshold', 'ratelimit.exceeded'];
+/** The event types nothing emits yet: none since limit decisions raise their two (kept for future types). */
+export const RESERVED_EVENT_TYPES: readonly WebhookEventType[] = [];

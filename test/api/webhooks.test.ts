@@ -15,6 +15,7 @@ const FAST = webhookConfigFrom({
   KEYWARD_WEBHOOK_SCAN_MS: '3600000',
 });
 
+/** Every type a plain change emits (the two limit events need limited keys: their own test). */
 const ALL_EMITTED = WEBHOOK_EVENT_TYPES.filter((t) => t !== 'usage.threshold' && t !== 'ratelimit.exceeded');
 
 for (const dialect of DIALECTS) {
@@ -113,6 +114,43 @@ for (const dialect of DIALECTS) {
       const { deliveries } = await log();
       expect(deliveries.length).toBe(rx.received.length);
       expect(deliveries.every((d: any) => d.lastStatusCode === 200 && d.attempts === 1 && d.lastError === null)).toBe(true);
+    });
+
+    it('limit decisions: ratelimit.exceeded once per key and window however many refusals, usage.threshold at 80 % and 100 % once each', async () => {
+      rx = await startReceiver();
+      t = await h.tenant();
+      await endpoint(['ratelimit.exceeded', 'usage.threshold']);
+      const app = await h.call('POST', `/v1/accounts/${t.accountId}/applications`, { token: t.adminToken, body: { name: 'Limited' } });
+      const create = async (body: Record<string, unknown>) => {
+        const res = await h.call('POST', `/v1/accounts/${t.accountId}/applications/${app.body.id}/keys`, {
+          token: t.adminToken,
+          body: { name: 'L', scopes: [], ...body },
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        return { key: res.body.key as string, id: res.body.accessKey.id as string };
+      };
+      const verify = async (key: string) => (await h.call('POST', '/v1/keys/verify', { body: { key } })).body.code as string;
+      const limited = await create({ ratelimits: [{ name: 'default', limit: 2, window: 'hour' }] });
+      const codes: string[] = [];
+      for (let i = 0; i < 12; i++) codes.push(await verify(limited.key));
+      expect(codes.filter((c) => c === 'VALID')).toHaveLength(2);
+      const credits = await create({ quota: { credits: 5 } });
+      const spent: string[] = [];
+      for (let i = 0; i < 7; i++) spent.push(await verify(credits.key));
+      expect(spent).toEqual(['VALID', 'VALID', 'VALID', 'VALID', 'VALID', 'USAGE_EXCEEDED', 'USAGE_EXCEEDED']);
+
+      const of = (type: string) => rx.received.filter((r) => r.verified?.type === type).map((r) => r.verified?.data);
+      await rx.waitFor(() => of('ratelimit.exceeded').length >= 1 && of('usage.threshold').length >= 2);
+      // More refusals in the same window send nothing more.
+      for (let i = 0; i < 5; i++) expect(await verify(limited.key)).toBe('RATE_LIMITED');
+      // A duplicate would be emitted as fast as the first was: give it the time the first took, twice over.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(of('ratelimit.exceeded')).toHaveLength(1);
+      expect(of('ratelimit.exceeded')[0]).toMatchObject({ key: { id: limited.id }, accountId: t.accountId, limit: 2, windowSeconds: 3600 });
+      const thresholds = of('usage.threshold');
+      expect(thresholds.map((d: any) => d.percent).sort((a: number, b: number) => a - b)).toEqual([80, 100]);
+      expect(thresholds.find((d: any) => d.percent === 80)).toMatchObject({ key: { id: credits.id }, quota: 'key', used: 4, limit: 5 });
+      expect(thresholds.find((d: any) => d.percent === 100)).toMatchObject({ used: 5, limit: 5 });
     });
 
     it('only subscribed types, only its own account; the operator endpoint gets every account', async () => {
