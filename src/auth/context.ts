@@ -43,5 +43,5 @@ export interface AuthCtx {
    */
   limitShare: number;
   /** Counts a use of a key (buffered, written in batches). */
-  usage: { record(keyId: string, at: number): void };
+  usage: { record(keyId: string, at: number): void; recordRejected(keyId: string, at: number): void };
 }

@@ -6,6 +6,7 @@ import * as m0004 from './0004-master-key-ids.js';
 import * as m0005 from './0005-audit-action-names.js';
 import * as m0006 from './0006-change-log.js';
 import * as m0007 from './0007-ratelimits.js';
+import * as m0009 from './0009-usage-rejected.js';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled build and
@@ -19,4 +20,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005-audit-action-names': m0005,
   '0006-change-log': m0006,
   '0007-ratelimits': m0007,
+  '0009-usage-rejected': m0009,
 };
