@@ -91,7 +91,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: rate limits and quotas', () => {
 
     await e.signIn(t.adminEmail, t.adminPassword);
     const page = e.page;
-    await page.goto(`/keys/${key.body.accessKey.id}`);
+    await page.goto(`/api-keys/${key.body.accessKey.id}`);
     const limits = page.getByRole('region', { name: 'Rate limits and quota' });
     await limits.getByText('of 2 credits left').waitFor();
     expect(await limits.getByTestId('quota-remaining').textContent()).toBe('0');
@@ -180,7 +180,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: rate limits and quotas', () => {
     for (let i = 0; i < 3; i++) await e.call('POST', '/v1/keys/verify', { body: { key: key.body.key } });
     await e.signIn(t.adminEmail, t.adminPassword);
     const page = e.page;
-    const pages = [`/keys/${key.body.accessKey.id}`, '/account', '/usage', '/api-keys', `/applications/${app.body.id}/keys`];
+    const pages = [`/api-keys/${key.body.accessKey.id}`, '/account', '/usage', '/api-keys', `/applications/${app.body.id}/keys`];
     for (const size of [
       { width: 1280, height: 800 },
       { width: 390, height: 844 },
@@ -192,7 +192,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: rate limits and quotas', () => {
         await page.getByRole('status').filter({ hasText: 'Loading' }).waitFor({ state: 'detached' });
         await expectNoPageScroll(page, `${path} at ${size.width}×${size.height}`);
       }
-      await page.goto(`/keys/${key.body.accessKey.id}`);
+      await page.goto(`/api-keys/${key.body.accessKey.id}`);
       await page.getByRole('button', { name: 'Edit limits' }).click();
       const dialog = page.getByRole('dialog', { name: 'Edit access key' });
       await dialog.getByRole('button', { name: 'Add rate limit' }).click();

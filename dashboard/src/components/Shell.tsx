@@ -44,7 +44,7 @@ const ROUTES: Route[] = [
   ['/applications/:id', (p) => <ApplicationPage id={p.id as string} tab="summary" />],
   ['/applications/:id/keys', (p) => <ApplicationPage id={p.id as string} tab="keys" />],
   ['/api-keys', () => <ApiKeysPage />],
-  ['/keys/:id', (p) => <KeyPage id={p.id as string} />],
+  ['/api-keys/:id', (p) => <KeyPage id={p.id as string} />],
   ['/account', () => <AccountPage />],
   ['/devices', () => <DevicesPage />],
   ['/devices/:id', (p) => <DevicePage id={p.id as string} />],

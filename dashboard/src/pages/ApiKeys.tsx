@@ -143,7 +143,7 @@ export function ApiKeysPage() {
               {keys.map((k) => (
                 <tr key={k.id}>
                   <td>
-                    <Link to={`/keys/${k.id}`}>
+                    <Link to={`/api-keys/${k.id}`}>
                       <strong>{k.name}</strong>
                     </Link>
                     <LimitsLine k={k} />

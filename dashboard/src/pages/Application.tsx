@@ -189,7 +189,7 @@ function AccessKeys({ app }: { app: Application }) {
               {keys.map((k) => (
                 <tr key={k.id}>
                   <td>
-                    <Link to={`/keys/${k.id}`}>
+                    <Link to={`/api-keys/${k.id}`}>
                       <strong>{k.name}</strong>
                     </Link>
                     {k.description && <div className="muted small">{k.description}</div>}
