@@ -78,7 +78,7 @@ for (const dialect of DIALECTS) {
       expect(await h.kw.ctx.store.db.selectFrom('key_usage').selectAll().where('key_id', '=', k.keyId).execute()).toEqual([]);
     });
 
-    it('a failed flush keeps its uses for the next one (none lost, none doubled)', async () => {
+    it('a failed flush keeps its uses and refusals for the next one (none lost, none doubled)', async () => {
       const t = await h.tenant();
       const k = await appWithKey(h, t, t.adminToken, ['device:read']);
       const db = h.kw.ctx.store.db;
@@ -86,6 +86,7 @@ for (const dialect of DIALECTS) {
       await sql`alter table key_usage rename to key_usage_away`.execute(db);
       try {
         expect((await h.call('POST', '/v1/keys/verify', { body: { key: k.key } })).body.code).toBe('VALID');
+        h.kw.ctx.usage.recordRejected(k.keyId, Date.now());
         await expect(h.kw.ctx.usage.flush()).rejects.toThrow();
         expect(h.kw.ctx.usage.pendingLastUsed(k.keyId)).not.toBeNull();
       } finally {
@@ -97,6 +98,7 @@ for (const dialect of DIALECTS) {
       expect(key.body.usageCount).toBe(2);
       const rows = await db.selectFrom('key_usage').selectAll().where('key_id', '=', k.keyId).execute();
       expect(rows.reduce((n, r) => n + Number(r.count), 0)).toBe(2);
+      expect(rows.reduce((n, r) => n + Number(r.rejected), 0)).toBe(1); // refusals kept too, none doubled
     });
 
     it('counts verifications a rate limit or quota refused as `rejected` per hour, on the route, the fast path and /v1/authorize; not as uses', async () => {
