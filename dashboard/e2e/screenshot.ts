@@ -1,5 +1,6 @@
 /**
- * Regenerates docs/screenshots/dashboard.png: the Applications page of a seeded demo account.
+ * Regenerates docs/screenshots/*.png: the Applications page of a seeded demo account, an access key
+ * shown once, and a rate-limited key's page.
  * Run after `npm run build:dashboard`: `npx tsx dashboard/e2e/screenshot.ts`.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -53,7 +54,23 @@ await form.getByRole('button', { name: 'Create' }).click();
 await page.getByRole('dialog', { name: 'Access key created' }).waitFor();
 await page.screenshot({ path: `${OUT}access-key-created.png` });
 
+// A metered key (issue #12): its page with the limits and the credits left after a few calls.
+const metered = await env.call('POST', `${base}/applications/${ids[1]}/keys`, {
+  token: t.adminToken,
+  body: {
+    name: 'Nightly downlinks',
+    scopes: ['device:read'],
+    ratelimits: [{ name: 'default', limit: 60, window: 'minute', burst: 10 }],
+    quota: { credits: 5000, refill: { amount: 5000, interval: 'daily' } },
+  },
+});
+for (let i = 0; i < 12; i++) await env.call('POST', '/v1/keys/verify', { body: { key: metered.body.key } });
+await Promise.all([env.kw.ctx.quotaLedger.flush(), env.kw.ctx.usage.flush()]);
+await page.goto(`/api-keys/${metered.body.accessKey.id}`);
+await page.getByTestId('quota-remaining').waitFor();
+await page.screenshot({ path: `${OUT}key-limits.png`, fullPage: true });
+
 await browser.close();
 await env.kw.close();
 rmSync(dir, { recursive: true, force: true });
-console.log(`wrote ${OUT}dashboard.png and access-key-created.png`);
+console.log(`wrote ${OUT}dashboard.png, access-key-created.png and key-limits.png`);

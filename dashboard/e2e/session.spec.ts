@@ -25,6 +25,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: sign-in, account switcher, navigation
       'API Keys',
       'Users',
       'Audit log',
+      'Account',
     ]);
     await page.getByRole('button', { name: 'Ada Admin' }).click();
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();

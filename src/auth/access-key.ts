@@ -222,7 +222,11 @@ export async function verifyKey(ctx: AuthCtx, presented: string, requiredScopes:
   return verifyKeySoon(ctx, presented, requiredScopes);
 }
 
-/** Counts a successful verification towards the key's last-used time and usage. */
+/**
+ * Counts a successful verification towards the key's last-used time and usage, and one a rate
+ * limit or quota refused towards the key's rejected count (not a use).
+ */
 export function recordUse(ctx: AuthCtx, result: VerifyResult): void {
   if (result.valid) ctx.usage.record(result.keyId, ctx.now());
+  else if (result.code === 'RATE_LIMITED' || result.code === 'USAGE_EXCEEDED') ctx.usage.recordRejected(result.keyId, ctx.now());
 }

@@ -54,6 +54,7 @@ export async function authorizeRequest(ctx: AuthCtx, req: GatewayRequest): Promi
     const limited = await applyLimits(ctx, identity.verified.record, identity.verified.result, {});
     limits = verifiedKeyOf(limited)?.limits ?? null;
     if (!limited.valid && (limited.code === 'RATE_LIMITED' || limited.code === 'USAGE_EXCEEDED')) {
+      ctx.usage.recordRejected(limited.keyId, ctx.now());
       throw new KeywardError(limited.code, limitMessage(limited.code, limits), limitDetails(limits));
     }
   }

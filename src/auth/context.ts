@@ -50,5 +50,5 @@ export interface AuthCtx {
    */
   limitObserver?: (record: KeyVerificationRecord, req: CheckRequest, outcome: CheckOutcome) => void;
   /** Counts a use of a key (buffered, written in batches). */
-  usage: { record(keyId: string, at: number): void };
+  usage: { record(keyId: string, at: number): void; recordRejected(keyId: string, at: number): void };
 }

@@ -11,8 +11,11 @@ export interface UsageLogger {
 
 interface Pending {
   count: number;
+  /** The latest use; 0 while only refusals are buffered (a refusal is not a use). */
   lastUsedAt: number;
   buckets: Map<number, number>;
+  /** Refusals by a rate limit or quota per hour, allocated on the first one. */
+  rejected: Map<number, number> | null;
 }
 
 /**
@@ -39,13 +42,25 @@ export class UsageRecorder {
   record(keyId: string, at: number): void {
     let p = this.pending.get(keyId);
     if (!p) {
-      p = { count: 0, lastUsedAt: at, buckets: new Map() };
+      p = { count: 0, lastUsedAt: at, buckets: new Map(), rejected: null };
       this.pending.set(keyId, p);
     }
     p.count += 1;
     if (at > p.lastUsedAt) p.lastUsedAt = at;
     const bucket = Math.floor(at / HOUR_MS) * HOUR_MS;
     p.buckets.set(bucket, (p.buckets.get(bucket) ?? 0) + 1);
+  }
+
+  /** Counts a verification a rate limit or quota refused (RATE_LIMITED, USAGE_EXCEEDED): not a use. */
+  recordRejected(keyId: string, at: number): void {
+    let p = this.pending.get(keyId);
+    if (!p) {
+      p = { count: 0, lastUsedAt: 0, buckets: new Map(), rejected: null };
+      this.pending.set(keyId, p);
+    }
+    p.rejected ??= new Map();
+    const bucket = Math.floor(at / HOUR_MS) * HOUR_MS;
+    p.rejected.set(bucket, (p.rejected.get(bucket) ?? 0) + 1);
   }
 
   /** Keys with uses not yet written: the backlog of the next flush. */
@@ -55,8 +70,8 @@ export class UsageRecorder {
 
   /** The latest use not yet written, so decisions need not wait for a flush. */
   pendingLastUsed(keyId: string): number | null {
-    const buffered = this.pending.get(keyId)?.lastUsedAt;
-    const inFlight = this.writing.get(keyId)?.lastUsedAt;
+    const buffered = this.pending.get(keyId)?.lastUsedAt || undefined;
+    const inFlight = this.writing.get(keyId)?.lastUsedAt || undefined;
     if (buffered === undefined) return inFlight ?? null;
     return inFlight === undefined ? buffered : Math.max(buffered, inFlight);
   }
@@ -132,5 +147,8 @@ export class UsageRecorder {
     into.count += from.count;
     into.lastUsedAt = Math.max(into.lastUsedAt, from.lastUsedAt);
     for (const [b, n] of from.buckets) into.buckets.set(b, (into.buckets.get(b) ?? 0) + n);
+    if (from.rejected === null) return;
+    into.rejected ??= new Map();
+    for (const [b, n] of from.rejected) into.rejected.set(b, (into.rejected.get(b) ?? 0) + n);
   }
 }

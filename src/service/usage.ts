@@ -10,11 +10,11 @@ export const MAX_USAGE_RANGE_MS = 92 * 24 * HOUR_MS;
 
 export interface UsageSeries {
   keyId: string;
-  points: { t: number; count: number }[];
+  points: { t: number; count: number; rejected: number }[];
 }
 
 /**
- * Hourly uses of one key, or of every key the caller may view, in [from, to). Buffered
+ * Hourly uses (and refusals by a rate limit or quota) of one key, or of every key the caller may view, in [from, to). Buffered
  * uses are flushed first so the chart includes the last second.
  */
 export async function getUsage(
@@ -38,6 +38,6 @@ export async function getUsage(
     to,
   );
   const byKey = new Map<string, UsageSeries>(keys.map((k) => [k.id, { keyId: k.id, points: [] }]));
-  for (const r of rows) byKey.get(r.keyId)?.points.push({ t: r.t, count: r.count });
+  for (const r of rows) byKey.get(r.keyId)?.points.push({ t: r.t, count: r.count, rejected: r.rejected });
   return [...byKey.values()];
 }

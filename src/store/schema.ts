@@ -104,6 +104,8 @@ export interface KeyUsageTable {
   /** Start of the hour, epoch ms. */
   bucket_start: number;
   count: number;
+  /** Verifications refused by a rate limit or quota in that hour (migration 0009). */
+  rejected: ColumnType<number, number | undefined, number>;
 }
 
 export interface DevicesTable {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -51,7 +52,7 @@ for (const dialect of DIALECTS) {
       for (const p of byKey[a.keyId]) expect(p.t % HOUR).toBe(0);
 
       const one = await h.call('GET', `/v1/accounts/${t.accountId}/usage?keyId=${b.keyId}`, { token: t.adminToken });
-      expect(one.body.series).toEqual([{ keyId: b.keyId, points: [expect.objectContaining({ count: 1 })] }]);
+      expect(one.body.series).toEqual([{ keyId: b.keyId, points: [expect.objectContaining({ count: 1, rejected: 0 })] }]);
       const past = await h.call('GET', `/v1/accounts/${t.accountId}/usage?keyId=${b.keyId}&from=0&to=${HOUR}`, { token: t.adminToken });
       expect(past.body.series).toEqual([{ keyId: b.keyId, points: [] }]);
     });
@@ -77,7 +78,7 @@ for (const dialect of DIALECTS) {
       expect(await h.kw.ctx.store.db.selectFrom('key_usage').selectAll().where('key_id', '=', k.keyId).execute()).toEqual([]);
     });
 
-    it('a failed flush keeps its uses for the next one (none lost, none doubled)', async () => {
+    it('a failed flush keeps its uses and refusals for the next one (none lost, none doubled)', async () => {
       const t = await h.tenant();
       const k = await appWithKey(h, t, t.adminToken, ['device:read']);
       const db = h.kw.ctx.store.db;
@@ -85,6 +86,7 @@ for (const dialect of DIALECTS) {
       await sql`alter table key_usage rename to key_usage_away`.execute(db);
       try {
         expect((await h.call('POST', '/v1/keys/verify', { body: { key: k.key } })).body.code).toBe('VALID');
+        h.kw.ctx.usage.recordRejected(k.keyId, Date.now());
         await expect(h.kw.ctx.usage.flush()).rejects.toThrow();
         expect(h.kw.ctx.usage.pendingLastUsed(k.keyId)).not.toBeNull();
       } finally {
@@ -96,6 +98,95 @@ for (const dialect of DIALECTS) {
       expect(key.body.usageCount).toBe(2);
       const rows = await db.selectFrom('key_usage').selectAll().where('key_id', '=', k.keyId).execute();
       expect(rows.reduce((n, r) => n + Number(r.count), 0)).toBe(2);
+      expect(rows.reduce((n, r) => n + Number(r.rejected), 0)).toBe(1); // refusals kept too, none doubled
+    });
+
+    it('counts verifications a rate limit or quota refused as `rejected` per hour, on the route, the fast path and /v1/authorize; not as uses', async () => {
+      const t = await h.tenant();
+      const limited = await appWithKey(h, t, t.adminToken, ['device:read'], {
+        ratelimits: [{ name: 'default', limit: 2, window: 'hour' }],
+      });
+      // The fast path answers over real HTTP only (not inject); the harness closes the listener.
+      const base = h.kw.app.server.listening
+        ? `http://127.0.0.1:${(h.kw.app.server.address() as AddressInfo).port}`
+        : await h.kw.app.listen({ host: '127.0.0.1', port: 0 });
+      const fastVerify = async (body: object): Promise<string> => {
+        const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+        return ((await (await fetch(`${base}/v1/keys/verify`, init)).json()) as { code: string }).code;
+      };
+      {
+        const codes = [await fastVerify({ key: limited.key })];
+        codes.push((await h.call('POST', '/v1/keys/verify', { body: { key: limited.key } })).body.code);
+        codes.push(await fastVerify({ key: limited.key })); // refused by the fast path
+        codes.push((await h.call('POST', '/v1/keys/verify', { body: { key: limited.key } })).body.code); // refused by the route
+        codes.push((await h.call('POST', '/v1/keys/verify', { body: { key: limited.key, scopes: ['billing:access'] } })).body.code);
+        expect(codes).toEqual(['VALID', 'VALID', 'RATE_LIMITED', 'RATE_LIMITED', 'INSUFFICIENT_SCOPE']);
+      }
+      expect((await authorize(limited.key, '/integration/device/csvExport')).status).toBe(429);
+      expect((await authorize(limited.key, '/integration/device/sendmsg')).status).toBe(403); // denied by scope first: not counted
+
+      const spent = await appWithKey(h, t, t.adminToken, ['device:read'], { quota: { credits: 1 } });
+      expect((await h.call('POST', '/v1/keys/verify', { body: { key: spent.key } })).body.code).toBe('VALID');
+      await h.kw.ctx.usage.flush();
+      const lastUsed = (await h.call('GET', `/v1/accounts/${t.accountId}/keys/${spent.keyId}`, { token: t.adminToken })).body.lastUsedAt;
+      for (let i = 0; i < 4; i++)
+        expect((await h.call('POST', '/v1/keys/verify', { body: { key: spent.key } })).body.code).toBe('USAGE_EXCEEDED');
+      expect((await authorize(spent.key, '/integration/device/csvExport')).status).toBe(429);
+      expect(h.kw.ctx.usage.pendingLastUsed(spent.keyId)).toBe(null); // a refusal is not a use: no recent-use confirmation from it
+
+      const r = await h.call('GET', `/v1/accounts/${t.accountId}/usage`, { token: t.adminToken });
+      const sum = (keyId: string, field: 'count' | 'rejected') =>
+        r.body.series.find((s: any) => s.keyId === keyId).points.reduce((n: number, p: any) => n + p[field], 0);
+      expect([sum(limited.keyId, 'count'), sum(limited.keyId, 'rejected')]).toEqual([2, 3]);
+      expect([sum(spent.keyId, 'count'), sum(spent.keyId, 'rejected')]).toEqual([1, 5]);
+      const keys = await Promise.all(
+        [limited, spent].map(
+          async (k) => (await h.call('GET', `/v1/accounts/${t.accountId}/keys/${k.keyId}`, { token: t.adminToken })).body,
+        ),
+      );
+      expect(keys.map((k) => k.usageCount)).toEqual([2, 1]);
+      expect(keys[1].lastUsedAt).toBe(lastUsed);
+    });
+
+    it('refusals of a key deleted before the flush leave no usage rows; refusals alone make an hour with count 0', async () => {
+      const t = await h.tenant();
+      const gone = await appWithKey(h, t, t.adminToken, ['device:read']);
+      await h.call('DELETE', `/v1/accounts/${t.accountId}/keys/${gone.keyId}`, {
+        token: t.adminToken,
+        body: { confirm: gone.applicationId },
+      });
+      h.kw.ctx.usage.recordRejected(gone.keyId, Date.now());
+      const kept = await appWithKey(h, t, t.adminToken, ['device:read']);
+      const hour = Math.floor(Date.now() / HOUR) * HOUR - 5 * HOUR;
+      h.kw.ctx.usage.recordRejected(kept.keyId, hour + 10);
+      h.kw.ctx.usage.recordRejected(kept.keyId, hour + 20);
+      await h.kw.ctx.usage.flush();
+      const rows = await h.kw.ctx.store.db.selectFrom('key_usage').selectAll().where('key_id', 'in', [gone.keyId, kept.keyId]).execute();
+      expect(rows.map((row) => [row.key_id, Number(row.bucket_start), Number(row.count), Number(row.rejected)])).toEqual([
+        [kept.keyId, hour, 0, 2],
+      ]);
+      const one = await h.call('GET', `/v1/accounts/${t.accountId}/usage?keyId=${kept.keyId}`, { token: t.adminToken });
+      expect(one.body.series).toEqual([{ keyId: kept.keyId, points: [{ t: hour, count: 0, rejected: 2 }] }]);
+      const key = (await h.call('GET', `/v1/accounts/${t.accountId}/keys/${kept.keyId}`, { token: t.adminToken })).body;
+      expect([key.usageCount, key.lastUsedAt]).toEqual([0, null]);
+    });
+
+    it('a node of the previous version (no `rejected` in its insert) still writes uses on a migrated database', async () => {
+      const t = await h.tenant();
+      const k = await appWithKey(h, t, t.adminToken, ['device:read']);
+      const db = h.kw.ctx.store.db as any;
+      const hour = Math.floor(Date.now() / HOUR) * HOUR - 7 * HOUR;
+      for (let i = 0; i < 2; i++) {
+        await db
+          .insertInto('key_usage')
+          .values({ key_id: k.keyId, bucket_start: hour, count: 3 })
+          .onConflict((oc: any) => oc.columns(['key_id', 'bucket_start']).doUpdateSet({ count: sql`key_usage.count + excluded.count` }))
+          .execute();
+      }
+      h.kw.ctx.usage.recordRejected(k.keyId, hour);
+      await h.kw.ctx.usage.flush();
+      const one = await h.call('GET', `/v1/accounts/${t.accountId}/usage?keyId=${k.keyId}`, { token: t.adminToken });
+      expect(one.body.series[0].points).toEqual([{ t: hour, count: 6, rejected: 1 }]);
     });
 
     it('rejects bad ranges', async () => {

@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { AccountPage } from '../pages/Account';
 import { ApiAccessPage } from '../pages/ApiAccess';
 import { ApiKeysPage } from '../pages/ApiKeys';
 import { ApplicationPage } from '../pages/Application';
@@ -6,6 +7,7 @@ import { ApplicationsPage } from '../pages/Applications';
 import { AuditPage } from '../pages/Audit';
 import { DevicePage } from '../pages/Device';
 import { DevicesPage } from '../pages/Devices';
+import { KeyPage } from '../pages/Key';
 import { UsagePage } from '../pages/Usage';
 import { UsersPage } from '../pages/Users';
 import { Link, match, navigate } from '../router';
@@ -30,6 +32,8 @@ const NAV: NavItem[] = [
   // Read-only for members holding users.view; only admins see the actions.
   { to: '/users', label: 'Users', section: 'Administration', visible: (s) => s.isAdmin || s.can('users.view') },
   { to: '/audit', label: 'Audit log', section: 'Administration', visible: (s) => s.isAdmin },
+  // Limits, quota and plan: the operator edits them, the account's admins read them.
+  { to: '/account', label: 'Account', section: 'Administration', visible: (s) => s.isAdmin },
 ];
 
 type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode];
@@ -40,6 +44,8 @@ const ROUTES: Route[] = [
   ['/applications/:id', (p) => <ApplicationPage id={p.id as string} tab="summary" />],
   ['/applications/:id/keys', (p) => <ApplicationPage id={p.id as string} tab="keys" />],
   ['/api-keys', () => <ApiKeysPage />],
+  ['/api-keys/:id', (p) => <KeyPage id={p.id as string} />],
+  ['/account', () => <AccountPage />],
   ['/devices', () => <DevicesPage />],
   ['/devices/:id', (p) => <DevicePage id={p.id as string} />],
   ['/api-access', () => <ApiAccessPage />],

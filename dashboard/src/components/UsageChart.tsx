@@ -1,5 +1,7 @@
 import type { UsageSeries } from '@keyward/client/management';
 
+/** Refusals by a rate limit or quota: one dashed line over all the keys shown, in a colour no key gets. */
+export const REJECTED_COLOR = '#b3261e';
 const COLORS = ['#2747d6', '#0f9d74', '#d9622b', '#8b3fd1', '#c2185b', '#00838f', '#7c8b00', '#5d4037'];
 const W = 760;
 const H = 260;
@@ -18,9 +20,21 @@ function niceMax(n: number): number {
 
 export const colorOf = (i: number) => COLORS[i % COLORS.length] as string;
 
-/** Verifications per key over time, drawn as inline SVG; the page also renders the numbers as a table. */
+/** Rejected requests per hour, summed over the keys shown. */
+export function rejectedPoints(series: UsageSeries[]): { t: number; rejected: number }[] {
+  const byHour = new Map<number, number>();
+  for (const s of series) for (const p of s.points) if (p.rejected > 0) byHour.set(p.t, (byHour.get(p.t) ?? 0) + p.rejected);
+  return [...byHour].map(([t, rejected]) => ({ t, rejected })).sort((a, b) => a.t - b.t);
+}
+
+/**
+ * Verifications per key over time, and the requests rate limits or quotas rejected, drawn as
+ * inline SVG; the page also renders the numbers as a table.
+ */
 export function UsageChart({ series, from, to, names }: { series: UsageSeries[]; from: number; to: number; names: Map<string, string> }) {
-  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.count))));
+  const rejected = rejectedPoints(series);
+  const totalRejected = rejected.reduce((n, p) => n + p.rejected, 0);
+  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.count)), ...rejected.map((p) => p.rejected)));
   const x = (t: number) => PAD.left + ((t - from) / Math.max(1, to - from)) * (W - PAD.left - PAD.right);
   const y = (c: number) => H - PAD.bottom - (c / max) * (H - PAD.top - PAD.bottom);
   const yTicks = [0, 1, 2, 3, 4, 5].map((i) => (max * i) / 5);
@@ -34,7 +48,7 @@ export function UsageChart({ series, from, to, names }: { series: UsageSeries[];
       <svg
         viewBox={`0 0 ${W} ${H}`}
         role="img"
-        aria-label={`Verifications per key over time: ${total} in total across ${series.length} key${series.length === 1 ? '' : 's'}`}
+        aria-label={`Verifications per key over time: ${total} in total across ${series.length} key${series.length === 1 ? '' : 's'}${totalRejected > 0 ? `; ${totalRejected} rejected by rate limits or quotas` : ''}`}
       >
         {yTicks.map((v) => (
           <g key={v}>
@@ -69,6 +83,23 @@ export function UsageChart({ series, from, to, names }: { series: UsageSeries[];
             </g>
           );
         })}
+        {totalRejected > 0 && (
+          <g className="series-rejected">
+            <polyline
+              fill="none"
+              stroke={REJECTED_COLOR}
+              strokeWidth={2}
+              strokeDasharray="6 4"
+              strokeLinejoin="round"
+              points={rejected.map((p) => `${x(p.t)},${y(p.rejected)}`).join(' ')}
+            />
+            {rejected.map((p) => (
+              <rect key={p.t} x={x(p.t) - 3} y={y(p.rejected) - 3} width={6} height={6} fill={REJECTED_COLOR}>
+                <title>{`Rejected (rate limits, quotas): ${p.rejected} at ${hourFmt.format(new Date(p.t))}`}</title>
+              </rect>
+            ))}
+          </g>
+        )}
       </svg>
       <figcaption>
         <ul className="legend">
@@ -78,6 +109,12 @@ export function UsageChart({ series, from, to, names }: { series: UsageSeries[];
               {names.get(s.keyId) ?? s.keyId}
             </li>
           ))}
+          {totalRejected > 0 && (
+            <li>
+              <span className="swatch swatch-dashed" style={{ borderColor: REJECTED_COLOR }} aria-hidden="true" />
+              Rejected (rate-limited or over quota): {totalRejected}
+            </li>
+          )}
         </ul>
       </figcaption>
     </figure>

@@ -76,6 +76,8 @@ export function TextInput({
   type = 'text',
   placeholder,
   autoComplete,
+  maxLength,
+  error,
 }: {
   id: string;
   label: string;
@@ -87,7 +89,12 @@ export function TextInput({
   type?: string;
   placeholder?: string;
   autoComplete?: string;
+  /** Checked by the browser as the user types (the API's own bound). */
+  maxLength?: number;
+  /** A plain-language problem with this field, shown under it. */
+  error?: string;
 }) {
+  const describedBy = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
       <label htmlFor={id}>
@@ -102,9 +109,16 @@ export function TextInput({
         data-autofocus={autoFocus || undefined}
         placeholder={placeholder}
         autoComplete={autoComplete ?? 'off'}
-        aria-describedby={hint ? `${id}-hint` : undefined}
+        maxLength={maxLength}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
         onChange={(e) => onChange(e.target.value)}
       />
+      {error && (
+        <p className="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
       {hint && (
         <p className="hint" id={`${id}-hint`}>
           {hint}
@@ -114,14 +128,26 @@ export function TextInput({
   );
 }
 
-export function TextArea({ id, label, value, onChange }: { id: string; label: string; value: string; onChange(v: string): void }) {
+export function TextArea({
+  id,
+  label,
+  value,
+  onChange,
+  maxLength,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange(v: string): void;
+  maxLength?: number;
+}) {
   return (
     <div className="field">
       <label htmlFor={id}>
         {label}
         <span className="optional"> (optional)</span>
       </label>
-      <textarea id={id} rows={3} value={value} onChange={(e) => onChange(e.target.value)} />
+      <textarea id={id} rows={3} value={value} maxLength={maxLength} onChange={(e) => onChange(e.target.value)} />
     </div>
   );
 }

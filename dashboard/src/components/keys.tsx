@@ -4,6 +4,7 @@ import { api } from '../api';
 import { formatDate, formatTime, relative } from '../format';
 import { useSession } from '../session';
 import { Checkbox, ConfirmModal, FormModal, TextArea, TextInput } from './forms';
+import { FormCheckError, keyLimits, LimitsFields, limitsPatch, limitsSummary, readDraft, useLimitsDraft } from './limits';
 import { Modal } from './Modal';
 import { Notice, SecretBox } from './ui';
 
@@ -37,6 +38,7 @@ export function NewAccessKeyModal({
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [expiry, setExpiry] = useState('');
   const [created, setCreated] = useState<CreatedKey | null>(null);
+  const limits = useLimitsDraft(null);
   const toggle = (s: string, on: boolean) => {
     const next = new Set(chosen);
     if (on) next.add(s);
@@ -54,11 +56,26 @@ export function NewAccessKeyModal({
       submit={async () => {
         // A date input gives a calendar day: the key works until the end of that day, local time.
         const expiresAt = expiry ? new Date(`${expiry}T23:59:59`).getTime() : undefined;
-        setCreated(await create({ name: name.trim(), description, scopes: [...chosen], ...(expiresAt !== undefined && { expiresAt }) }));
+        const read = readDraft('new-key', limits.draft);
+        if ('errors' in read) {
+          limits.setErrors(read.errors);
+          throw new FormCheckError();
+        }
+        const { ratelimits, quota } = read.value;
+        setCreated(
+          await create({
+            name: name.trim(),
+            description,
+            scopes: [...chosen],
+            ...(expiresAt !== undefined && { expiresAt }),
+            ...(ratelimits.length > 0 && { ratelimits }),
+            ...(quota && { quota }),
+          }),
+        );
       }}
     >
-      <TextInput id="key-name" label="Name" value={name} onChange={setName} required autoFocus />
-      <TextArea id="key-description" label="Description" value={description} onChange={setDescription} />
+      <TextInput id="key-name" label="Name" value={name} onChange={setName} required autoFocus maxLength={100} />
+      <TextArea id="key-description" label="Description" value={description} onChange={setDescription} maxLength={1000} />
       <fieldset className="scopes">
         <legend>Scopes</legend>
         <p className="hint">
@@ -112,6 +129,13 @@ export function NewAccessKeyModal({
         onChange={setExpiry}
         hint="Leave empty for a key that does not expire. An expired key is rejected and does not count towards your limit."
       />
+      <details className="limits-section">
+        <summary>
+          Rate limits and quota <span className="optional">(optional)</span>
+        </summary>
+        <p className="hint">Unlike scopes, limits can be changed after the key is created. The account's own limits apply as well.</p>
+        <LimitsFields prefix="new-key" draft={limits.draft} onChange={limits.onChange} errors={limits.errors} />
+      </details>
     </FormModal>
   );
 }
@@ -157,6 +181,10 @@ export function KeyCreatedModal({ created, onClose }: { created: CreatedKey; onC
             <th scope="row">Expires</th>
             <td>{k.expiresAt ? formatTime(k.expiresAt) : 'Never'}</td>
           </tr>
+          <tr>
+            <th scope="row">Limits</th>
+            <td>{limitsSummary(keyLimits(k)) ?? 'None'}</td>
+          </tr>
         </tbody>
       </table>
       <p className="hint">
@@ -170,18 +198,46 @@ export function EditKeyModal({ k, onClose, onSaved }: { k: AccessKey; onClose():
   const { account } = useSession();
   const [name, setName] = useState(k.name);
   const [description, setDescription] = useState(k.description);
+  const [nameError, setNameError] = useState('');
+  const limits = useLimitsDraft(keyLimits(k));
+  const hasLimits = k.ratelimits.length > 0 || k.quota !== null;
   return (
     <FormModal
       title="Edit access key"
       submitLabel="Save"
       onClose={onClose}
+      size="wide"
       submit={async () => {
-        await api.updateKey(account.id, k.id, { name: name.trim(), description });
+        const read = readDraft('edit-key', limits.draft);
+        const badName = name.trim() === '' ? 'Give the key a name.' : '';
+        setNameError(badName);
+        if ('errors' in read || badName) {
+          if ('errors' in read) limits.setErrors(read.errors);
+          throw new FormCheckError();
+        }
+        const patch = limitsPatch(keyLimits(k), read.value);
+        const names = name.trim() !== k.name || description !== k.description;
+        await api.updateKey(account.id, k.id, {
+          ...((names || Object.keys(patch).length === 0) && { name: name.trim(), description }),
+          ...patch,
+        });
         onSaved();
       }}
     >
-      <TextInput id="key-name" label="Name" value={name} onChange={setName} required autoFocus />
-      <TextArea id="key-description" label="Description" value={description} onChange={setDescription} />
+      <TextInput id="key-name" label="Name" value={name} onChange={setName} required autoFocus maxLength={100} error={nameError} />
+      <TextArea id="key-description" label="Description" value={description} onChange={setDescription} maxLength={1000} />
+      <details className="limits-section" open={hasLimits || undefined}>
+        <summary>
+          Rate limits and quota <span className="optional">(optional)</span>
+        </summary>
+        <LimitsFields
+          prefix="edit-key"
+          draft={limits.draft}
+          onChange={limits.onChange}
+          errors={limits.errors}
+          quotaHint="Changing the credits or the refill starts a new count; leaving them as they are keeps the credits left."
+        />
+      </details>
       <p className="hint">A key's scopes and expiry cannot be edited: create a new key instead.</p>
     </FormModal>
   );

@@ -17,6 +17,7 @@ const CODE_TITLES: Record<string, string> = {
   CONFIRMATION_MISMATCH: 'The confirmation does not match',
   RECENT_USE_CONFIRMATION_REQUIRED: 'This key was used within the past 3 days',
   RATE_LIMITED: 'Too many requests: wait a moment and try again',
+  UNKNOWN_PLAN: 'There is no plan of that name',
   NETWORK_ERROR: 'Keyward could not be reached',
 };
 
@@ -27,7 +28,11 @@ export function ErrorBanner({ error, title }: { error: unknown; title?: string }
   const requestId = error instanceof KeywardApiError ? error.requestId : undefined;
   return (
     <div className="banner banner-error" role="alert">
-      <strong>{title ?? (code && CODE_TITLES[code]) ?? 'Something went wrong'}</strong>
+      <strong>
+        {title ??
+          (code && CODE_TITLES[code]) ??
+          (error instanceof Error && error.name === 'FormCheckError' ? 'Please check the form' : 'Something went wrong')}
+      </strong>
       <span className="banner-message">{message}</span>
       {code && (
         <span className="banner-meta">

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { Checkbox, FormModal } from '../components/forms';
 import { NewAccessKeyModal, ScopeList } from '../components/keys';
+import { keyLimits, limitsSummary } from '../components/limits';
 import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative, usedRecently } from '../format';
 import { useAsync } from '../hooks';
@@ -142,7 +143,10 @@ export function ApiKeysPage() {
               {keys.map((k) => (
                 <tr key={k.id}>
                   <td>
-                    <strong>{k.name}</strong>
+                    <Link to={`/api-keys/${k.id}`}>
+                      <strong>{k.name}</strong>
+                    </Link>
+                    <LimitsLine k={k} />
                   </td>
                   <td>{k.kind === 'application' ? 'Application' : 'Customer'}</td>
                   <td>
@@ -193,4 +197,10 @@ export function ApiKeysPage() {
       {dialog?.type === 'delete' && <DeleteKeyModal k={dialog.k} onClose={() => setDialog(null)} onDeleted={done} />}
     </>
   );
+}
+
+/** Under a key's name in tables: its limits and the credits left, when it has any. */
+export function LimitsLine({ k }: { k: AccessKey }) {
+  const text = limitsSummary(keyLimits(k));
+  return text === null ? null : <div className="muted small limits-line">{text}</div>;
 }

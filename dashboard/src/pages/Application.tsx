@@ -7,6 +7,7 @@ import { formatTime, relative } from '../format';
 import { useAsync } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
+import { LimitsLine } from './ApiKeys';
 import { EditApplicationModal, RevokeApplicationModal } from './Applications';
 
 type Tab = 'summary' | 'keys';
@@ -188,8 +189,11 @@ function AccessKeys({ app }: { app: Application }) {
               {keys.map((k) => (
                 <tr key={k.id}>
                   <td>
-                    <strong>{k.name}</strong>
+                    <Link to={`/api-keys/${k.id}`}>
+                      <strong>{k.name}</strong>
+                    </Link>
                     {k.description && <div className="muted small">{k.description}</div>}
+                    <LimitsLine k={k} />
                   </td>
                   <td>
                     <code className="mono id">{k.start}…</code>

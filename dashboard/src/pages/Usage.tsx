@@ -28,13 +28,16 @@ export function UsagePage() {
     [s.account.id, keyId, window],
   );
   const names = new Map((keys.data?.keys ?? []).map((k) => [k.id, k.name]));
-  const series = (usage.data?.series ?? []).filter((x) => x.points.some((p) => p.count > 0));
+  const series = (usage.data?.series ?? []).filter((x) => x.points.some((p) => p.count > 0 || p.rejected > 0));
   const rows = series
-    .flatMap((x) => x.points.filter((p) => p.count > 0).map((p) => ({ keyId: x.keyId, ...p })))
+    .flatMap((x) => x.points.filter((p) => p.count > 0 || p.rejected > 0).map((p) => ({ keyId: x.keyId, ...p })))
     .sort((a, b) => b.t - a.t || a.keyId.localeCompare(b.keyId));
   return (
     <>
-      <PageHeader title="Usage" subtitle="Verifications per access key, in hourly buckets." />
+      <PageHeader
+        title="Usage"
+        subtitle="Verifications per access key, and requests rejected by rate limits or quotas, in hourly buckets."
+      />
       <div className="toolbar">
         <div className="field inline">
           <label htmlFor="usage-key">Access key</label>
@@ -75,13 +78,16 @@ export function UsagePage() {
             <summary>Show the data as a table</summary>
             <div className="table-wrap">
               <table className="table table-compact">
-                <caption className="sr-only">Verifications per key per hour</caption>
+                <caption className="sr-only">Verifications and rejected requests per key per hour</caption>
                 <thead>
                   <tr>
                     <th scope="col">Hour</th>
                     <th scope="col">Access key</th>
                     <th scope="col" className="num">
                       Verifications
+                    </th>
+                    <th scope="col" className="num">
+                      Rejected
                     </th>
                   </tr>
                 </thead>
@@ -91,6 +97,7 @@ export function UsagePage() {
                       <td>{formatTime(r.t)}</td>
                       <td>{names.get(r.keyId) ?? r.keyId}</td>
                       <td className="num">{r.count}</td>
+                      <td className="num">{r.rejected}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -495,7 +495,7 @@ export interface paths {
     };
     /**
      * Hourly usage of access keys
-     * @description Whoever may view the keys (as listing or getting keys: `keys.view.any` or `keys.view.mine`, customer keys admins, the operator). Successful verifications and gateway authorizations per key and hour; hours without use are omitted. `from` must be before `to`, at most 92 days apart (400 VALIDATION_FAILED).
+     * @description Whoever may view the keys (as listing or getting keys: `keys.view.any` or `keys.view.mine`, customer keys admins, the operator). Successful verifications and gateway authorizations per key and hour (`count`), and those a rate limit or quota of the key or its account refused (`rejected`: RATE_LIMITED, USAGE_EXCEEDED; other refusals are not counted); hours with neither are omitted. `from` must be before `to`, at most 92 days apart (400 VALIDATION_FAILED).
      */
     get: operations['getUsage'];
     put?: never;
@@ -8233,7 +8233,10 @@ export interface operations {
               points: {
                 /** @description Start of the hour, epoch ms */
                 t: number;
+                /** @description Successful verifications and gateway authorizations */
                 count: number;
+                /** @description Verifications and authorizations of this key refused by a rate limit or quota (RATE_LIMITED, USAGE_EXCEEDED) */
+                rejected: number;
               }[];
             }[];
           };

@@ -16,7 +16,16 @@ const Out = z.object({
   series: z.array(
     z.object({
       keyId: z.string(),
-      points: z.array(z.object({ t: z.number().int().describe('Start of the hour, epoch ms'), count: z.number().int() })),
+      points: z.array(
+        z.object({
+          t: z.number().int().describe('Start of the hour, epoch ms'),
+          count: z.number().int().describe('Successful verifications and gateway authorizations'),
+          rejected: z
+            .number()
+            .int()
+            .describe('Verifications and authorizations of this key refused by a rate limit or quota (RATE_LIMITED, USAGE_EXCEEDED)'),
+        }),
+      ),
     }),
   ),
 });
@@ -30,7 +39,7 @@ export function registerGetUsage(app: App, ctx: Runtime) {
         operationId: 'getUsage',
         summary: 'Hourly usage of access keys',
         description:
-          'Whoever may view the keys (as listing or getting keys: `keys.view.any` or `keys.view.mine`, customer keys admins, the operator). Successful verifications and gateway authorizations per key and hour; hours without use are omitted. `from` must be before `to`, at most 92 days apart (400 VALIDATION_FAILED).',
+          'Whoever may view the keys (as listing or getting keys: `keys.view.any` or `keys.view.mine`, customer keys admins, the operator). Successful verifications and gateway authorizations per key and hour (`count`), and those a rate limit or quota of the key or its account refused (`rejected`: RATE_LIMITED, USAGE_EXCEEDED; other refusals are not counted); hours with neither are omitted. `from` must be before `to`, at most 92 days apart (400 VALIDATION_FAILED).',
         security: BEARER,
         params: AccountParams,
         querystring: Query,
