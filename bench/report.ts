@@ -1,4 +1,5 @@
 import type { PropagationResult } from './propagation.js';
+import type { RateLimitResult } from './ratelimit.js';
 import type { MetricsCostResult, ScaleResult, TargetResult } from './run.js';
 import type { WorkersResult } from './workers.js';
 
@@ -13,6 +14,7 @@ interface Results {
   workers?: WorkersResult[];
   /** When each part was measured: a run of some parts keeps the others from an earlier run. */
   partsRunAt?: Record<string, string>;
+  ratelimit?: RateLimitResult | undefined;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -126,6 +128,7 @@ export function renderMarkdown(r: Results): string {
       );
     }
   }
+  if (r.ratelimit) lines.push(...renderRateLimits(r.ratelimit));
   const older = Object.entries(r.partsRunAt ?? {}).filter(([, at]) => at !== r.startedAt);
   if (older.length > 0) {
     lines.push(
@@ -144,4 +147,49 @@ export function renderMarkdown(r: Results): string {
     '',
   );
   return `${lines.join('\n')}\n`;
+}
+
+const LIMITS: Record<string, string> = {
+  none: 'no limit',
+  one: '1 limit',
+  three: '3 limits',
+  over: 'over its limit (flood)',
+};
+
+/** (i) Rate limits: each row against the same path without limits, in the same process and rounds. */
+function renderRateLimits(rl: RateLimitResult): string[] {
+  const lines = [
+    '',
+    '**Rate limits** (issue #12; each setup one server process, its rows loaded in interleaved rounds; limits of 10⁶ a second, 10⁸ a minute and 10⁹ an hour, so every request takes the allowed path, ' +
+      'except "over its limit": 1 a day, already used; "vs no limit" = median over rounds of req/s ÷ req/s of the same path without limits in the same round, target ≥ 0.85 for one limit on a single node; ' +
+      'CPU vs no limit = server CPU per request without limits ÷ this row’s; Redis script calls are counted by the shared Redis, so other clients can only add to them):',
+    '',
+  ];
+  for (const s of rl.setups) lines.push(`- ${s.setup}: ${s.skipped ? `skipped (${s.skipped})` : s.description}`);
+  lines.push(
+    '',
+    '| setup | path | key | answer | req/s | p50 | p99 | vs no limit | CPU / req | CPU vs no limit | Redis calls / req | refused from memory / req |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const row of rl.rows) {
+    const l = row.load;
+    const opt = (n: number | undefined, f: (n: number) => string) => (n === undefined ? '-' : f(n));
+    lines.push(
+      `| ${row.setup} | ${row.path} | ${LIMITS[row.limits] ?? row.limits} | ${row.answer} | ${int(l.requestsPerSecond)} | ${lat(l.latencyUs.p50)} | ${lat(l.latencyUs.p99)} | ` +
+        `${opt(row.ratio, (n) => `**${n.toFixed(2)}**`)} | ${row.cpuUsPerRequest.toFixed(1)} µs | ${opt(row.cpuRatio, (n) => n.toFixed(2))} | ` +
+        `${opt(row.redisCallsPerRequest, (n) => n.toFixed(2))} | ${opt(row.rememberedPerRequest, (n) => n.toFixed(2))} |`,
+    );
+  }
+  const find = (setup: string, limits: string) => rl.rows.find((x) => x.setup === setup && x.limits === limits && x.path !== 'authorize');
+  const kw = find('single node', 'one');
+  const peer = find('peer (better-auth)', 'one');
+  if (kw && peer) {
+    lines.push(
+      '',
+      `Like for like, one rate limit per key, single process: Keyward verify ${int(kw.load.requestsPerSecond)} req/s vs the peer's ${int(peer.load.requestsPerSecond)} req/s ` +
+        `(**${(kw.load.requestsPerSecond / Math.max(1, peer.load.requestsPerSecond)).toFixed(1)}×**), server CPU per request ${kw.cpuUsPerRequest.toFixed(1)} µs vs ${peer.cpuUsPerRequest.toFixed(1)} µs. ` +
+        `Rounds (req/s): ${rl.rows.map((x) => `${x.setup} ${x.path} ${x.limits} ${x.rounds.map(int).join(' / ')}`).join('; ')}.`,
+    );
+  }
+  return lines;
 }

@@ -4,16 +4,17 @@
  * shares a core with what measures it. Writes bench/results/latest.json and latest.md. See
  * docs/performance.md.
  */
-import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKey } from '../src/core/key-format.js';
 import { ask, type Started, startTarget, stopTarget } from './lib/child.js';
+import { ensurePeerInstalled, loadWithCpu, median } from './lib/measure.js';
 import type { LatencySample, LoadResult, LoadSpec } from './lib/types.js';
 import { ensureWrk, pinning, runLoad } from './lib/wrk.js';
 import { benchPropagation, type PropagationResult } from './propagation.js';
+import { benchRateLimits, type RateLimitResult } from './ratelimit.js';
 import { renderMarkdown } from './report.js';
 import { benchWorkers, type WorkersResult } from './workers.js';
 
@@ -21,10 +22,20 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** `http` (targets a–d), `metrics` (g: verify with metrics on vs off), `scale` (e), `propagation` (f, bench/propagation.ts) and/or `workers` (h). */
-const PARTS = (process.env.BENCH_PARTS ?? 'http,metrics,scale,propagation,workers').split(',');
+/**
+ * `http` (targets a–d), `metrics` (g: verify with metrics on vs off), `scale` (e), `propagation` (f, bench/propagation.ts),
+ * `workers` (h) and/or `ratelimit` (i, bench/ratelimit.ts).
+ */
+const PARTS = (process.env.BENCH_PARTS ?? 'http,metrics,scale,propagation,workers,ratelimit').split(',');
 /** Which field of the results each part fills. */
-const PART_FIELDS = { http: 'targets', metrics: 'metricsCost', scale: 'scale', propagation: 'propagation', workers: 'workers' } as const;
+const PART_FIELDS = {
+  http: 'targets',
+  metrics: 'metricsCost',
+  scale: 'scale',
+  propagation: 'propagation',
+  workers: 'workers',
+  ratelimit: 'ratelimit',
+} as const;
 const SCALE = (process.env.BENCH_SCALE ?? '1k,100k,1M').split(',').filter(Boolean);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -117,13 +128,6 @@ async function halfLoad(s: LoadSpec, max: LoadResult): Promise<HalfLoad> {
   return { target: Math.round(target), connections, delayMs: HALF_DELAY_MS, load };
 }
 
-function ensurePeerInstalled(): void {
-  const peer = here('./peer');
-  if (existsSync(join(peer, 'node_modules', 'better-auth'))) return;
-  log('installing the peer (better-auth) in bench/peer ...');
-  execSync('npm ci --no-audit --no-fund', { cwd: peer, stdio: 'inherit' });
-}
-
 interface Server {
   name: string;
   group: TargetResult['group'];
@@ -132,24 +136,13 @@ interface Server {
   spec: LoadSpec;
 }
 
-/** CPU time the server process spent per request during one load: robust on a shared machine. */
-async function loadWithCpu(s: Started, l: LoadSpec): Promise<{ load: LoadResult; cpuUsPerRequest: number }> {
-  const before = await ask<NodeJS.CpuUsage>(s, 'cpu');
-  const load = await runLoad(l);
-  const after = await ask<NodeJS.CpuUsage>(s, 'cpu');
-  const cpu = after.user - before.user + (after.system - before.system);
-  return { load, cpuUsPerRequest: load.totalRequests > 0 ? cpu / load.totalRequests : 0 };
-}
-
-const median = <T>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)] as T;
-
 /**
  * (a) ceiling, (b) Keyward verify and (c) the peer, all started at once and loaded in
  * alternation, ROUNDS times: background load on a shared machine then hits each about equally.
  * Each target's median round is reported.
  */
 async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started; peer: Started; routes: string[] }> {
-  ensurePeerInstalled();
+  ensurePeerInstalled(log);
   const [ceiling, keyward, peer] = await Promise.all([
     startTarget(here('./targets/ceiling.ts')),
     startTarget(here('./targets/keyward.ts')),
@@ -380,7 +373,7 @@ function randomChars(n: number): string {
 async function main() {
   const startedAt = new Date().toISOString();
   // Propagation (f) asks over HTTP from this process: only (a)–(e) need the load generator.
-  const wrk = ['http', 'scale', 'metrics', 'workers'].some((p) => PARTS.includes(p)) ? ensureWrk(log) : 'none';
+  const wrk = ['http', 'scale', 'metrics', 'workers', 'ratelimit'].some((p) => PARTS.includes(p)) ? ensureWrk(log) : 'none';
   log(
     `connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')} ${pinning ? 'servers on CPU 0, wrk on CPU 1' : 'unpinned'}`,
   );
@@ -401,6 +394,9 @@ async function main() {
   const workers: WorkersResult[] = PARTS.includes('workers')
     ? await benchWorkers(log, { connections: CONNECTIONS, durationSeconds: DURATION })
     : [];
+  const ratelimit: RateLimitResult | undefined = PARTS.includes('ratelimit')
+    ? await benchRateLimits(log, { connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS })
+    : undefined;
   const results = {
     startedAt,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -417,6 +413,7 @@ async function main() {
     scale,
     propagation,
     workers,
+    ratelimit,
   };
   mkdirSync(here('./results'), { recursive: true });
   // A run of some parts (BENCH_PARTS) keeps the other parts of the previous results, each with the

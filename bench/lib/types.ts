@@ -40,6 +40,11 @@ export interface Ready {
   note?: string;
   /** A device for the signed-request targets. */
   device?: { id: string; secret: string };
+  /**
+   * Keys with no, one and three (never reached) rate limits, and one already over its limit
+   * (bench/ratelimit.ts). The peer has no `three`: better-auth has one limit per key.
+   */
+  ratelimitKeys?: Partial<Record<'none' | 'one' | 'three' | 'over', string>>;
 }
 
 /** Latencies timed one by one in-process (the store lookup at scale), µs. */

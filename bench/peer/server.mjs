@@ -2,6 +2,9 @@
 // its documentation shows. Its verification is a server-side call (`auth.api.verifyApiKey`),
 // not a public route, so it is exposed on the cheapest possible wrapper: a bare node:http server.
 // Started by bench/run.ts with fork(); reports { port, key } over IPC.
+// BENCH_PEER_RATELIMIT=1 (bench/ratelimit.ts): the plugin's per-key rate limiting is on, as its
+// documentation shows it, and { ratelimitKeys: { none, one, over } } are reported as well: a key
+// with rate limiting off, one with a limit the load never reaches, and one already over its limit.
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -23,8 +26,9 @@ const options = {
   baseURL: 'http://127.0.0.1',
   emailAndPassword: { enabled: true },
   logger: { disabled: true },
-  // The default (10 requests a day per key) would refuse the benchmark after 10 calls.
-  plugins: [apiKey({ rateLimit: { enabled: false } })],
+  // The default (10 requests a day per key) would refuse the benchmark after 10 calls: off, except
+  // for the rate-limit part, which sets each key's own limit.
+  plugins: [apiKey({ rateLimit: { enabled: process.env.BENCH_PEER_RATELIMIT === '1' } })],
 };
 const auth = betterAuth(options);
 const { runMigrations } = await getMigrations(options);
@@ -32,6 +36,19 @@ await runMigrations();
 
 const { user } = await auth.api.signUpEmail({ body: { email: 'bench@example.com', password: 'bench-password-1', name: 'Bench' } });
 const created = await auth.api.createApiKey({ body: { userId: user.id, name: 'bench' } });
+let ratelimitKeys;
+if (process.env.BENCH_PEER_RATELIMIT === '1') {
+  const make = async (name, limit) =>
+    (await auth.api.createApiKey({ body: { userId: user.id, name, ...limit } })).key;
+  ratelimitKeys = {
+    none: await make('rl none', { rateLimitEnabled: false }),
+    // A day-long window and a maximum the load never reaches: every request takes the allowed (counting) path.
+    one: await make('rl one', { rateLimitEnabled: true, rateLimitTimeWindow: 86_400_000, rateLimitMax: 1_000_000_000 }),
+    over: await make('rl over', { rateLimitEnabled: true, rateLimitTimeWindow: 86_400_000, rateLimitMax: 1 }),
+  };
+  const first = await auth.api.verifyApiKey({ body: { key: ratelimitKeys.over } });
+  if (!first.valid) throw new Error(`peer: the over-limit key's first use was refused: ${first.error?.code}`);
+}
 
 const server = createServer((req, res) => {
   const chunks = [];
@@ -52,7 +69,7 @@ const server = createServer((req, res) => {
   });
 });
 server.listen(0, '127.0.0.1', () => {
-  process.send?.({ ready: true, port: server.address().port, key: created.key });
+  process.send?.({ ready: true, port: server.address().port, key: created.key, ratelimitKeys });
 });
 process.on('disconnect', () => process.exit(0));
 process.on('message', (m) => {

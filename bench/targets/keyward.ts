@@ -4,7 +4,10 @@
  *   key; listens and reports { port, key, routes }.
  * - BENCH_SEED=N: seeds N keys straight through the store repos, reports a sample of their
  *   secrets and exits (the scale test then starts a fresh process on that store).
- * Answers { ask: 'memory' } with process.memoryUsage().
+ * - BENCH_RATELIMIT=1: also keys with rate limits (bench/ratelimit.ts): `ratelimitKeys` in the
+ *   ready message.
+ * Answers { ask: 'memory' } with process.memoryUsage(), { ask: 'limiter' } with the rate-limit
+ * engine's mode and counters.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +20,10 @@ import { seedKeys } from './seed.js';
 
 const dir = process.env.BENCH_DB_DIR ?? mkdtempSync(join(tmpdir(), 'keyward-bench-'));
 const OPERATOR = { email: 'operator@bench.local', password: 'operator-password-1' };
-// Only KEYWARD_METRICS is taken from the environment (the metrics-cost target turns it off).
+// Only KEYWARD_METRICS (the metrics-cost target turns it off) and KEYWARD_REDIS_URL (the rate-limit
+// part's Redis target) are taken from the environment.
 const config = loadConfig(
-  { KEYWARD_METRICS: process.env.KEYWARD_METRICS },
+  { KEYWARD_METRICS: process.env.KEYWARD_METRICS, KEYWARD_REDIS_URL: process.env.KEYWARD_REDIS_URL },
   { databaseUrl: `sqlite:${join(dir, 'keyward.db')}`, dataDir: dir, bootstrapEmail: OPERATOR.email, bootstrapPassword: OPERATOR.password },
 );
 const kw = await createKeyward(config);
@@ -53,6 +57,39 @@ async function tenant() {
   return { accountId, adminId: created.admin.id as string, applicationId: app.id as string, admin };
 }
 
+type Tenant = Awaited<ReturnType<typeof tenant>>;
+
+/**
+ * Keys for the rate-limit part, all in the bench application and with the same scope as the main
+ * key: `none` (no limit), `one` and `three` (limits far above what the load reaches, so every
+ * request takes the allowed path), and `over` (1 a day, used once here: every later request is
+ * refused, the flood path).
+ */
+async function limitedKeys(t: Tenant) {
+  const make = async (name: string, ratelimits: object[]) =>
+    (
+      await call(
+        'POST',
+        `/v1/accounts/${t.accountId}/applications/${t.applicationId}/keys`,
+        { name, scopes: ['device:read'], ratelimits },
+        t.admin,
+      )
+    ).key as string;
+  // 10⁶ a second at most: with 10⁹ a second a request's interval (10⁻⁶ ms) is the engines' float epsilon.
+  const perSecond = { name: 'per-second', limit: 1_000_000, window: 'second' };
+  const perMinute = { name: 'per-minute', limit: 100_000_000, window: 'minute' };
+  const perHour = { name: 'per-hour', limit: 1_000_000_000, window: 'hour' };
+  const keys = {
+    none: await make('rl none', []),
+    one: await make('rl one', [perSecond]),
+    three: await make('rl three', [perSecond, perMinute, perHour]),
+    over: await make('rl over', [{ name: 'daily', limit: 1, window: 'day' }]),
+  };
+  const first = await call('POST', '/v1/keys/verify', { key: keys.over });
+  if (first.code !== 'VALID') throw new Error(`rate-limit bench: the over-limit key's first use answered ${first.code}`);
+  return keys;
+}
+
 const seed = Number(process.env.BENCH_SEED ?? 0);
 if (seed > 0) {
   const t = await tenant();
@@ -62,8 +99,10 @@ if (seed > 0) {
 } else {
   let key: string | undefined;
   let device: { id: string; secret: string } | undefined;
+  let tenantOf: Tenant | undefined;
   if (process.env.BENCH_EXISTING !== '1') {
     const t = await tenant();
+    tenantOf = t;
     const created = await call('POST', `/v1/accounts/${t.accountId}/devices`, { name: 'bench device' }, t.admin);
     device = { id: created.device.id as string, secret: created.secret as string };
     key = (
@@ -75,10 +114,11 @@ if (seed > 0) {
       )
     ).key as string;
   }
+  const ratelimitKeys = process.env.BENCH_RATELIMIT === '1' && tenantOf ? await limitedKeys(tenantOf) : undefined;
   const routes = Object.keys(((await kw.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: object }).paths);
   await kw.app.listen({ host: '127.0.0.1', port: 0 });
   const addr = kw.app.server.address();
-  process.send?.({ ready: true, port: typeof addr === 'object' && addr ? addr.port : 0, key, routes, device });
+  process.send?.({ ready: true, port: typeof addr === 'object' && addr ? addr.port : 0, key, routes, device, ratelimitKeys });
 }
 
 /** Store lookups straight through the repo (no cache), timed one by one. */
@@ -103,6 +143,10 @@ process.on('message', async (m: { ask?: string; keys?: string[] }) => {
     process.send?.({ done: true });
   }
   if (m.ask === 'cpu') process.send?.(process.cpuUsage());
+  if (m.ask === 'limiter') {
+    const limiter = kw.ctx.limiter as { mode: string; stats?: object };
+    process.send?.({ mode: limiter.mode, stats: limiter.stats ?? null });
+  }
   if (m.ask === 'memory') {
     const stats = kw.ctx.verificationCache?.stats();
     process.send?.({ ...process.memoryUsage(), cache: stats });

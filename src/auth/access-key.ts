@@ -1,7 +1,18 @@
 import type { KeyKind } from '../core/catalogue.js';
 import { hashSecret, isWellFormedKey } from '../core/key-format.js';
 import { keyStatus } from '../core/model.js';
-import { type CheckOutcome, checksFor, type KeyLimits, type LimitAsk, type LimitReport, reportOf } from '../core/ratelimit.js';
+import {
+  type CheckOutcome,
+  type CheckRequest,
+  type KeyLimits,
+  type LimitAsk,
+  type LimitCheck,
+  type LimitReport,
+  limitChecksFor,
+  type PlanDef,
+  quotaChecksFor,
+  reportOf,
+} from '../core/ratelimit.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
 import type { AuthCtx } from './context.js';
 
@@ -186,7 +197,13 @@ export function applyLimits(
   opts: LimitOptions,
 ): VerifyResult | Promise<VerifyResult> {
   if (!result.valid || !isLimited(ctx, record)) return result;
-  const req = checksFor(limitsOf(record), ctx.catalogue.plans, { ...opts, now: ctx.now(), share: ctx.limitShare });
+  const now = ctx.now();
+  const l = limitsOf(record);
+  const req: CheckRequest = {
+    limits: opts.asks === undefined ? everyLimitOf(ctx, record, l) : limitChecksFor(l, ctx.catalogue.plans, opts.asks, ctx.limitShare),
+    quotas: quotaChecksFor(l, opts.credits ?? 1, now),
+    now,
+  };
   if (req.limits.length === 0 && req.quotas.length === 0) return result;
   const outcome = ctx.limiter.check(req);
   const observe = ctx.limitObserver;
@@ -200,10 +217,29 @@ export function applyLimits(
   return limitedResult(result, outcome);
 }
 
+/**
+ * A record's limit checks when a verification names none (all of them at cost 1): they depend
+ * only on the record, the plans and the share, so they are computed once per cached record
+ * (records are immutable and replaced on every change) and their counter names stay the same
+ * strings (hashed once by the engines' maps).
+ */
+const everyLimit = new WeakMap<KeyVerificationRecord, { plans: ReadonlyMap<string, PlanDef>; share: number; limits: LimitCheck[] }>();
+
+function everyLimitOf(ctx: AuthCtx, record: KeyVerificationRecord, l: KeyLimits): LimitCheck[] {
+  const plans = ctx.catalogue.plans;
+  const kept = everyLimit.get(record);
+  if (kept !== undefined && kept.plans === plans && kept.share === ctx.limitShare) return kept.limits;
+  const limits = limitChecksFor(l, plans, undefined, ctx.limitShare);
+  everyLimit.set(record, { plans, share: ctx.limitShare, limits });
+  return limits;
+}
+
 function limitedResult(result: VerifyResult & { valid: true }, o: CheckOutcome): VerifyResult {
+  // Spelled out rather than spread: this runs on every verification of a limited key.
+  const { keyId, accountId, applicationId, kind, scopes, expiresAt, createdBy } = result;
   const limits = reportOf(o);
-  if (o.allowed) return { ...result, limits };
-  return { ...result, valid: false, code: o.code, limits };
+  if (o.allowed) return { valid: true, code: 'VALID', keyId, accountId, applicationId, kind, scopes, expiresAt, createdBy, limits };
+  return { valid: false, code: o.code, keyId, accountId, applicationId, kind, scopes, expiresAt, createdBy, limits };
 }
 
 /** A verification without scopes or limits, with the record it decided on (the gateway applies limits after the catalogue). */

@@ -215,47 +215,76 @@ export function checksFor(
   plans: ReadonlyMap<string, PlanDef>,
   opts: { asks?: readonly LimitAsk[] | undefined; credits?: number | undefined; now: number; share?: number },
 ): CheckRequest {
+  return {
+    limits: limitChecksFor(l, plans, opts.asks, opts.share ?? 1),
+    quotas: quotaChecksFor(l, opts.credits ?? 1, opts.now),
+    now: opts.now,
+  };
+}
+
+/**
+ * The rate-limit half of `checksFor`. It does not depend on the clock, so for the same key
+ * record, plans and share it is the same list every time: callers may keep it (the engines
+ * only read it).
+ */
+export function limitChecksFor(
+  l: KeyLimits,
+  plans: ReadonlyMap<string, PlanDef>,
+  asks: readonly LimitAsk[] | undefined,
+  share: number,
+): LimitCheck[] {
+  const limits: LimitCheck[] = [];
   const plan = l.account.plan === null ? undefined : plans.get(l.account.plan);
+  if (asks === undefined && (plan === undefined || plan.ratelimits.length === 0)) {
+    // The usual case: every limit of the key and the account's own, at cost 1, nothing to merge.
+    for (const s of l.key.ratelimits) limits.push(toCheck(scaled(s, share), 'key', l.keyId, 1));
+    for (const s of l.account.ratelimits) limits.push(toCheck(scaled(s, share), 'account', l.accountId, 1));
+    return limits;
+  }
   const accountLimits = new Map<string, RateLimitSpec>();
   for (const spec of plan?.ratelimits ?? []) accountLimits.set(spec.name, spec);
   for (const spec of l.account.ratelimits) accountLimits.set(spec.name, spec);
-  const share = opts.share ?? 1;
-  const scaled = (s: RateLimitSpec): RateLimitSpec =>
-    share <= 1
-      ? s
-      : { ...s, limit: Math.max(1, Math.floor(s.limit / share)), burst: Math.max(1, Math.floor((s.burst ?? s.limit) / share)) };
-  const limits: LimitCheck[] = [];
-  const add = (spec: RateLimitSpec, owner: 'key' | 'account', ownerId: string, cost: number) => {
-    limits.push(toCheck(scaled(spec), owner, ownerId, cost));
-  };
-  if (opts.asks === undefined) {
-    for (const s of l.key.ratelimits) add(s, 'key', l.keyId, 1);
-    for (const s of accountLimits.values()) add(s, 'account', l.accountId, 1);
+  if (asks === undefined) {
+    for (const s of l.key.ratelimits) limits.push(toCheck(scaled(s, share), 'key', l.keyId, 1));
+    for (const s of accountLimits.values()) limits.push(toCheck(scaled(s, share), 'account', l.accountId, 1));
   } else {
-    for (const ask of opts.asks) {
+    for (const ask of asks) {
       const cost = ask.cost ?? 1;
       const own = l.key.ratelimits.find((s) => s.name === ask.name);
-      if (own) add(own, 'key', l.keyId, cost);
+      if (own) limits.push(toCheck(scaled(own, share), 'key', l.keyId, cost));
       const shared = accountLimits.get(ask.name);
-      if (shared) add(shared, 'account', l.accountId, cost);
+      if (shared) limits.push(toCheck(scaled(shared, share), 'account', l.accountId, cost));
     }
   }
-  const credits = opts.credits ?? 1;
+  return limits;
+}
+
+function scaled(s: RateLimitSpec, share: number): RateLimitSpec {
+  return share <= 1
+    ? s
+    : { ...s, limit: Math.max(1, Math.floor(s.limit / share)), burst: Math.max(1, Math.floor((s.burst ?? s.limit) / share)) };
+}
+
+const NO_QUOTAS: readonly QuotaCheck[] = Object.freeze([]);
+
+/** The quota half of `checksFor`: each quota of the key and its account, spending `credits`, in the refill period of `now`. */
+export function quotaChecksFor(l: KeyLimits, credits: number, now: number): QuotaCheck[] {
+  if (l.key.quota === null && l.account.quota === null) return NO_QUOTAS as QuotaCheck[];
   const quotas: QuotaCheck[] = [];
-  const quota = (spec: QuotaSpec | null, owner: 'key' | 'account', ownerId: string) => {
-    if (spec === null) return;
-    const period = spec.refill === null ? { start: 0, next: Number.POSITIVE_INFINITY } : refillPeriod(spec.refill.interval, opts.now);
-    quotas.push({
-      ownerId,
-      owner,
-      generation: spec.generation,
-      cost: credits,
-      refill: spec.refill,
-      periodStart: period.start,
-      nextRefillAt: period.next,
-    });
+  if (l.key.quota !== null) quotas.push(quotaCheck(l.key.quota, 'key', l.keyId, credits, now));
+  if (l.account.quota !== null) quotas.push(quotaCheck(l.account.quota, 'account', l.accountId, credits, now));
+  return quotas;
+}
+
+function quotaCheck(spec: QuotaSpec, owner: 'key' | 'account', ownerId: string, credits: number, now: number): QuotaCheck {
+  const period = spec.refill === null ? { start: 0, next: Number.POSITIVE_INFINITY } : refillPeriod(spec.refill.interval, now);
+  return {
+    ownerId,
+    owner,
+    generation: spec.generation,
+    cost: credits,
+    refill: spec.refill,
+    periodStart: period.start,
+    nextRefillAt: period.next,
   };
-  quota(l.key.quota, 'key', l.keyId);
-  quota(l.account.quota, 'account', l.accountId);
-  return { limits, quotas, now: opts.now };
 }

@@ -17,7 +17,7 @@ import type { KeyVerificationRecord } from '../store/repos/keys.js';
 import { findNul, nulError } from './input-guards.js';
 import { answerInternalError, writeError } from './node-server.js';
 import { newRequestId } from './request-id.js';
-import { presentVerifyResult, VerifyBody, verifyAndRecord } from './routes/keys-verify.js';
+import { limitsOut, presentVerifyResult, VerifyBody, verifyAndRecord } from './routes/keys-verify.js';
 
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
 const HEADERS_JSON = 'application/json; charset=utf-8';
@@ -189,12 +189,35 @@ function readyFor(ctx: Runtime, record: KeyVerificationRecord | null): Ready | P
 
 function limitedAnswer(ctx: Runtime, record: KeyVerificationRecord): Ready | Promise<Ready> {
   const limited = applyLimits(ctx, record, decide(record, [], ctx.now()), {});
-  const ready = (result: VerifyResult) => {
-    recordUse(ctx, result);
-    return readyOf(result, 0);
-  };
-  return limited instanceof Promise ? limited.then(ready) : ready(limited);
+  return limited instanceof Promise ? limited.then((result) => limitedReady(ctx, record, result)) : limitedReady(ctx, record, limited);
 }
+
+/**
+ * A limited key's answer, serialized per request: the key's fields for this code are serialized
+ * once per record (they only change with the record), the limits part each time. The same
+ * text as `readyOf` gives (pinned by test/api/fast-verify.test.ts).
+ */
+function limitedReady(ctx: Runtime, record: KeyVerificationRecord, result: VerifyResult): Ready {
+  recordUse(ctx, result);
+  const limits = 'limits' in result ? result.limits : undefined;
+  if (limits === undefined) return readyOf(result, 0);
+  let heads = keyHeads.get(record);
+  if (heads === undefined) {
+    heads = new Map();
+    keyHeads.set(record, heads);
+  }
+  let head = heads.get(result.code);
+  if (head === undefined) {
+    // `{…the key's fields…` without its closing brace: the limits part follows.
+    head = JSON.stringify(presentVerifyResult({ ...result, limits: undefined } as VerifyResult)).slice(0, -1);
+    heads.set(result.code, head);
+  }
+  const body = `${head},${JSON.stringify(limitsOut(limits)).slice(1)}`;
+  return { result, body, length: Buffer.byteLength(body), until: 0 };
+}
+
+/** Per cached record, its answer's serialized key fields by code (VALID, RATE_LIMITED, USAGE_EXCEEDED). */
+const keyHeads = new WeakMap<KeyVerificationRecord, Map<string, string>>();
 
 /** With required scopes or limits asked for, the answer depends on them: decided and serialized per request. */
 function scopedAnswer(ctx: Runtime, key: string, scopes: string[] | undefined, limits: LimitOptions | undefined): Ready | Promise<Ready> {

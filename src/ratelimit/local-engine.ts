@@ -40,6 +40,7 @@ export class LocalEngine {
   }
 
   check(req: CheckRequest): CheckOutcome | Promise<CheckOutcome> {
+    if (req.quotas.length === 0) return this.decide(req);
     const missing = req.quotas.filter((q) => (this.quotas.get(q.ownerId)?.generation ?? -1) < q.generation);
     if (missing.length === 0) return this.decide(req);
     return Promise.all(

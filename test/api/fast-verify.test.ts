@@ -94,6 +94,35 @@ for (const dialect of DIALECTS) {
       expect(viaServer.status).toBeLessThan(500);
     });
 
+    it("a limited key's allowed answer (serialized in two parts on the fast path) is the Fastify route's, byte for byte", async () => {
+      // Each path consumes, so each gets a fresh key with the same limits and quota: the answers
+      // differ only in the key's and its application's ids.
+      const t = await h.tenant();
+      const limits = {
+        ratelimits: [
+          { name: 'per-minute', limit: 1000, window: 'minute' },
+          { name: 'per-hour', limit: 5000, window: 'hour', burst: 100 },
+        ],
+        quota: { credits: 50, refill: { amount: 50, interval: 'daily' } },
+      };
+      const a = await appWithKey(h, t, t.adminToken, ['device:read'], limits);
+      const b = await appWithKey(h, t, t.adminToken, ['device:read'], limits);
+      const at = Date.now();
+      h.kw.ctx.now = () => at;
+      try {
+        for (let i = 0; i < 2; i++) {
+          // Twice: the second answer reuses the first's serialized key fields.
+          const real = await fetch(`${base}/v1/keys/verify`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ key: a.key }) });
+          const injected = await h.kw.app.inject({ method: 'POST', url: '/v1/keys/verify', headers: JSON_TYPE, payload: { key: b.key } });
+          const text = await real.text();
+          expect(JSON.parse(text)).toMatchObject({ code: 'VALID', ratelimits: [{ remaining: 999 - i }, { remaining: 99 - i }] });
+          expect(text.replaceAll(a.keyId, b.keyId).replaceAll(a.applicationId, b.applicationId)).toBe(injected.body);
+        }
+      } finally {
+        h.kw.ctx.now = Date.now;
+      }
+    });
+
     it("regression: the server made for the fast path keeps Fastify's timeouts (keep-alive 72 s, not node's 5 s)", () => {
       expect(h.kw.app.server.keepAliveTimeout).toBe(72_000);
     });

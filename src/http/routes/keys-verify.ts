@@ -71,7 +71,8 @@ export function presentVerifyResult(r: VerifyResult): z.infer<typeof Out> {
   };
 }
 
-function limitsOut(r: LimitReport) {
+/** The limits part of a verify answer, after the key's fields (the fast path serializes it on its own). */
+export function limitsOut(r: LimitReport) {
   return {
     ratelimits: r.limits.map((l) => ({
       name: l.name,
