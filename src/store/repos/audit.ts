@@ -53,3 +53,23 @@ export async function listAuditEvents(
   }));
   return { events, more: rows.length > opts.limit };
 }
+
+/**
+ * When each key was last reported leaked: the newest `key.leak` audit event the leak intake
+ * wrote for it (src/service/leaks.ts). Keys never reported are absent. Uses the index
+ * audit_events_target (migration 0010), so a key list costs one indexed lookup per key page.
+ */
+export async function leakTimes(db: Db, accountId: string, keyIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (keyIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('audit_events')
+    .select((eb) => ['target_id', eb.fn.max<number>('created_at').as('at')])
+    .where('action', '=', 'key.leak')
+    .where('target_id', 'in', [...keyIds])
+    .where('account_id', '=', accountId)
+    .groupBy('target_id')
+    .execute();
+  for (const r of rows) out.set(r.target_id, Number(r.at));
+  return out;
+}
