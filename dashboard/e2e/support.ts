@@ -53,7 +53,8 @@ export async function startKeyward(opts: { beforeListen?(kw: Keyward): void } = 
   const env = {} as Env;
   const dir = mkdtempSync(join(tmpdir(), 'keyward-e2e-'));
   const config = loadConfig(
-    {},
+    // The webhooks spec delivers to a receiver on 127.0.0.1, which the SSRF guard refuses unless allowed.
+    { KEYWARD_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', KEYWARD_WEBHOOK_POLL_MS: '100' },
     {
       databaseUrl: `sqlite:${join(dir, 'keyward.db')}`,
       dataDir: dir,
