@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../../test/webhook-receiver.js';
-import { HAS_CHROMIUM, requireRoute, useE2E } from './support.js';
+import { E2E_LEAK_REPORTER_TOKEN, HAS_CHROMIUM, requireRoute, useE2E } from './support.js';
 
 /** Issue 14 in the dashboard: webhook endpoints with a real local receiver, and the leak policy. */
 describe.skipIf(!HAS_CHROMIUM)('dashboard: webhooks and leak policy', () => {
@@ -118,5 +118,45 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: webhooks and leak policy', () => {
       mode: 'notify',
       overlapSeconds: 0,
     });
+  });
+
+  it('marks a key reported leaked with a Leaked badge and the time, in the key table and on the key page', async () => {
+    const t = await e.tenant();
+    const base = `/v1/accounts/${t.accountId}`;
+    // Notify only: the key stays active, so it stays in the default (non-revoked) listing.
+    await e.call('PUT', `${base}/leak-policy`, { token: t.adminToken, body: { mode: 'notify', overlapSeconds: 0 } });
+    const app = await e.call('POST', `${base}/applications`, { token: t.adminToken, body: { name: 'Gateway' } });
+    const leaked = await e.call('POST', `${base}/applications/${app.body.id}/keys`, {
+      token: t.adminToken,
+      body: { name: 'Pushed to GitHub', scopes: ['device:read'] },
+    });
+    await e.call('POST', `${base}/applications/${app.body.id}/keys`, {
+      token: t.adminToken,
+      body: { name: 'Safe key', scopes: ['device:read'] },
+    });
+    const report = await e.call('POST', '/v1/leaks', {
+      token: E2E_LEAK_REPORTER_TOKEN,
+      body: [{ token: leaked.body.key, type: 'keyward_access_key', url: 'https://github.com/o/r/blob/x/.env' }],
+    });
+    expect(report.status, JSON.stringify(report.body)).toBe(200);
+    expect(report.body[0].label).toBe('true_positive');
+
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    await page.goto('/api-keys');
+    const row = page.getByRole('row').filter({ hasText: 'Pushed to GitHub' });
+    await row.getByText(/^Leaked/).waitFor();
+    expect(
+      await page
+        .getByRole('row')
+        .filter({ hasText: 'Safe key' })
+        .getByText(/^Leaked/)
+        .count(),
+    ).toBe(0);
+    await page.goto(`/api-keys/${leaked.body.accessKey.id}`);
+    await page.getByRole('heading', { name: 'Pushed to GitHub', level: 1 }).waitFor();
+    const badge = page.locator('.badge-leaked');
+    await badge.waitFor();
+    expect(await badge.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 });
