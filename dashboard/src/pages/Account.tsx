@@ -92,7 +92,7 @@ const describeLeakPolicy = (p: { mode: LeakMode; overlapSeconds: number }) =>
  * account's admins and the operator choose (GET/PUT /v1/accounts/{id}/leak-policy).
  */
 function LeakPolicySection({ accountId }: { accountId: string }) {
-  const policy = useAsync(() => api.call('get', '/v1/accounts/{accountId}/leak-policy', { params: { accountId } }), [accountId]);
+  const policy = useAsync(() => api.getLeakPolicy(accountId), [accountId]);
   const [mode, setMode] = useState<LeakMode | null>(null);
   const [overlap, setOverlap] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -107,19 +107,15 @@ function LeakPolicySection({ accountId }: { accountId: string }) {
     e.preventDefault();
     setError(null);
     setSaved(false);
+    // The API takes 0 for revoke and notify; rotate needs 1 s to 7 days.
     const seconds = shownMode === 'rotate' ? Number(shownOverlap) : 0;
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_OVERLAP_SECONDS) {
-      if (shownMode === 'rotate') {
-        setOverlapError(`A whole number of seconds from 1 to ${MAX_OVERLAP_SECONDS} (7 days).`);
-        return;
-      }
+    if (shownMode === 'rotate' && (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_OVERLAP_SECONDS)) {
+      setOverlapError(`A whole number of seconds from 1 to ${MAX_OVERLAP_SECONDS} (7 days).`);
+      return;
     }
     setBusy(true);
     try {
-      await api.call('put', '/v1/accounts/{accountId}/leak-policy', {
-        params: { accountId },
-        body: { mode: shownMode, overlapSeconds: seconds },
-      });
+      await api.setLeakPolicy(accountId, { mode: shownMode, overlapSeconds: seconds });
       setSaved(true);
       setMode(null);
       setOverlap('');

@@ -1,7 +1,8 @@
-import type { Operation, paths, ResponseOf } from '@keyward/client/management';
+import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from '@keyward/client/management';
 import { useState } from 'react';
 import { api, isMissingRoute } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
+import { FormCheckError } from '../components/limits';
 import { Modal } from '../components/Modal';
 import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, SecretBox } from '../components/ui';
 import { formatTime } from '../format';
@@ -9,10 +10,9 @@ import { useAsync } from '../hooks';
 import { Link, navigate } from '../router';
 import { type SessionState, useSession } from '../session';
 
-type Ok<P extends keyof paths, M extends 'get' | 'post'> = ResponseOf<Operation<P, M>>;
-type Endpoint = Ok<'/v1/accounts/{accountId}/webhooks', 'post'>['endpoint'];
-type Delivery = Ok<'/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries', 'get'>['deliveries'][number];
-type EventType = Endpoint['eventTypes'][number];
+type Endpoint = WebhookEndpoint;
+type Delivery = WebhookDelivery;
+type EventType = WebhookEventType;
 
 /** Every event type, with a short label: the same list as src/core/webhook-events.ts (the API refuses others). */
 export const EVENT_TYPES: { type: EventType; label: string }[] = [
@@ -60,11 +60,8 @@ function NewEndpointModal({ onClose, onCreated }: { onClose(): void; onCreated(e
           bad = true;
         }
         setTypesError(types.size === 0 ? 'Pick at least one event.' : '');
-        if (bad || types.size === 0) throw Object.assign(new Error('Check the URL and the events.'), { name: 'FormCheckError' });
-        const created = await api.call('post', '/v1/accounts/{accountId}/webhooks', {
-          params: { accountId: s.account.id },
-          body: { url: url.trim(), description: description.trim(), eventTypes: [...types] },
-        });
+        if (bad || types.size === 0) throw new FormCheckError();
+        const created = await api.createWebhook(s.account.id, { url: url.trim(), description: description.trim(), eventTypes: [...types] });
         onCreated(created.endpoint, created.secret);
       }}
     >
@@ -156,10 +153,7 @@ function EnabledBadge({ e }: { e: Endpoint }) {
 export function WebhooksPage() {
   const s = useSession();
   const manage = canManageWebhooks(s);
-  const list = useAsync(
-    () => api.call('get', '/v1/accounts/{accountId}/webhooks', { params: { accountId: s.account.id } }),
-    [s.account.id],
-  );
+  const list = useAsync(() => api.listWebhooks(s.account.id), [s.account.id]);
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ endpoint: Endpoint; secret: string } | null>(null);
   const missing = isMissingRoute(list.error);
@@ -256,12 +250,8 @@ function DeliveryStatus({ d }: { d: Delivery }) {
 export function WebhookPage({ id }: { id: string }) {
   const s = useSession();
   const manage = canManageWebhooks(s);
-  const params = { accountId: s.account.id, webhookId: id };
-  const endpoint = useAsync(() => api.call('get', '/v1/accounts/{accountId}/webhooks/{webhookId}', { params }), [s.account.id, id]);
-  const deliveries = useAsync(
-    () => api.call('get', '/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries', { params, query: { limit: 50 } }),
-    [s.account.id, id],
-  );
+  const endpoint = useAsync(() => api.getWebhook(s.account.id, id), [s.account.id, id]);
+  const deliveries = useAsync(() => api.listWebhookDeliveries(s.account.id, id, { limit: 50 }), [s.account.id, id]);
   const [notice, setNotice] = useState<string | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
   const [deleting, setDeleting] = useState(false);
@@ -298,10 +288,7 @@ export function WebhookPage({ id }: { id: string }) {
                 className="button"
                 disabled={busy}
                 onClick={() =>
-                  act(
-                    () => api.call('post', '/v1/accounts/{accountId}/webhooks/{webhookId}/test', { params }),
-                    'A test event was queued: it appears in the delivery log below.',
-                  )
+                  act(() => api.testWebhook(s.account.id, id), 'A test event was queued: it appears in the delivery log below.')
                 }
               >
                 Send test event
@@ -312,7 +299,7 @@ export function WebhookPage({ id }: { id: string }) {
                 disabled={busy}
                 onClick={() =>
                   act(
-                    () => api.call('patch', '/v1/accounts/{accountId}/webhooks/{webhookId}', { params, body: { enabled: !e.enabled } }),
+                    () => api.updateWebhook(s.account.id, id, { enabled: !e.enabled }),
                     e.enabled ? 'The endpoint was disabled.' : 'The endpoint was enabled.',
                   )
                 }
@@ -421,13 +408,7 @@ export function WebhookPage({ id }: { id: string }) {
                             className="button button-small"
                             disabled={busy}
                             onClick={() =>
-                              act(
-                                () =>
-                                  api.call('post', '/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver', {
-                                    params: { ...params, deliveryId: d.id },
-                                  }),
-                                'The event was queued for delivery again.',
-                              )
+                              act(() => api.redeliverWebhook(s.account.id, id, d.id), 'The event was queued for delivery again.')
                             }
                           >
                             Redeliver
@@ -448,7 +429,7 @@ export function WebhookPage({ id }: { id: string }) {
           confirmLabel="Delete endpoint"
           onClose={() => setDeleting(false)}
           onConfirm={async () => {
-            await api.call('delete', '/v1/accounts/{accountId}/webhooks/{webhookId}', { params });
+            await api.deleteWebhook(s.account.id, id);
             navigate('/webhooks');
           }}
         >
