@@ -24,6 +24,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: sign-in, account switcher, navigation
       'Usage',
       'API Keys',
       'Users',
+      'Webhooks',
       'Audit log',
       'Account',
     ]);

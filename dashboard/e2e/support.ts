@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ const DIST = fileURLToPath(new URL('../dist', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots', import.meta.url));
 const OPERATOR = { email: 'operator@e2e.local', password: 'operator-password-1' };
 export const ADMIN_PASSWORD = 'admin-password-1';
+/** A leak-scanner token the e2e server accepts on POST /v1/leaks. */
+export const E2E_LEAK_REPORTER_TOKEN = 'kwlr_e2e-scanner-token-0123456789abcdef';
 
 export interface Tenant {
   accountId: string;
@@ -53,7 +56,13 @@ export async function startKeyward(opts: { beforeListen?(kw: Keyward): void } = 
   const env = {} as Env;
   const dir = mkdtempSync(join(tmpdir(), 'keyward-e2e-'));
   const config = loadConfig(
-    {},
+    // The webhooks spec delivers to a receiver on 127.0.0.1, which the SSRF guard refuses unless allowed.
+    // The leaked-key marks are arranged with a scanner's report under E2E_LEAK_REPORTER_TOKEN.
+    {
+      KEYWARD_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1',
+      KEYWARD_WEBHOOK_POLL_MS: '100',
+      KEYWARD_LEAK_REPORTER_TOKEN_HASHES: createHash('sha256').update(E2E_LEAK_REPORTER_TOKEN).digest('hex'),
+    },
     {
       databaseUrl: `sqlite:${join(dir, 'keyward.db')}`,
       dataDir: dir,

@@ -88,6 +88,8 @@ export interface AccessKey {
   quota: QuotaSpec | null;
   /** Credits left as last written (a read attaches it; spends of the last flush interval may be missing). */
   quotaRemaining?: number | undefined;
+  /** When the key was last reported leaked (POST /v1/leaks), attached by reads; null or absent: never. */
+  leakedAt?: Millis | null | undefined;
 }
 
 /** Stored status plus expiry give the status a caller sees. */

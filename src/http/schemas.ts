@@ -220,6 +220,9 @@ export const KeyOut = z.object({
   usageCount: z.number().int(),
   ratelimits: z.array(RateLimitOut),
   quota: QuotaOut.nullable(),
+  leakedAt: Timestamp.nullable().describe(
+    'When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked.',
+  ),
 });
 export const keyOut = (k: AccessKey, now: number): z.infer<typeof KeyOut> => ({
   id: k.id,
@@ -241,6 +244,7 @@ export const keyOut = (k: AccessKey, now: number): z.infer<typeof KeyOut> => ({
   usageCount: k.usageCount,
   ratelimits: rateLimitsOut(k.ratelimits),
   quota: quotaOut(k.quota, k.quotaRemaining),
+  leakedAt: k.leakedAt ?? null,
 });
 
 export const AuditEventOut = z.object({

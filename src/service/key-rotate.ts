@@ -9,7 +9,7 @@ import type { Actor, Ctx } from './context.js';
 import { actorIdOf, emit, keyEventData } from './events.js';
 import { authorizeOn } from './guards.js';
 import { assertGrantable, draftKey, insertKeyWithinLimit } from './key-issue.js';
-import { keyFor } from './keys.js';
+import { keyFor, withRemaining } from './keys.js';
 import { copyQuotaCounter } from './limits.js';
 
 export const MAX_OVERLAP_SECONDS = 30 * 86_400;
@@ -97,5 +97,5 @@ export async function rotateKey(
   });
   ctx.changes.publish({ type: 'key', keyId: old.id });
   ctx.changes.publish({ type: 'key', keyId: key.id, keyHash: hashSecret(secret) });
-  return { key, secret, previous };
+  return { key: { ...key, leakedAt: null }, secret, previous: (await withRemaining(ctx, [previous]))[0] as AccessKey };
 }

@@ -3,6 +3,7 @@ import type { KeyKind } from '../core/catalogue.js';
 import { KeywardError } from '../core/errors.js';
 import { type AccessKey, type Account, type Application, keyStatus } from '../core/model.js';
 import { type KeyAction, mayActOnSomeKeys, type Principal } from '../core/permissions.js';
+import { leakTimes } from '../store/repos/audit.js';
 import { findKey, listKeys as listKeyRows, updateKey as updateKeyRow } from '../store/repos/keys.js';
 import { deleteQuotaCounter } from '../store/repos/quotas.js';
 import { loadApplication } from './applications.js';
@@ -141,12 +142,23 @@ export async function updateKey(
 }
 
 /** Keys with the credits left on their quota, as last written. */
+/** What a read adds to stored keys: the credits left of quota keys, and when each key was reported leaked. */
 export async function withRemaining(ctx: Ctx, keys: AccessKey[]): Promise<AccessKey[]> {
+  if (keys.length === 0) return keys;
+  const accountId = (keys[0] as AccessKey).accountId;
+  const leaked = await leakTimes(
+    ctx.store.db,
+    accountId,
+    keys.map((k) => k.id),
+  );
   const owners = keys.filter((k) => k.quota !== null).map((k) => k.id);
-  if (owners.length === 0) return keys;
-  const remaining = await storedCounters(ctx, owners);
+  const remaining = owners.length === 0 ? new Map() : await storedCounters(ctx, owners);
   const now = ctx.now();
-  return keys.map((k) => (k.quota === null ? k : { ...k, quotaRemaining: currentRemaining(k.quota, remaining.get(k.id), now) }));
+  return keys.map((k) => ({
+    ...k,
+    leakedAt: leaked.get(k.id) ?? null,
+    ...(k.quota !== null && { quotaRemaining: currentRemaining(k.quota, remaining.get(k.id), now) }),
+  }));
 }
 
 export async function revokeKey(ctx: Ctx, actor: Actor, accountId: string, keyId: string): Promise<AccessKey> {
@@ -161,7 +173,7 @@ export async function revokeKey(ctx: Ctx, actor: Actor, accountId: string, keyId
     await emit(ctx, tx, 'key.revoked', accountId, { key: keyEventData(revoked, now), actorId: actorIdOf(actor), reason: 'revoked' });
   });
   ctx.changes.publish({ type: 'key', keyId });
-  return revoked;
+  return (await withRemaining(ctx, [revoked]))[0] as AccessKey;
 }
 
 /** The status a caller sees, with expiry applied. */

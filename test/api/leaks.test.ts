@@ -74,9 +74,28 @@ for (const dialect of DIALECTS) {
         details: { reporter: 'github', policy: 'revoke' },
       });
 
-      // Reported again: still a true positive, nothing more to do.
+      // Key reads show when it was reported (from that audit event); other keys stay null.
+      const leakEvent = audit.body.events.find((e: any) => e.action === 'key.leak');
+      const other = await appWithKey(h, t, t.adminToken);
+      const got = await h.call('GET', `/v1/accounts/${t.accountId}/keys/${k.keyId}`, { token: t.adminToken });
+      expect(got.body.leakedAt).toBe(leakEvent.createdAt);
+      const list = await h.call('GET', `/v1/accounts/${t.accountId}/keys?include=revoked`, { token: t.adminToken });
+      const byId = new Map(list.body.keys.map((x: any) => [x.id, x.leakedAt]));
+      expect(byId.get(k.keyId)).toBe(leakEvent.createdAt);
+      expect(byId.get(other.keyId)).toBeNull();
+      const appKeys = await h.call('GET', `/v1/accounts/${t.accountId}/applications/${k.applicationId}/keys?include=revoked`, {
+        token: t.adminToken,
+      });
+      expect(appKeys.body.keys.find((x: any) => x.id === k.keyId).leakedAt).toBe(leakEvent.createdAt);
+      // A stranger's account does not see it through its own key list.
+      const t2 = await h.tenant();
+      expect((await h.call('GET', `/v1/accounts/${t2.accountId}/keys/${k.keyId}`, { token: t2.adminToken })).status).toBe(404);
+
+      // Reported again: still a true positive, nothing more to do; leakedAt moves to the newer report.
       const again = await h.call('POST', '/v1/leaks', { body: items.slice(0, 1), headers: signed(JSON.stringify(items.slice(0, 1))) });
       expect(again.body[0].label).toBe('true_positive');
+      const after = await h.call('GET', `/v1/accounts/${t.accountId}/keys/${k.keyId}`, { token: t.adminToken });
+      expect(after.body.leakedAt).toBeGreaterThanOrEqual(leakEvent.createdAt);
     });
 
     it('refuses a bad or missing signature (401) and changes nothing', async () => {

@@ -10,6 +10,7 @@ import { DevicesPage } from '../pages/Devices';
 import { KeyPage } from '../pages/Key';
 import { UsagePage } from '../pages/Usage';
 import { UsersPage } from '../pages/Users';
+import { canViewWebhooks, WebhookPage, WebhooksPage } from '../pages/Webhooks';
 import { Link, match, navigate } from '../router';
 import { type SessionState, useSession } from '../session';
 import { EmptyState } from './ui';
@@ -31,6 +32,8 @@ const NAV: NavItem[] = [
   { to: '/api-keys', label: 'API Keys', section: 'Administration', visible: canViewKeys },
   // Read-only for members holding users.view; only admins see the actions.
   { to: '/users', label: 'Users', section: 'Administration', visible: (s) => s.isAdmin || s.can('users.view') },
+  // Read-only with webhooks.view; actions need webhooks.manage (admins and the operator have both).
+  { to: '/webhooks', label: 'Webhooks', section: 'Administration', visible: canViewWebhooks },
   { to: '/audit', label: 'Audit log', section: 'Administration', visible: (s) => s.isAdmin },
   // Limits, quota and plan: the operator edits them, the account's admins read them.
   { to: '/account', label: 'Account', section: 'Administration', visible: (s) => s.isAdmin },
@@ -52,6 +55,8 @@ const ROUTES: Route[] = [
   ['/users', () => <UsersPage />],
   ['/usage', () => <UsagePage />],
   ['/audit', () => <AuditPage />],
+  ['/webhooks', () => <WebhooksPage />],
+  ['/webhooks/:id', (p) => <WebhookPage id={p.id as string} />],
 ];
 
 function Page({ path }: { path: string }) {

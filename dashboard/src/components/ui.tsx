@@ -1,5 +1,6 @@
 import { KeywardApiError } from '@keyward/client/management';
 import { type ReactNode, useEffect, useState } from 'react';
+import { formatTime } from '../format';
 
 /** Headlines for the error codes a user can act on; the API's own message follows underneath. */
 const CODE_TITLES: Record<string, string> = {
@@ -93,6 +94,17 @@ export function EmptyState({ title, children, action }: { title: string; childre
 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status}`}>{status[0]?.toUpperCase() + status.slice(1)}</span>;
+}
+
+/** A key reported as leaked (POST /v1/leaks): the badge carries the time; nothing when never reported. */
+export function LeakedBadge({ leakedAt }: { leakedAt: number | null | undefined }) {
+  if (leakedAt == null) return null;
+  const when = formatTime(leakedAt);
+  return (
+    <span className="badge badge-leaked" title={`Reported leaked ${when}`}>
+      Leaked <time dateTime={new Date(leakedAt).toISOString()}>{when}</time>
+    </span>
+  );
 }
 
 export function Field({ label, hint, children, id }: { label: string; hint?: ReactNode; children: ReactNode; id: string }) {

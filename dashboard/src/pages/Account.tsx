@@ -1,6 +1,6 @@
 import { type Account, KeywardApiError } from '@keyward/client/management';
-import { useState } from 'react';
-import { api } from '../api';
+import { type FormEvent, useState } from 'react';
+import { api, isMissingRoute } from '../api';
 import { FormModal, TextInput } from '../components/forms';
 import { accountLimits, FormCheckError, LimitsDetails, LimitsFields, limitsPatch, readDraft, useLimitsDraft } from '../components/limits';
 import { ErrorBanner, Loading, Notice, PageHeader } from '../components/ui';
@@ -70,6 +70,125 @@ function EditAccountLimitsModal({ account, onClose, onSaved }: { account: Accoun
   );
 }
 
+type LeakMode = 'revoke' | 'rotate' | 'notify';
+const MAX_OVERLAP_SECONDS = 7 * 86_400;
+const LEAK_MODES: { mode: LeakMode; label: string; hint: string }[] = [
+  { mode: 'revoke', label: 'Revoke at once', hint: 'The reported key stops working immediately (default).' },
+  {
+    mode: 'rotate',
+    label: 'Expire after an overlap',
+    hint: 'The key keeps working for the overlap, for its owner to rotate it; then it expires.',
+  },
+  { mode: 'notify', label: 'Only notify', hint: 'Nothing changes: a key.leaked event and the audit log record the report.' },
+];
+
+const describeLeakPolicy = (p: { mode: LeakMode; overlapSeconds: number }) =>
+  p.mode === 'rotate'
+    ? `Expire after an overlap of ${p.overlapSeconds} seconds`
+    : (LEAK_MODES.find((m) => m.mode === p.mode)?.label ?? p.mode);
+
+/**
+ * What happens to a key reported as leaked (POST /v1/leaks, e.g. GitHub secret scanning): the
+ * account's admins and the operator choose (GET/PUT /v1/accounts/{id}/leak-policy).
+ */
+function LeakPolicySection({ accountId }: { accountId: string }) {
+  const policy = useAsync(() => api.getLeakPolicy(accountId), [accountId]);
+  const [mode, setMode] = useState<LeakMode | null>(null);
+  const [overlap, setOverlap] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [overlapError, setOverlapError] = useState('');
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  if (isMissingRoute(policy.error)) return null;
+  const current = policy.data;
+  const shownMode = mode ?? current?.mode ?? 'revoke';
+  const shownOverlap = overlap || String(current?.mode === 'rotate' ? current.overlapSeconds : 3600);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    // The API takes 0 for revoke and notify; rotate needs 1 s to 7 days.
+    const seconds = shownMode === 'rotate' ? Number(shownOverlap) : 0;
+    if (shownMode === 'rotate' && (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_OVERLAP_SECONDS)) {
+      setOverlapError(`A whole number of seconds from 1 to ${MAX_OVERLAP_SECONDS} (7 days).`);
+      return;
+    }
+    setBusy(true);
+    try {
+      await api.setLeakPolicy(accountId, { mode: shownMode, overlapSeconds: seconds });
+      setSaved(true);
+      setMode(null);
+      setOverlap('');
+      policy.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="leak-policy">
+      <h2 className="card-title" id="leak-policy">
+        Leaked keys
+      </h2>
+      <p className="hint">
+        What Keyward does with a key of this account reported as leaked (GitHub secret scanning or another scanner). Every report is audited
+        and sent as a <code className="mono">key.leaked</code> webhook event.
+      </p>
+      <ErrorBanner error={policy.error} title="Could not load the leak policy" />
+      {policy.loading && !current ? (
+        <Loading />
+      ) : current ? (
+        <form onSubmit={save}>
+          <p>
+            Current policy: <strong data-testid="leak-policy-current">{describeLeakPolicy(current)}</strong>
+          </p>
+          <fieldset className="event-picker">
+            <legend>When a key is reported leaked</legend>
+            {LEAK_MODES.map((m) => (
+              <div className="check" key={m.mode}>
+                <input
+                  id={`leak-mode-${m.mode}`}
+                  type="radio"
+                  name="leak-mode"
+                  checked={shownMode === m.mode}
+                  onChange={() => {
+                    setMode(m.mode);
+                    setSaved(false);
+                  }}
+                />
+                <label htmlFor={`leak-mode-${m.mode}`}>
+                  {m.label}
+                  <span className="hint">{m.hint}</span>
+                </label>
+              </div>
+            ))}
+          </fieldset>
+          {shownMode === 'rotate' && (
+            <TextInput
+              id="leak-overlap"
+              label="Overlap (seconds)"
+              type="number"
+              value={shownOverlap}
+              onChange={(v) => {
+                setOverlap(v);
+                setOverlapError('');
+              }}
+              error={overlapError}
+              hint="How long the reported key keeps working, at most 604800 (7 days). 3600 is one hour."
+            />
+          )}
+          <ErrorBanner error={error} />
+          {saved && <Notice tone="success">The leak policy was saved.</Notice>}
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save leak policy'}
+          </button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
 export function AccountPage() {
   const s = useSession();
   const account = useAsync(() => api.getAccount(s.account.id), [s.account.id]);
@@ -128,6 +247,7 @@ export function AccountPage() {
               : "Shared by all your account's keys, on top of each key's own limits. Only the operator can change them."}
           </p>
         </section>
+        <LeakPolicySection accountId={a.id} />
       </div>
       {editing && (
         <EditAccountLimitsModal

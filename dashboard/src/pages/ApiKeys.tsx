@@ -4,7 +4,7 @@ import { api } from '../api';
 import { Checkbox, FormModal } from '../components/forms';
 import { NewAccessKeyModal, ScopeList } from '../components/keys';
 import { keyLimits, limitsSummary } from '../components/limits';
-import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative, usedRecently } from '../format';
 import { useAsync } from '../hooks';
 import { Link } from '../router';
@@ -165,7 +165,7 @@ export function ApiKeysPage() {
                     <ScopeList k={k} />
                   </td>
                   <td>
-                    <StatusBadge status={k.status} />
+                    <StatusBadge status={k.status} /> <LeakedBadge leakedAt={k.leakedAt} />
                   </td>
                   <td className="nowrap">{relative(k.lastUsedAt)}</td>
                   <td className="row-actions">

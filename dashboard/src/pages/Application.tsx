@@ -2,7 +2,7 @@ import type { AccessKey, Application } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
 import { EditKeyModal, expiryText, NewAccessKeyModal, RevokeKeyModal, ScopeList } from '../components/keys';
-import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync } from '../hooks';
 import { Link } from '../router';
@@ -202,7 +202,7 @@ function AccessKeys({ app }: { app: Application }) {
                     <ScopeList k={k} />
                   </td>
                   <td>
-                    <StatusBadge status={k.status} />
+                    <StatusBadge status={k.status} /> <LeakedBadge leakedAt={k.leakedAt} />
                   </td>
                   <td className="nowrap">{expiryText(k)}</td>
                   <td className="nowrap">{relative(k.lastUsedAt)}</td>

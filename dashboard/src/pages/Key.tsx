@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { EditKeyModal, expiryText, ScopeList } from '../components/keys';
 import { keyLimits, LimitsDetails } from '../components/limits';
-import { ErrorBanner, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { ErrorBanner, LeakedBadge, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync } from '../hooks';
 import { Link } from '../router';
@@ -56,7 +56,11 @@ export function KeyPage({ id }: { id: string }) {
       {crumbs}
       <PageHeader
         title={k.name}
-        subtitle={<StatusBadge status={k.status} />}
+        subtitle={
+          <>
+            <StatusBadge status={k.status} /> <LeakedBadge leakedAt={k.leakedAt} />
+          </>
+        }
         actions={
           editable && (
             <button type="button" className="button" onClick={() => setEditing(true)}>

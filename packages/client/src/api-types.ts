@@ -58,6 +58,12 @@ export type AuditEvent = AuditPage['events'][number];
 export type UsageSeries = Ok<'/v1/accounts/{accountId}/usage', 'get'>['series'][number];
 export type SignatureVerification = Ok<'/v1/signatures/verify', 'post'>;
 export type SignatureCode = SignatureVerification['code'];
+export type WebhookEndpoint = Ok<'/v1/accounts/{accountId}/webhooks/{webhookId}', 'get'>;
+/** A new endpoint: `secret` is its signing secret, shown only in this response. */
+export type CreatedWebhook = Ok<'/v1/accounts/{accountId}/webhooks', 'post'>;
+export type WebhookDelivery = Ok<'/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries', 'get'>['deliveries'][number];
+export type WebhookEventType = WebhookEndpoint['eventTypes'][number];
+export type LeakPolicy = Ok<'/v1/accounts/{accountId}/leak-policy', 'get'>;
 
 // What the API takes.
 export type CreateAccountInput = In<'/v1/accounts', 'post'>;
@@ -76,6 +82,9 @@ export type UpdateDeviceInput = In<'/v1/accounts/{accountId}/devices/{deviceId}'
 export type ResetDeviceSecretInput = In<'/v1/accounts/{accountId}/devices/{deviceId}/reset-secret', 'post'>;
 export type ResetSharedSecretInput = In<'/v1/accounts/{accountId}/shared-secret/reset', 'post'>;
 export type SignedRequestInput = In<'/v1/signatures/verify', 'post'>;
+export type CreateWebhookInput = In<'/v1/accounts/{accountId}/webhooks', 'post'>;
+export type UpdateWebhookInput = In<'/v1/accounts/{accountId}/webhooks/{webhookId}', 'patch'>;
+export type WebhookDeliveriesQuery = Query<'/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries', 'get'>;
 export type ListKeysQuery = Query<'/v1/accounts/{accountId}/keys', 'get'>;
 export type AuditQuery = Query<'/v1/accounts/{accountId}/audit', 'get'>;
 export type UsageQuery = Query<'/v1/accounts/{accountId}/usage', 'get'>;

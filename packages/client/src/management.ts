@@ -12,8 +12,10 @@ import type {
   CreateDeviceInput,
   CreateKeyInput,
   CreateUserInput,
+  CreateWebhookInput,
   DeleteKeyInput,
   HttpMethod,
+  LeakPolicy,
   ListKeysQuery,
   Operation,
   PathParamsOf,
@@ -29,7 +31,9 @@ import type {
   UpdateDeviceInput,
   UpdateKeyInput,
   UpdateUserInput,
+  UpdateWebhookInput,
   UsageQuery,
+  WebhookDeliveriesQuery,
 } from './api-types.js';
 import { KeywardApiError } from './errors.js';
 
@@ -287,6 +291,44 @@ export class KeywardClient {
   }
   verifySignature(input: SignedRequestInput) {
     return this.call('post', '/v1/signatures/verify', { body: input });
+  }
+
+  // Webhook endpoints of an account (docs/webhooks.md).
+  listWebhooks(accountId: string) {
+    return this.call('get', '/v1/accounts/{accountId}/webhooks', { params: { accountId } });
+  }
+  /** The answer's `secret` is the endpoint's signing secret, shown only here. */
+  createWebhook(accountId: string, input: CreateWebhookInput) {
+    return this.call('post', '/v1/accounts/{accountId}/webhooks', { params: { accountId }, body: input });
+  }
+  getWebhook(accountId: string, webhookId: string) {
+    return this.call('get', '/v1/accounts/{accountId}/webhooks/{webhookId}', { params: { accountId, webhookId } });
+  }
+  updateWebhook(accountId: string, webhookId: string, patch: UpdateWebhookInput) {
+    return this.call('patch', '/v1/accounts/{accountId}/webhooks/{webhookId}', { params: { accountId, webhookId }, body: patch });
+  }
+  deleteWebhook(accountId: string, webhookId: string) {
+    return this.call('delete', '/v1/accounts/{accountId}/webhooks/{webhookId}', { params: { accountId, webhookId } });
+  }
+  listWebhookDeliveries(accountId: string, webhookId: string, query: WebhookDeliveriesQuery = {}) {
+    return this.call('get', '/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries', { params: { accountId, webhookId }, query });
+  }
+  redeliverWebhook(accountId: string, webhookId: string, deliveryId: string) {
+    return this.call('post', '/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver', {
+      params: { accountId, webhookId, deliveryId },
+    });
+  }
+  /** Queues a webhook.test event for this endpoint only. */
+  testWebhook(accountId: string, webhookId: string) {
+    return this.call('post', '/v1/accounts/{accountId}/webhooks/{webhookId}/test', { params: { accountId, webhookId } });
+  }
+
+  // What happens to a key reported leaked (POST /v1/leaks).
+  getLeakPolicy(accountId: string) {
+    return this.call('get', '/v1/accounts/{accountId}/leak-policy', { params: { accountId } });
+  }
+  setLeakPolicy(accountId: string, policy: LeakPolicy) {
+    return this.call('put', '/v1/accounts/{accountId}/leak-policy', { params: { accountId }, body: policy });
   }
 }
 

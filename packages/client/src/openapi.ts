@@ -5503,6 +5503,8 @@ export interface operations {
                 /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
                 remaining: number | null;
               } | null;
+              /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
+              leakedAt: number | null;
             }[];
           };
         };
@@ -5742,6 +5744,8 @@ export interface operations {
                 /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
                 remaining: number | null;
               } | null;
+              /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
+              leakedAt: number | null;
             };
           };
         };
@@ -6033,6 +6037,8 @@ export interface operations {
                 /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
                 remaining: number | null;
               } | null;
+              /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
+              leakedAt: number | null;
             }[];
           };
         };
@@ -6272,6 +6278,8 @@ export interface operations {
                 /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
                 remaining: number | null;
               } | null;
+              /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
+              leakedAt: number | null;
             };
           };
         };
@@ -6549,6 +6557,8 @@ export interface operations {
               /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
               remaining: number | null;
             } | null;
+            /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
+            leakedAt: number | null;
           };
         };
       };
@@ -7025,6 +7035,8 @@ export interface operations {
               /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
               remaining: number | null;
             } | null;
+            /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
+            leakedAt: number | null;
           };
         };
       };
@@ -7297,6 +7309,8 @@ export interface operations {
               /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
               remaining: number | null;
             } | null;
+            /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
+            leakedAt: number | null;
           };
         };
       };
@@ -7581,6 +7595,8 @@ export interface operations {
                 /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
                 remaining: number | null;
               } | null;
+              /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
+              leakedAt: number | null;
             };
             /** @description The old key, now expiring at the end of the overlap (or revoked) */
             previous: {
@@ -7626,6 +7642,8 @@ export interface operations {
                 /** @description Credits left as last written (spends of the last second may not be in yet); null where not read */
                 remaining: number | null;
               } | null;
+              /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
+              leakedAt: number | null;
             };
           };
         };

@@ -53,3 +53,26 @@ export async function listAuditEvents(
   }));
   return { events, more: rows.length > opts.limit };
 }
+
+/**
+ * When each key was last reported leaked: the newest `key.leak` audit event the leak intake
+ * wrote for it (src/service/leaks.ts). Keys never reported are absent. Uses the index
+ * audit_events_target (migration 0010): one indexed query per 500 keys listed.
+ */
+export async function leakTimes(db: Db, accountId: string, keyIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (keyIds.length === 0) return out;
+  // In slices, so a large customer-key listing stays under SQLite's and PostgreSQL's bound-parameter limits.
+  for (let i = 0; i < keyIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('audit_events')
+      .select((eb) => ['target_id', eb.fn.max<number>('created_at').as('at')])
+      .where('action', '=', 'key.leak')
+      .where('target_id', 'in', keyIds.slice(i, i + 500))
+      .where('account_id', '=', accountId)
+      .groupBy('target_id')
+      .execute();
+    for (const r of rows) out.set(r.target_id, Number(r.at));
+  }
+  return out;
+}
