@@ -435,6 +435,9 @@ async function main() {
     }
   }
   merged.partsRunAt = partsRunAt;
+  // A run without wrk (propagation only) keeps the load generator the kept parts were measured with.
+  const kept = previous.settings as { loadGenerator?: string } | undefined;
+  if (wrk === 'none' && kept?.loadGenerator) results.settings.loadGenerator = kept.loadGenerator;
   writeFileSync(latest, `${JSON.stringify(merged, null, 2)}\n`);
   const md = renderMarkdown(results);
   writeFileSync(here('./results/latest.md'), md);
