@@ -1,11 +1,9 @@
+import { type FlushLogger as LedgerLogger, PeriodicFlush } from '../core/periodic-flush.js';
 import { type QuotaCheck, refilled } from '../core/ratelimit.js';
 import { applyQuotaDebits, type QuotaDebit, readQuotaCounter } from '../store/repos/quotas.js';
 import type { Store } from '../store/store.js';
 
-export interface LedgerLogger {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
+export type { FlushLogger as LedgerLogger } from '../core/periodic-flush.js';
 
 /**
  * Durable quota spends. Every credit an engine lets through is a debit here, written in one
@@ -16,14 +14,19 @@ export interface LedgerLogger {
  */
 export class QuotaLedger {
   private pending = new Map<string, QuotaDebit>();
-  private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly flusher: PeriodicFlush;
   private readonly flushed = new Set<() => void>();
 
   constructor(
     private readonly store: Store,
-    private readonly intervalMs = 1000,
-  ) {}
+    intervalMs = 1000,
+  ) {
+    this.flusher = new PeriodicFlush(() => this.write(), intervalMs, {
+      failed: 'quota flush failed: spends kept in memory and retried every interval',
+      recovered: 'quota flush succeeded again',
+      backlog: () => ({ pending: this.pending.size }),
+    });
+  }
 
   debit(q: QuotaCheck, periodStart: number, spent: number): void {
     const id = `${q.ownerId}|${q.generation}|${periodStart}`;
@@ -65,37 +68,15 @@ export class QuotaLedger {
   }
 
   flush(): Promise<void> {
-    const run = this.chain.then(() => this.write());
-    this.chain = run.catch(() => {});
-    return run;
+    return this.flusher.run();
   }
 
   start(log?: LedgerLogger): void {
-    if (this.timer) return;
-    let failing = false;
-    this.timer = setInterval(() => {
-      this.flush().then(
-        () => {
-          if (failing) log?.info({}, 'quota flush succeeded again');
-          failing = false;
-        },
-        (err: unknown) => {
-          if (failing) return;
-          failing = true;
-          log?.warn(
-            { err: { message: err instanceof Error ? err.message : String(err) }, pending: this.pending.size },
-            'quota flush failed: spends kept in memory and retried every interval',
-          );
-        },
-      );
-    }, this.intervalMs);
-    this.timer.unref();
+    this.flusher.start(log);
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
+    await this.flusher.stop();
   }
 
   private async write(): Promise<void> {

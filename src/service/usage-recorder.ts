@@ -1,13 +1,10 @@
+import { PeriodicFlush, type FlushLogger as UsageLogger } from '../core/periodic-flush.js';
 import { applyUsage, type KeyUsageDelta } from '../store/repos/usage.js';
 import type { Store } from '../store/store.js';
 
 export const HOUR_MS = 3_600_000;
 
-/** Where failed background flushes are reported: once when they start failing, once when one succeeds again. */
-export interface UsageLogger {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
+export type { FlushLogger as UsageLogger } from '../core/periodic-flush.js';
 
 interface Pending {
   count: number;
@@ -29,15 +26,20 @@ export class UsageRecorder {
   private pending = new Map<string, Pending>();
   /** The batch a flush is writing right now: still "not yet written" until its transaction commits. */
   private writing = new Map<string, Pending>();
-  private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly flusher: PeriodicFlush;
   /** Flushes that failed (their uses were kept for the next one), for metrics. */
   flushFailures = 0;
 
   constructor(
     private readonly store: Store,
-    private readonly intervalMs = 1000,
-  ) {}
+    intervalMs = 1000,
+  ) {
+    this.flusher = new PeriodicFlush(() => this.write(), intervalMs, {
+      failed: 'usage flush failed: counts kept in memory and retried every interval',
+      recovered: 'usage flush succeeded again: delayed counts written',
+      backlog: () => ({ pendingKeys: this.pending.size }),
+    });
+  }
 
   record(keyId: string, at: number): void {
     let p = this.pending.get(keyId);
@@ -84,39 +86,17 @@ export class UsageRecorder {
 
   /** Writes everything buffered so far; concurrent calls run one after another. */
   flush(): Promise<void> {
-    const run = this.chain.then(() => this.write());
-    this.chain = run.catch(() => {});
-    return run;
+    return this.flusher.run();
   }
 
+  /** Writes every interval; a failed periodic flush keeps its uses for the next attempt (see write()). */
   start(log?: UsageLogger): void {
-    if (this.timer) return;
-    let failing = false;
-    this.timer = setInterval(() => {
-      // A failed periodic flush keeps its uses for the next attempt (see write()).
-      this.flush().then(
-        () => {
-          if (failing) log?.info({}, 'usage flush succeeded again: delayed counts written');
-          failing = false;
-        },
-        (err: unknown) => {
-          if (failing) return;
-          failing = true;
-          log?.warn(
-            { err: { message: err instanceof Error ? err.message : String(err) }, pendingKeys: this.pending.size },
-            'usage flush failed: counts kept in memory and retried every interval',
-          );
-        },
-      );
-    }, this.intervalMs);
-    this.timer.unref();
+    this.flusher.start(log);
   }
 
   /** Stops the timer and writes what is left: a clean shutdown loses no use. */
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
+    await this.flusher.stop();
   }
 
   private async write(): Promise<void> {
