@@ -2,6 +2,7 @@ import { type Account, type Catalogue, KeywardApiError, type Me } from '@keyward
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, session } from './api';
 import { Shell } from './components/Shell';
+import { Toaster } from './components/Toast';
 import { ErrorBanner, Loading } from './components/ui';
 import { LoginPage } from './pages/Login';
 import { navigate, usePath } from './router';
@@ -125,6 +126,7 @@ export function App() {
   return (
     <SessionContext.Provider value={value}>
       <Shell path={path} />
+      <Toaster />
     </SessionContext.Provider>
   );
 }
