@@ -9,8 +9,18 @@ import {
   parseSignDate,
   parseTimestamp,
   sha256Hex,
+  signatureWithKey,
   signingKey,
 } from '../../src/core/ctn1.js';
+
+/** The parser as it was written first (a regular expression and a formatting round trip): the reference. */
+function referenceParseTimestamp(ts: string): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(ts);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  return formatTimestamp(ms) === ts ? ms : null;
+}
 
 // The test vector of shared/SIGNING.md, reproduced byte for byte.
 const V = {
@@ -70,5 +80,73 @@ describe('CTN1-HMAC-SHA256', () => {
     }
     expect(parseSignDate('20200229')).toBe(Date.UTC(2020, 1, 29));
     expect(parseSignDate('20210229')).toBeNull();
+  });
+
+  it('parses timestamps and signDates exactly as the reference parser, on edge cases and random strings', () => {
+    const edges = [
+      '20201201T060000Z',
+      '20200229T235959Z',
+      '21000229T000000Z',
+      '20000229T000000Z',
+      '19000229T000000Z',
+      '20210229T000000Z',
+      '00991231T000000Z',
+      '01000101T000000Z',
+      '00000101T000000Z',
+      '99991231T235959Z',
+      '20201231T240000Z',
+      '20201231T236000Z',
+      '20201231T235960Z',
+      '20200431T000000Z',
+      '20200430T000000Z',
+      '20200001T000000Z',
+      '20200100T000000Z',
+      '20201201t060000Z',
+      '20201201T060000z',
+      '2020120IT060000Z',
+      '20201201T06000OZ',
+      '20201201T060000Z\n',
+      ' 20201201T060000Z',
+      '２0201201T060000Z',
+      '20201201T0600000Z',
+      '2020121T060000Z',
+      '19700101T000000Z',
+      '19691231T235959Z',
+      '-0201201T060000Z',
+      '+0201201T060000Z',
+      '2020:201T060000Z',
+      '2020/201T060000Z',
+    ];
+    const alphabet = '0123456789TZ:/ -';
+    const random: string[] = [];
+    let seed = 42;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed;
+    };
+    for (let i = 0; i < 5_000; i++) {
+      // Mostly well-shaped strings with random digits, some with a random character swapped in.
+      const y = String(next() % 10_000).padStart(4, '0');
+      const two = (max: number) => String(next() % max).padStart(2, '0');
+      let ts = `${y}${two(14)}${two(33)}T${two(26)}${two(62)}${two(62)}Z`;
+      if (next() % 4 === 0) {
+        const at = next() % ts.length;
+        ts = ts.slice(0, at) + alphabet[next() % alphabet.length] + ts.slice(at + 1);
+      }
+      random.push(ts);
+    }
+    for (const ts of [...edges, ...random]) {
+      expect(parseTimestamp(ts), ts).toBe(referenceParseTimestamp(ts));
+      const date = ts.slice(0, 8);
+      expect(parseSignDate(date), date).toBe(referenceParseTimestamp(`${date}T000000Z`));
+    }
+    expect(parseSignDate('2020120')).toBeNull();
+    expect(parseSignDate('202012011')).toBeNull();
+  });
+
+  it('a signature under a derived signing key equals the one from the secret', () => {
+    const req = { method: V.method, path: V.path, host: V.host, timestamp: V.timestamp, bodyHash: sha256Hex(V.body) };
+    const key = signingKey(V.secret, '20201201');
+    expect(signatureWithKey(key, '20201201', req).toString('hex')).toBe(V.authorization.slice(-64));
   });
 });
