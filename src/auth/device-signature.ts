@@ -1,11 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { SigningKeyCache } from '../cache/signing-key-cache.js';
 import {
-  computeSignature,
   EMPTY_BODY_HASH,
   parseAuthorization,
   parseSignDate,
   parseTimestamp,
   SIGN_DATE_VALIDITY_MS,
+  signatureWithKey,
+  signingKey,
   TIMESTAMP_WINDOW_MS,
 } from '../core/ctn1.js';
 import type { Device } from '../core/model.js';
@@ -55,8 +57,9 @@ export type SignatureResult =
 
 const fail = (code: Exclude<SignatureCode, SignedCode>): SignatureResult => ({ valid: false, code, deviceId: null, accountId: null });
 
-// Signed against when the device is unknown, so that path costs the same HMAC work as a real one.
-const DUMMY_SECRET = '0'.repeat(128);
+// Signed with when the device is unknown, so that path costs the same HMAC work as a known device
+// whose signing key is cached (the usual case): one HMAC over the string to sign.
+const DUMMY_SIGN_KEY = signingKey('0'.repeat(128), '20000101');
 // Writing lastUsedAt on every request would turn each verification into a write; a minute is precise enough.
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -84,6 +87,32 @@ function openSigningSecret(ctx: AuthCtx, device: Device, sealed: string): string
 }
 
 /**
+ * The per-day signing key of a device's secret for `signDate`: from the device cache's key cache
+ * when derived before from the same sealed secret, else opened and derived (and kept, unless a
+ * device or account change came in since `epoch` was taken, before the record was read). Null
+ * when the secret cannot be opened.
+ */
+function signingKeyOf(
+  ctx: AuthCtx,
+  keys: SigningKeyCache | undefined,
+  epoch: number,
+  device: Device,
+  sealed: string,
+  signDate: string,
+  signDay: number,
+  now: number,
+): Buffer | null {
+  const src = { deviceId: device.id, accountId: device.accountId, secretSource: device.secretSource, sealed };
+  const cached = keys?.get(src, signDate, now);
+  if (cached !== undefined) return cached;
+  const secret = openSigningSecret(ctx, device, sealed);
+  if (secret === null) return null;
+  const key = signingKey(secret, signDate);
+  keys?.store(src, signDate, signDay, key, epoch, now);
+  return key;
+}
+
+/**
  * Checks a CTN1-HMAC-SHA256 signed request (docs/devices.md), in SIGNING.md's order. Unknown
  * devices and wrong signatures give the same INVALID_SIGNATURE; DEVICE_DISABLED and REPLAYED
  * are only reported for a correct signature, so they reveal nothing to a caller without the secret.
@@ -101,21 +130,24 @@ export async function verifySignedRequest(ctx: AuthCtx, req: SignedRequest): Pro
   if (!auth || signDay === null) return fail('MALFORMED_AUTHORIZATION');
   if (now < signDay || now >= signDay + SIGN_DATE_VALIDITY_MS) return fail('SIGN_DATE_OUT_OF_RANGE');
 
+  const keys = ctx.deviceCache?.signingKeys;
+  // Taken before the read: a key derived from a record read across a reset is not kept.
+  const epoch = keys?.epoch ?? 0;
   const record = await ctx.deviceLookup(auth.deviceId);
-  let secret = DUMMY_SECRET;
+  let signKey = DUMMY_SIGN_KEY;
   if (record?.sealedSecret != null) {
-    const opened = openSigningSecret(ctx, record.device, record.sealedSecret);
-    if (opened === null) return fail('SECRET_UNAVAILABLE');
-    secret = opened;
+    const found = signingKeyOf(ctx, keys, epoch, record.device, record.sealedSecret, auth.signDate, signDay, now);
+    if (found === null) return fail('SECRET_UNAVAILABLE');
+    signKey = found;
   }
-  const expected = computeSignature(secret, auth.signDate, {
+  const expected = signatureWithKey(signKey, auth.signDate, {
     method: req.method,
     path: req.path,
     host: req.host,
     timestamp: req.timestamp,
     bodyHash: (req.bodyHash ?? EMPTY_BODY_HASH).toLowerCase(),
   });
-  const matches = timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(auth.signature, 'hex'));
+  const matches = timingSafeEqual(expected, Buffer.from(auth.signature, 'hex'));
   if (!record || record.sealedSecret === null || !matches) return fail('INVALID_SIGNATURE');
 
   const { device } = record;

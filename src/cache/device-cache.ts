@@ -2,6 +2,7 @@ import type { Change } from '../core/changes.js';
 import type { DeviceSigningRecord } from '../store/repos/devices.js';
 import { type SecondChance, secondChanceVictim } from './second-chance.js';
 import { addTo, removeFrom } from './set-index.js';
+import { SigningKeyCache } from './signing-key-cache.js';
 
 export interface DeviceCacheOptions {
   /** The store read being cached: the device and the sealed secret it signs with. */
@@ -23,7 +24,9 @@ interface Entry extends SecondChance {
 
 /**
  * Caches what signature verification reads per device (the device row and its sealed
- * secret, never the opened secret), so a signed request costs no store read. Every local
+ * secret, never the opened secret), so a signed request costs no store read. It also holds
+ * the devices' derived per-day signing keys (`signingKeys`, src/cache/signing-key-cache.ts),
+ * invalidated with it, so a signed request does not open the sealed secret either. Every local
  * change is published after commit and drops entries synchronously: a device change (secret
  * reset, disable, delete, creation) drops that device; an account change (shared-secret
  * reset) drops every device of the account. A read in flight when a change arrives is not
@@ -37,7 +40,12 @@ export class DeviceSigningCache {
   private ttlBound: number | undefined;
   private readonly counters = { hits: 0, misses: 0, loads: 0, evictions: 0, invalidations: 0 };
 
-  constructor(private readonly opts: DeviceCacheOptions) {}
+  /** The derived CTN1 per-day signing keys of the same devices: same bound, dropped by the same changes. */
+  readonly signingKeys: SigningKeyCache;
+
+  constructor(private readonly opts: DeviceCacheOptions) {
+    this.signingKeys = new SigningKeyCache({ maxEntries: opts.maxEntries });
+  }
 
   get enabled(): boolean {
     return this.opts.maxEntries > 0;
@@ -70,6 +78,7 @@ export class DeviceSigningCache {
 
   invalidate(change: Change): void {
     this.counters.invalidations++;
+    this.signingKeys.invalidate(change);
     switch (change.type) {
       case 'device':
         this.epoch++;
@@ -90,6 +99,7 @@ export class DeviceSigningCache {
   }
 
   clear(): void {
+    this.signingKeys.clear();
     this.epoch++;
     this.entries.clear();
     this.byAccount.clear();
