@@ -16,26 +16,30 @@ export interface ReplayGuard {
 const BUCKET_MS = 1000;
 
 /**
- * In-process guard, bounded. Pairs are held in one Map (pair → expiry) for the lookup, and their
- * keys filed in one-second buckets by expiry, so expired pairs are forgotten a whole second at a
- * time, in expiry order, whatever order they arrived in: no timer per pair and no sorted
- * structure, O(1) amortized per claim. A pair is refused up to and including its expiry
- * instant, exactly (the bucket only decides when memory is reclaimed, never the answer).
+ * In-process guard, bounded. Pairs are filed in one Set per second of expiry: a claim looks in
+ * the one Set its expiry names, and a second that has passed is forgotten by dropping its Set
+ * whole, in expiry order, whatever order the pairs arrived in. No timer or deletion per pair and
+ * no sorted structure: O(1) per claim.
  *
- * Beyond `maxEntries` the pairs of the oldest bucket go first: they are the closest to expiring.
- * The bound is a memory ceiling, sized far above normal traffic; reaching it means a pair dropped
- * early could be replayed until its own expiry.
+ * Exact, because a pair always comes with the same expiry: the signature covers the timestamp
+ * the expiry is computed from (`at + TIMESTAMP_WINDOW_MS`, src/auth/device-signature.ts). A pair
+ * is refused up to and including its expiry instant; one already expired on arrival can never be
+ * refused again, so it is not recorded (the verifier never claims one).
+ *
+ * Beyond `maxEntries` the oldest second goes first: its pairs are the closest to expiring. The
+ * bound is a memory ceiling (about 100 bytes a pair); a pair dropped there early could be replayed
+ * until its own expiry.
  */
 export class MemoryReplayGuard implements ReplayGuard {
-  private readonly pairs = new Map<string, number>();
-  private readonly buckets = new Map<number, string[]>();
-  /** Every bucket below this one has been swept (or never held anything). */
+  private readonly buckets = new Map<number, Set<string>>();
+  private count = 0;
+  /** Every bucket below this one has been dropped (or never held anything). */
   private next = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly maxEntries = 100_000) {}
 
   get size(): number {
-    return this.pairs.size;
+    return this.count;
   }
 
   async claim(deviceId: string, signature: string, expiresAt: number, now: number): Promise<boolean> {
@@ -44,54 +48,49 @@ export class MemoryReplayGuard implements ReplayGuard {
 
   /** `claim`, answered synchronously (the in-process decision needs no promise). */
   claimNow(deviceId: string, signature: string, expiresAt: number, now: number): boolean {
+    if (expiresAt < now) return true;
     this.sweep(now);
+    const b = Math.floor(expiresAt / BUCKET_MS);
     const k = `${deviceId}/${signature}`;
-    const existing = this.pairs.get(k);
-    if (existing !== undefined && existing >= now) return false;
-    if (existing === undefined) while (this.pairs.size >= this.maxEntries && this.dropOldestBucket());
-    this.pairs.set(k, expiresAt);
-    // A pair already expired on arrival goes to the next bucket swept, never to one already swept.
-    const b = Math.max(Math.floor(expiresAt / BUCKET_MS), this.next);
-    const bucket = this.buckets.get(b);
-    if (bucket === undefined) this.buckets.set(b, [k]);
-    else bucket.push(k);
+    let bucket = this.buckets.get(b);
+    if (bucket?.has(k)) return false;
+    if (this.count >= this.maxEntries) {
+      while (this.count >= this.maxEntries && this.buckets.size > 0) this.dropOldest();
+      bucket = this.buckets.get(b);
+    }
+    if (bucket === undefined) {
+      bucket = new Set();
+      this.buckets.set(b, bucket);
+    }
+    bucket.add(k);
+    this.count++;
     return true;
   }
 
-  /** Forgets the pairs of every bucket wholly in the past (each expiry < now). */
+  /** Drops every bucket wholly in the past (each expiry < now). */
   private sweep(now: number): void {
     const current = Math.floor(now / BUCKET_MS);
     if (this.next >= current) return;
-    if (this.buckets.size === 0) {
-      this.next = current;
-      return;
-    }
     if (current - this.next > this.buckets.size) {
       // A long pause (or the first claim): visit the buckets held rather than every second since.
-      for (const b of [...this.buckets.keys()]) if (b < current) this.forget(b, now);
+      for (const b of [...this.buckets.keys()]) if (b < current) this.drop(b);
     } else {
-      for (let b = this.next; b < current; b++) this.forget(b, now);
+      for (let b = this.next; b < current; b++) this.drop(b);
     }
     this.next = current;
   }
 
-  /** Drops bucket `b`, forgetting its pairs that expired before `before` (a pair claimed again since sits in a later bucket too). */
-  private forget(b: number, before: number): void {
-    const keys = this.buckets.get(b);
-    if (keys === undefined) return;
+  private drop(b: number): void {
+    const bucket = this.buckets.get(b);
+    if (bucket === undefined) return;
     this.buckets.delete(b);
-    for (const k of keys) {
-      const exp = this.pairs.get(k);
-      if (exp !== undefined && exp < before) this.pairs.delete(k);
-    }
+    this.count -= bucket.size;
   }
 
-  /** At the bound: forgets the whole oldest bucket. False when there is none. */
-  private dropOldestBucket(): boolean {
-    if (this.buckets.size === 0) return false;
+  /** At the bound: drops the oldest bucket. */
+  private dropOldest(): void {
     let oldest = Number.POSITIVE_INFINITY;
     for (const b of this.buckets.keys()) if (b < oldest) oldest = b;
-    this.forget(oldest, (oldest + 1) * BUCKET_MS);
-    return true;
+    this.drop(oldest);
   }
 }

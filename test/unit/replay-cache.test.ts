@@ -8,15 +8,15 @@ describe('MemoryReplayGuard', () => {
     expect(await g.claim('dev1', 'sig', 1_000, 500)).toBe(false);
     expect(await g.claim('dev2', 'sig', 1_000, 500)).toBe(true);
     // Refused up to its expiry instant included (the verifier still accepts that timestamp then).
-    expect(await g.claim('dev1', 'sig', 2_000, 1_000)).toBe(false);
-    expect(await g.claim('dev1', 'sig', 2_000, 1_001)).toBe(true);
+    expect(await g.claim('dev1', 'sig', 1_000, 1_000)).toBe(false);
+    expect(await g.claim('dev1', 'sig', 1_000, 1_001)).toBe(true);
   });
 
   it('stays bounded: expired entries are pruned, then the oldest dropped', async () => {
     const g = new MemoryReplayGuard(100);
     for (let i = 0; i < 1_000; i++) await g.claim('dev', `s${i}`, 10_000 + i, 0);
     expect(g.size).toBeLessThanOrEqual(100);
-    expect(await g.claim('dev', 's999', 20_000, 0)).toBe(false);
+    expect(await g.claim('dev', 's999', 10_999, 0)).toBe(false);
     await g.claim('dev', 'late', 50_000, 30_000);
     expect(g.size).toBeLessThanOrEqual(2);
   });
@@ -49,13 +49,15 @@ describe('MemoryReplayGuard: time buckets', () => {
     expect(await g.claim('dev', 's1', 5_000, 301_000)).toBe(true);
   });
 
-  it('a pair claimed again after it expired is not forgotten when its old bucket is swept', async () => {
+  it('a pair is looked up under its own expiry: the same signature for two devices are two pairs', async () => {
     const g = new MemoryReplayGuard();
-    expect(await g.claim('dev', 'sig', 1_500, 0)).toBe(true);
-    // Expired at 1 501, before its bucket was swept (no claim since), then accepted again with a later expiry.
-    expect(await g.claim('dev', 'sig', 9_500, 1_501)).toBe(true);
-    await g.claim('dev', 'other', 9_000, 5_000); // sweeps the bucket of 1 500
-    expect(await g.claim('dev', 'sig', 9_500, 5_000)).toBe(false);
+    expect(await g.claim('dev1', 'sig', 1_500, 0)).toBe(true);
+    expect(await g.claim('dev2', 'sig', 1_500, 0)).toBe(true);
+    expect(await g.claim('dev1', 'sig', 1_500, 1_500)).toBe(false);
+    expect(await g.claim('dev2', 'sig', 1_500, 1_000)).toBe(false);
+    expect(g.size).toBe(2);
+    await g.claim('dev', 'other', 9_000, 2_000); // drops the second of 1 500
+    expect(g.size).toBe(1);
   });
 
   it('a pair already expired on arrival is still refused at that instant and forgotten later', async () => {
