@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /**
  * CTN1-HMAC-SHA256, Catenis' device request signature (see docs/devices.md). Pure
@@ -21,8 +21,9 @@ export interface ParsedAuthorization {
   signature: string;
 }
 
+/** One-shot `crypto.hash` (Node ≥ 20.12): about half the cost of createHash().update().digest() for a request's few hundred bytes. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 export const EMPTY_BODY_HASH = sha256Hex('');
