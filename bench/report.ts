@@ -33,7 +33,7 @@ export function renderMarkdown(r: Results): string {
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}. ` +
       `Load: ${r.settings.loadGenerator}, ${r.settings.connections} connections, ${r.settings.durationSeconds} s per run (after 2 s warm-up), loopback. ` +
       `Pinning: ${r.settings.pinning ?? 'none'}. ` +
-      `Ceiling, Keyward verify and the peer run ${r.settings.rounds} interleaved rounds each; the median round is shown.`,
+      `Ceiling, Keyward verify and authorize (with and without a rate limit) and the peer run ${r.settings.rounds} interleaved rounds each; the median round is shown.`,
     '',
     '| target | req/s | p50 | p99 | vs ceiling | vs peer | server CPU / req | CPU vs ceiling | errors / status ≥ 400 |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -48,6 +48,7 @@ export function renderMarkdown(r: Results): string {
       `| ${t.name} | ${int(l.requestsPerSecond)} | ${lat(l.latencyUs.p50)} | ${lat(l.latencyUs.p99)} | ${ceiling ? pct(l.requestsPerSecond / ceiling) : '-'} | ${peer ? `${(l.requestsPerSecond / peer).toFixed(1)}×` : '-'} | ${t.cpuUsPerRequest ? `${t.cpuUsPerRequest.toFixed(1)} µs` : '-'} | ${t.cpuUsPerRequest && ceilingCpu ? `${(t.cpuUsPerRequest / ceilingCpu).toFixed(2)}×` : '-'} | ${l.errors + l.timeouts} / ${l.non2xx} |`,
     );
   }
+  lines.push(...gatewayTargets(r.targets));
   const halves = r.targets.filter((t) => t.halfLoad);
   if (halves.length > 0) {
     const ceilingHalf = r.targets.find((t) => t.group === 'ceiling')?.halfLoad;
@@ -147,6 +148,31 @@ export function renderMarkdown(r: Results): string {
     '',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** Issue #15's targets, read off the http part's rows: each a ratio of the ceiling in the same run. */
+function gatewayTargets(targets: TargetResult[]): string[] {
+  const find = (prefix: string) => targets.find((t) => t.name.startsWith(prefix) && t.load);
+  const ceiling = find('ceiling:');
+  if (ceiling?.load === undefined) return [];
+  const rate = (t: TargetResult | undefined) => (t?.load ? pct(t.load.requestsPerSecond / ceiling.load!.requestsPerSecond) : '-');
+  const cpu = (t: TargetResult | undefined) =>
+    t?.cpuUsPerRequest && ceiling.cpuUsPerRequest ? `${(t.cpuUsPerRequest / ceiling.cpuUsPerRequest).toFixed(2)}×` : '-';
+  const p99 = (t: TargetResult | undefined) =>
+    t?.halfLoad && ceiling.halfLoad
+      ? `${(t.halfLoad.load.latencyUs.p99 / Math.max(1, ceiling.halfLoad.load.latencyUs.p99)).toFixed(2)}×`
+      : '-';
+  const verify = find('keyward: POST /v1/keys/verify');
+  const authorize = find('keyward: GET /v1/authorize (bearer)');
+  const verifyLimited = find('keyward: verify, key with one limit');
+  const authorizeLimited = find('keyward: authorize bearer, key with one limit');
+  return [
+    '',
+    `**Gateway path (issue #15)**, req/s as a share of the ceiling's in the same run (CPU per request as a multiple of the ceiling's in brackets): ` +
+      `verify **${rate(verify)}** (${cpu(verify)}; target ≥ 80 %), authorize bearer **${rate(authorize)}** (${cpu(authorize)}; target ≥ 65 %); ` +
+      `with one rate limit: verify ${rate(verifyLimited)} (${cpu(verifyLimited)}), authorize bearer ${rate(authorizeLimited)} (${cpu(authorizeLimited)}). ` +
+      `p99 at 50 % load against the ceiling's: verify ${p99(verify)}, authorize ${p99(authorize)} (target ≤ 1.2×).`,
+  ];
 }
 
 const LIMITS: Record<string, string> = {

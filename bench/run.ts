@@ -136,34 +136,71 @@ interface Server {
   spec: LoadSpec;
 }
 
+/** GET /v1/authorize as nginx auth_request sends it: a bearer key, on a URI its scope grants. */
+function authorizeHeaders(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}`, 'x-original-method': 'GET', 'x-original-uri': '/integration/device/csvExport' };
+}
+
 /**
- * (a) ceiling, (b) Keyward verify and (c) the peer, all started at once and loaded in
- * alternation, ROUNDS times: background load on a shared machine then hits each about equally.
- * Each target's median round is reported.
+ * (a) ceiling, (b) Keyward verify and authorize (bearer), each also with a key that has one rate
+ * limit (10⁶ a second: never reached, so every request takes the counting path), and (c) the
+ * peer, all started at once and loaded in alternation, ROUNDS times: background load on a shared
+ * machine then hits each about equally. Each target's median round is reported; the latency at
+ * 50 % load is measured for the ceiling, verify, authorize and the peer (issue #15 compares the
+ * first three).
  */
 async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started; peer: Started; routes: string[] }> {
   ensurePeerInstalled(log);
   const [ceiling, keyward, peer] = await Promise.all([
     startTarget(here('./targets/ceiling.ts')),
-    startTarget(here('./targets/keyward.ts')),
+    startTarget(here('./targets/keyward.ts'), { BENCH_RATELIMIT: '1' }),
     startTarget(here('./peer/server.mjs'), {}, { tsx: false }),
   ]);
   const kwBody = JSON.stringify({ key: keyward.ready.key });
   const peerBody = JSON.stringify({ key: peer.ready.key });
-  const servers: Server[] = [
+  const limited = keyward.ready.ratelimitKeys?.one;
+  if (limited === undefined) throw new Error('bench: the Keyward target made no rate-limited key');
+  const kw = `http://127.0.0.1:${keyward.ready.port}`;
+  const servers: (Server & { half: boolean })[] = [
     {
       name: 'ceiling: bare node:http',
       group: 'ceiling',
       description: 'node:http answering 200 {"valid":true} to the same request as verify',
       started: ceiling,
       spec: spec(`http://127.0.0.1:${ceiling.ready.port}/`, { bodies: [kwBody] }),
+      half: true,
     },
     {
       name: 'keyward: POST /v1/keys/verify (valid key)',
       group: 'keyward',
       description: 'SQLite store, verification cache warm, node:http fast path',
       started: keyward,
-      spec: spec(`http://127.0.0.1:${keyward.ready.port}/v1/keys/verify`, { bodies: [kwBody] }),
+      spec: spec(`${kw}/v1/keys/verify`, { bodies: [kwBody] }),
+      half: true,
+    },
+    {
+      name: 'keyward: GET /v1/authorize (bearer)',
+      group: 'keyward',
+      description: "auth_request with Authorization: Bearer, a URI the key's scope grants; node:http fast path",
+      started: keyward,
+      spec: spec(`${kw}/v1/authorize`, { method: 'GET', headers: authorizeHeaders(keyward.ready.key as string) }),
+      half: true,
+    },
+    {
+      name: 'keyward: verify, key with one limit',
+      group: 'keyward',
+      description: 'POST /v1/keys/verify of a key with one rate limit (10⁶ a second, never reached: every request counted)',
+      started: keyward,
+      spec: spec(`${kw}/v1/keys/verify`, { bodies: [JSON.stringify({ key: limited })] }),
+      half: false,
+    },
+    {
+      name: 'keyward: authorize bearer, key with one limit',
+      group: 'keyward',
+      description: 'GET /v1/authorize of a key with one rate limit (10⁶ a second): RateLimit-* headers built per request',
+      started: keyward,
+      spec: spec(`${kw}/v1/authorize`, { method: 'GET', headers: authorizeHeaders(limited) }),
+      half: false,
     },
     {
       name: 'peer: better-auth verifyApiKey (valid key)',
@@ -171,6 +208,7 @@ async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started;
       description: 'better-auth 1.7.5 + @better-auth/api-key on better-sqlite3 (WAL), bare node:http wrapper',
       started: peer,
       spec: spec(`http://127.0.0.1:${peer.ready.port}/verify`, { bodies: [peerBody] }),
+      half: true,
     },
   ];
   for (const sv of servers) await runLoad({ ...sv.spec, durationSeconds: 2 });
@@ -193,8 +231,10 @@ async function benchMain(): Promise<{ results: TargetResult[]; keyward: Started;
       cpuUsPerRequest: median(all, (x) => x.cpuUsPerRequest).cpuUsPerRequest,
       rounds: all.map((x) => Math.round(x.load.requestsPerSecond)),
     };
-    log(`half load: ${sv.name}`);
-    result.halfLoad = await halfLoad(sv.spec, best.load);
+    if (sv.half) {
+      log(`half load: ${sv.name}`);
+      result.halfLoad = await halfLoad(sv.spec, best.load);
+    }
     results.push(result);
   }
   await stopTarget(ceiling);
@@ -239,11 +279,10 @@ async function benchMetricsCost(): Promise<MetricsCostResult> {
   }
 }
 
-/** (b) the other Keyward verification routes and (d) invalid keys, against the same process. */
+/** (b) authorize with a CTN1 signature and (d) invalid keys, against the same process. */
 async function benchKeywardMore(s: Started): Promise<TargetResult[]> {
-  const key = s.ready.key as string;
   const url = `http://127.0.0.1:${s.ready.port}/v1/keys/verify`;
-  const results: TargetResult[] = [await benchAuthorizeBearer(s, key), await benchAuthorizeCtn1(s)];
+  const results: TargetResult[] = [await benchAuthorizeCtn1(s)];
   const malformed = Array.from({ length: 1000 }, () => JSON.stringify({ key: `kw_${randomChars(36)}` }));
   log('keyward: random keys');
   results.push({
@@ -261,18 +300,6 @@ async function benchKeywardMore(s: Started): Promise<TargetResult[]> {
     ...(await loadWithCpu(s, spec(url, { bodies: unknown }))),
   });
   return results;
-}
-
-/** GET /v1/authorize with a bearer key, as nginx auth_request sends it. */
-async function benchAuthorizeBearer(s: Started, key: string): Promise<TargetResult> {
-  log('keyward: authorize (bearer)');
-  const headers = { authorization: `Bearer ${key}`, 'x-original-method': 'GET', 'x-original-uri': '/integration/device/csvExport' };
-  return {
-    name: 'keyward: GET /v1/authorize (bearer)',
-    group: 'keyward',
-    description: "ext-authz with Authorization: Bearer, a URI the key's scope grants",
-    ...(await loadWithCpu(s, spec(`http://127.0.0.1:${s.ready.port}/v1/authorize`, { method: 'GET', headers }))),
-  };
 }
 
 /** GET /v1/authorize with a CTN1 device signature; every request freshly signed (no replays). */

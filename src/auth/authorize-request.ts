@@ -1,7 +1,7 @@
 import { KeywardError } from '../core/errors.js';
 import type { LimitReport } from '../core/ratelimit.js';
 import { findAccount } from '../store/repos/accounts.js';
-import { applyLimits, verifiedKeyOf } from './access-key.js';
+import { applyLimits, type VerifyResult, verifiedKeyOf } from './access-key.js';
 import type { AuthCtx } from './context.js';
 import { type GatewayIdentity, type GatewayRequest, resolveGatewayCredential } from './gateway-credential.js';
 
@@ -18,14 +18,22 @@ export interface GatewayDecision {
 const customerIds = new WeakMap<AuthCtx, Map<string, string>>();
 const MAX_CACHED_ACCOUNTS = 10_000;
 
-async function customerIdOf(ctx: AuthCtx, accountId: string): Promise<string> {
+function customerCache(ctx: AuthCtx): Map<string, string> {
   let cache = customerIds.get(ctx);
   if (!cache) {
     cache = new Map();
     customerIds.set(ctx, cache);
   }
-  const hit = cache.get(accountId);
-  if (hit !== undefined) return hit;
+  return cache;
+}
+
+/** The account's customer ID: at once when this node knows it, else after one store read. */
+export function customerIdSoon(ctx: AuthCtx, accountId: string): string | Promise<string> {
+  const cache = customerCache(ctx);
+  return cache.get(accountId) ?? loadCustomerId(ctx, cache, accountId);
+}
+
+async function loadCustomerId(ctx: AuthCtx, cache: Map<string, string>, accountId: string): Promise<string> {
   const account = await findAccount(ctx.store.db, accountId);
   if (!account) throw new KeywardError('DISABLED', "The credential's account no longer exists.");
   if (cache.size >= MAX_CACHED_ACCOUNTS) cache.clear();
@@ -33,30 +41,41 @@ async function customerIdOf(ctx: AuthCtx, accountId: string): Promise<string> {
   return account.customerId;
 }
 
+/** The 403 for a request no held scope grants (`path` is the URI without its query). */
+export function scopeDenied(method: string, uri: string): KeywardError {
+  const path = uri.split(/[?#]/, 1)[0] ?? '';
+  const verb = method.toUpperCase();
+  return new KeywardError('SCOPE_DENIED', `No scope of this credential grants ${verb} ${path}.`, { method: verb, path });
+}
+
+/**
+ * A key's limits applied once the catalogue has let its request through: the report to answer
+ * with (RateLimit-* headers), or the 429 to throw. Counts the use or the refusal, as
+ * `recordUse` does for verification.
+ */
+export function limitedVerdict(ctx: AuthCtx, limited: VerifyResult): LimitReport | null {
+  const limits = verifiedKeyOf(limited)?.limits ?? null;
+  if (!limited.valid && (limited.code === 'RATE_LIMITED' || limited.code === 'USAGE_EXCEEDED')) {
+    ctx.usage.recordRejected(limited.keyId, ctx.now());
+    throw new KeywardError(limited.code, limitMessage(limited.code, limits), limitDetails(limits));
+  }
+  return limits;
+}
+
 /**
  * The gateway's question: may this caller make this request to the operator's API?
  * 401 codes for a bad credential, SCOPE_DENIED when no held scope grants method + path.
- * Only allowed requests count as a use of the key.
+ * Only allowed requests count as a use of the key. The fast path (src/http/fast-authorize.ts)
+ * answers cached bearer keys with the same steps, in the same order.
  */
 export async function authorizeRequest(ctx: AuthCtx, req: GatewayRequest): Promise<GatewayDecision> {
   const identity = await resolveGatewayCredential(ctx, req);
-  const path = req.uri.split(/[?#]/, 1)[0] ?? '';
   const scope = ctx.catalogue.grantingScope(identity.scopes, req.method, req.uri);
-  if (scope === undefined) {
-    throw new KeywardError('SCOPE_DENIED', `No scope of this credential grants ${req.method.toUpperCase()} ${path}.`, {
-      method: req.method.toUpperCase(),
-      path,
-    });
-  }
-  const customerId = await customerIdOf(ctx, identity.accountId);
+  if (scope === undefined) throw scopeDenied(req.method, req.uri);
+  const customerId = await customerIdSoon(ctx, identity.accountId);
   let limits: LimitReport | null = null;
   if (identity.verified) {
-    const limited = await applyLimits(ctx, identity.verified.record, identity.verified.result, {});
-    limits = verifiedKeyOf(limited)?.limits ?? null;
-    if (!limited.valid && (limited.code === 'RATE_LIMITED' || limited.code === 'USAGE_EXCEEDED')) {
-      ctx.usage.recordRejected(limited.keyId, ctx.now());
-      throw new KeywardError(limited.code, limitMessage(limited.code, limits), limitDetails(limits));
-    }
+    limits = limitedVerdict(ctx, await applyLimits(ctx, identity.verified.record, identity.verified.result, {}));
   }
   if (identity.keyId) ctx.usage.record(identity.keyId, ctx.now());
   return { identity, customerId, scope, limits };

@@ -1,4 +1,4 @@
-import { canonicalSegments, matchesPath, type PathPattern, parsePathPattern } from './path-pattern.js';
+import { canonicalSegments, matchesPath, type PathPattern, parsePathPattern, pathOfUri } from './path-pattern.js';
 import { isKeyPermission, MANAGEMENT_SCOPE_PREFIX } from './permissions.js';
 import type { PlanDef } from './ratelimit.js';
 
@@ -116,26 +116,43 @@ export class CatalogueIndex {
     );
   }
 
+  /** The scopes every device signature holds at the gateway, roles expanded. */
+  deviceScopes(): string[] {
+    // Computed once: the same list object each time, so its compiled matcher is found by identity.
+    this.device ??= this.expand(this.catalogue.deviceScopes ?? []).scopes;
+    return this.device;
+  }
+
+  private device: string[] | undefined;
+
   /**
    * The first of `scopes` that grants `method` on `uri` (query string ignored), or
    * undefined. Non-canonical paths (dot or empty segments, encoded slashes) match nothing.
    */
-  /** The scopes every device signature holds at the gateway, roles expanded. */
-  deviceScopes(): string[] {
-    return this.expand(this.catalogue.deviceScopes ?? []).scopes;
+  grantingScope(scopes: readonly string[], method: string, uri: string): string | undefined {
+    return this.matcher(scopes).scopeFor(method, uri);
   }
 
-  grantingScope(scopes: readonly string[], method: string, uri: string): string | undefined {
-    const segments = canonicalSegments(uri);
-    if (!segments) return undefined;
-    const verb = method.toUpperCase();
-    for (const name of scopes) {
-      for (const g of this.grants.get(name) ?? []) {
-        if ((g.method === '*' || g.method === verb) && matchesPath(g.pattern, segments)) return name;
-      }
+  /**
+   * The compiled matcher of a scope list: one per list object (a cached key record keeps its
+   * list, so a hit is one WeakMap read), shared by every equal list through `byNames`.
+   */
+  matcher(scopes: readonly string[]): ScopeMatcher {
+    let m = this.matchers.get(scopes);
+    if (m !== undefined) return m;
+    const names = scopes.join('\n');
+    m = this.byNames.get(names);
+    if (m === undefined) {
+      if (this.byNames.size >= MAX_MATCHERS) this.byNames.clear();
+      m = new ScopeMatcher(scopes.flatMap((name) => (this.grants.get(name) ?? []).map((g) => ({ ...g, scope: name }))));
+      this.byNames.set(names, m);
     }
-    return undefined;
+    this.matchers.set(scopes, m);
+    return m;
   }
+
+  private readonly matchers = new WeakMap<readonly string[], ScopeMatcher>();
+  private readonly byNames = new Map<string, ScopeMatcher>();
 
   scope(name: string): ScopeDef | undefined {
     return this.scopes.get(name);
@@ -161,5 +178,45 @@ export class CatalogueIndex {
       else unknown.push(name);
     }
     return { scopes: [...out].sort(), unknown };
+  }
+}
+
+/** Distinct scope lists compiled at once; beyond it the table starts over (a bound, not a working set). */
+const MAX_MATCHERS = 4096;
+/** Answers kept per scope list, and the longest path kept: hostile URIs cannot grow memory. */
+const MAX_ROUTES = 512;
+const MAX_CACHED_PATH = 512;
+
+/**
+ * A scope list's grants flattened in the list's order, and its answers by `METHOD path`: the
+ * answer depends only on the method and the URI's path (the query is ignored, see
+ * `canonicalSegments`), so a gateway sees the catalogue walked once per route, not per request.
+ */
+export class ScopeMatcher {
+  /** null: no scope grants the route. */
+  private readonly routes = new Map<string, string | null>();
+
+  constructor(private readonly grants: readonly { method: string; pattern: PathPattern; scope: string }[]) {}
+
+  scopeFor(method: string, uri: string): string | undefined {
+    const path = pathOfUri(uri);
+    const route = `${method} ${path}`;
+    const hit = this.routes.get(route);
+    if (hit !== undefined) return hit ?? undefined;
+    const scope = this.match(method.toUpperCase(), path);
+    if (path.length <= MAX_CACHED_PATH) {
+      if (this.routes.size >= MAX_ROUTES) this.routes.clear();
+      this.routes.set(route, scope ?? null);
+    }
+    return scope;
+  }
+
+  private match(verb: string, path: string): string | undefined {
+    const segments = canonicalSegments(path);
+    if (!segments) return undefined;
+    for (const g of this.grants) {
+      if ((g.method === '*' || g.method === verb) && matchesPath(g.pattern, segments)) return g.scope;
+    }
+    return undefined;
   }
 }

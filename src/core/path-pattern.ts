@@ -52,7 +52,7 @@ export function parsePathPattern(source: string): PathPattern | string {
  * what was matched, so it never matches any pattern.
  */
 export function canonicalSegments(uri: string): string[] | undefined {
-  const path = uri.split(/[?#]/, 1)[0] ?? '';
+  const path = pathOfUri(uri);
   if (!path.startsWith('/')) return undefined;
   if (path === '/') return [];
   const out: string[] = [];
@@ -67,6 +67,14 @@ export function canonicalSegments(uri: string): string[] | undefined {
     out.push(seg);
   }
   return out;
+}
+
+/** The path of a request URI: everything before its query (`?`) or fragment (`#`). */
+export function pathOfUri(uri: string): string {
+  const q = uri.indexOf('?');
+  const h = uri.indexOf('#');
+  const end = q === -1 ? h : h === -1 ? q : Math.min(q, h);
+  return end === -1 ? uri : uri.slice(0, end);
 }
 
 export function matchesPath(pattern: PathPattern, segments: readonly string[]): boolean {

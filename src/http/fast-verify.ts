@@ -14,6 +14,7 @@ import {
 import type { Runtime } from '../compose.js';
 import { ERROR_CODES, isKeywardError } from '../core/errors.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
+import { createFastAuthorize } from './fast-authorize.js';
 import { findNul, nulError } from './input-guards.js';
 import { answerInternalError, writeError } from './node-server.js';
 import { newRequestId } from './request-id.js';
@@ -36,7 +37,10 @@ const HEADERS_JSON = 'application/json; charset=utf-8';
  * Hooks added to Fastify do not run for requests taken here.
  */
 export function createFastVerify(ctx: Runtime, opts: { bodyLimit: number; logError: (error: unknown) => void }) {
+  // The gateway's GET /v1/authorize (fast-authorize.ts) is installed with it: KEYWARD_FAST_VERIFY=0 turns both off.
+  const fastAuthorize = createFastAuthorize(ctx, opts);
   return function tryHandle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method === 'GET') return fastAuthorize(req, res);
     if (req.method !== 'POST' || req.url !== '/v1/keys/verify') return false;
     const type = req.headers['content-type'];
     if (type === undefined || !JSON_TYPES.has(type.toLowerCase())) return false;

@@ -8,17 +8,32 @@ import type { LimitState } from '../core/ratelimit.js';
  * seconds from now, as the draft says, never an epoch time.
  */
 export function rateLimitHeaders(limits: readonly LimitState[] | undefined): Record<string, string> {
-  if (limits === undefined || limits.length === 0) return {};
+  const list: string[] = [];
+  pushRateLimitHeaders(limits, list);
+  const out: Record<string, string> = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i] as string] = list[i + 1] as string;
+  return out;
+}
+
+/** The same fields appended to a flat `[name, value, …]` list, as node's writeHead takes them (the fast path). */
+export function pushRateLimitHeaders(limits: readonly LimitState[] | undefined, out: string[]): void {
+  if (limits === undefined || limits.length === 0) return;
   let closest = limits[0] as LimitState;
+  let policy = '';
   for (const l of limits) {
     if (l.remaining < closest.remaining || (l.remaining === closest.remaining && l.resetMs > closest.resetMs)) closest = l;
+    policy += `${policy === '' ? '' : ', '}${l.limit};w=${l.windowSeconds}`;
   }
-  return {
-    'ratelimit-limit': String(closest.limit),
-    'ratelimit-remaining': String(closest.remaining),
-    'ratelimit-reset': String(Math.ceil(closest.resetMs / 1000)),
-    'ratelimit-policy': limits.map((l) => `${l.limit};w=${l.windowSeconds}`).join(', '),
-  };
+  out.push(
+    'ratelimit-limit',
+    String(closest.limit),
+    'ratelimit-remaining',
+    String(closest.remaining),
+    'ratelimit-reset',
+    String(Math.ceil(closest.resetMs / 1000)),
+    'ratelimit-policy',
+    policy,
+  );
 }
 
 /** The limits a refusal carries in its details (auth/authorize-request.ts `limitDetails`). */
