@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
-import { NGINX, type RunningNginx, startExampleNginx } from './nginx-process.js';
+import { freePort, NGINX, type RunningNginx, startExampleNginx } from './nginx-process.js';
 import { startUpstream } from './upstream.js';
 
 const sqlite = DIALECTS[0] as (typeof DIALECTS)[number];
@@ -111,6 +111,22 @@ describe.skipIf(!NGINX)('examples/nginx.conf: Keyward answers as callers see the
     const res = await get('/_keyward', k.key);
     // `internal`: 404 for callers; nginx's own page, not a Keyward answer.
     expect(res.status).toBe(404);
+  });
+
+  it('Keyward unreachable: 500 GATEWAY_ERROR, never let through', async () => {
+    // A second nginx on the same example whose Keyward address nothing listens on.
+    const orphan = await startExampleNginx({ keyward: await freePort(), api: upstream.port });
+    try {
+      const k = await appWithKey(h, t, t.adminToken, ['device:read']);
+      const before = upstream.seen.length;
+      const res = await fetch(`${orphan.base}/integration/device/csvExport`, { headers: { authorization: `Bearer ${k.key}` } });
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({ error: { code: 'GATEWAY_ERROR' } });
+      expect(res.headers.get('x-keyward-error')).toBeNull();
+      expect(upstream.seen.length).toBe(before);
+    } finally {
+      await orphan.stop();
+    }
   });
 
   it('keepalive: ten requests in a row open at most one new connection to Keyward and one to the API', async () => {
