@@ -5,7 +5,8 @@
  * example configures are used. The identity headers are covered by nginx.test.ts.
  * One dialect: nothing here depends on the store.
  */
-import type { Socket } from 'node:net';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
 import { freePort, NGINX, type RunningNginx, startExampleNginx } from './nginx-process.js';
@@ -126,6 +127,32 @@ describe.skipIf(!NGINX)('examples/nginx.conf: Keyward answers as callers see the
       expect(upstream.seen.length).toBe(before);
     } finally {
       await orphan.stop();
+    }
+  });
+
+  it('the API’s own 401 and 500 reach the caller untouched (the refusal page is for Keyward’s answers only)', async () => {
+    const api = http.createServer((req, res) => {
+      const status = req.url?.includes('fail=1') ? 500 : 401;
+      res.writeHead(status, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="api"' });
+      res.end(`api ${status}`);
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const keyward = new URL(h.kw.app.listeningOrigin);
+    const own = await startExampleNginx({ keyward: Number(keyward.port), api: (api.address() as AddressInfo).port });
+    try {
+      const k = await appWithKey(h, t, t.adminToken, ['device:read']);
+      for (const [path, status] of [
+        ['/integration/device/csvExport', 401],
+        ['/integration/device/csvExport?fail=1', 500],
+      ] as const) {
+        const res = await fetch(`${own.base}${path}`, { headers: { authorization: `Bearer ${k.key}` } });
+        expect(res.status).toBe(status);
+        expect(await res.text()).toBe(`api ${status}`);
+        expect(res.headers.get('x-keyward-error')).toBeNull();
+      }
+    } finally {
+      await own.stop();
+      await new Promise((resolve) => api.close(resolve));
     }
   });
 
