@@ -1,3 +1,4 @@
+import { type NginxResult, renderNginx } from './nginx.js';
 import type { PropagationResult } from './propagation.js';
 import type { RateLimitResult } from './ratelimit.js';
 import type { MetricsCostResult, ScaleResult, TargetResult } from './run.js';
@@ -15,6 +16,7 @@ interface Results {
   /** When each part was measured: a run of some parts keeps the others from an earlier run. */
   partsRunAt?: Record<string, string>;
   ratelimit?: RateLimitResult | undefined;
+  nginx?: NginxResult | undefined;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -130,6 +132,7 @@ export function renderMarkdown(r: Results): string {
     }
   }
   if (r.ratelimit) lines.push(...renderRateLimits(r.ratelimit));
+  if (r.nginx) lines.push(...renderNginx(r.nginx));
   const older = Object.entries(r.partsRunAt ?? {}).filter(([, at]) => at !== r.startedAt);
   if (older.length > 0) {
     lines.push(

@@ -13,6 +13,7 @@ import { ask, type Started, startTarget, stopTarget } from './lib/child.js';
 import { ensurePeerInstalled, loadWithCpu, median } from './lib/measure.js';
 import type { LatencySample, LoadResult, LoadSpec } from './lib/types.js';
 import { ensureWrk, pinning, runLoad } from './lib/wrk.js';
+import { benchNginx, type NginxResult } from './nginx.js';
 import { benchPropagation, type PropagationResult } from './propagation.js';
 import { benchRateLimits, type RateLimitResult } from './ratelimit.js';
 import { renderMarkdown } from './report.js';
@@ -24,9 +25,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /**
  * `http` (targets a–d), `metrics` (g: verify with metrics on vs off), `scale` (e), `propagation` (f, bench/propagation.ts),
- * `workers` (h) and/or `ratelimit` (i, bench/ratelimit.ts).
+ * `workers` (h), `ratelimit` (i, bench/ratelimit.ts) and/or `nginx` (j, bench/nginx.ts).
  */
-const PARTS = (process.env.BENCH_PARTS ?? 'http,metrics,scale,propagation,workers,ratelimit').split(',');
+const PARTS = (process.env.BENCH_PARTS ?? 'http,metrics,scale,propagation,workers,ratelimit,nginx').split(',');
 /** Which field of the results each part fills. */
 const PART_FIELDS = {
   http: 'targets',
@@ -35,6 +36,7 @@ const PART_FIELDS = {
   propagation: 'propagation',
   workers: 'workers',
   ratelimit: 'ratelimit',
+  nginx: 'nginx',
 } as const;
 const SCALE = (process.env.BENCH_SCALE ?? '1k,100k,1M').split(',').filter(Boolean);
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -400,7 +402,7 @@ function randomChars(n: number): string {
 async function main() {
   const startedAt = new Date().toISOString();
   // Propagation (f) asks over HTTP from this process: only (a)–(e) need the load generator.
-  const wrk = ['http', 'scale', 'metrics', 'workers', 'ratelimit'].some((p) => PARTS.includes(p)) ? ensureWrk(log) : 'none';
+  const wrk = ['http', 'scale', 'metrics', 'workers', 'ratelimit', 'nginx'].some((p) => PARTS.includes(p)) ? ensureWrk(log) : 'none';
   log(
     `connections=${CONNECTIONS} duration=${DURATION}s scale=${SCALE.join(',')} ${pinning ? 'servers on CPU 0, wrk on CPU 1' : 'unpinned'}`,
   );
@@ -424,6 +426,9 @@ async function main() {
   const ratelimit: RateLimitResult | undefined = PARTS.includes('ratelimit')
     ? await benchRateLimits(log, { connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS })
     : undefined;
+  const nginx: NginxResult | undefined = PARTS.includes('nginx')
+    ? await benchNginx(log, { connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS })
+    : undefined;
   const results = {
     startedAt,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -441,6 +446,7 @@ async function main() {
     propagation,
     workers,
     ratelimit,
+    nginx,
   };
   mkdirSync(here('./results'), { recursive: true });
   // A run of some parts (BENCH_PARTS) keeps the other parts of the previous results, each with the

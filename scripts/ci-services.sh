@@ -11,7 +11,8 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   echo "Redis not answering: starting it"
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp || true
 fi
-# nginx (with the auth_request module) for test/integration/nginx.test.ts.
+# nginx (with the auth_request module) for test/integration/nginx.test.ts, nginx-gateway.test.ts and
+# fleet.test.ts (and `BENCH_PARTS=nginx npm run bench`).
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   echo "nginx missing: installing nginx-light"
   export DEBIAN_FRONTEND=noninteractive

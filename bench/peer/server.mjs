@@ -50,7 +50,33 @@ if (process.env.BENCH_PEER_RATELIMIT === '1') {
   if (!first.valid) throw new Error(`peer: the over-limit key's first use was refused: ${first.error?.code}`);
 }
 
+/**
+ * What nginx's auth_request asks in the nginx part (bench/nginx.ts), the peer's equivalent of
+ * Keyward's /v1/authorize: the key from Authorization (`Bearer <key>` or the raw key), any
+ * method (nginx sends HEAD), 204 when verifyApiKey accepts it, 401 otherwise. No body either
+ * way, so nginx keeps its connection as it does Keyward's. better-auth has no route-level
+ * scopes to check against the caller's URI: Keyward's answer does that work as well.
+ */
+async function authorize(req, res) {
+  const header = req.headers.authorization ?? '';
+  const key = header.startsWith('Bearer ') ? header.slice(7) : header;
+  let status = 401;
+  try {
+    if (key) status = (await auth.api.verifyApiKey({ body: { key } })).valid ? 204 : 401;
+  } catch {
+    status = 401;
+  }
+  // A 204 has no body by definition (and must not carry Content-Length); the 401 says it is empty.
+  res.writeHead(status, status === 204 ? {} : { 'content-length': 0 });
+  res.end();
+}
+
 const server = createServer((req, res) => {
+  if (req.url === '/authorize') {
+    req.resume();
+    authorize(req, res);
+    return;
+  }
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {

@@ -1,84 +1,29 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
+import { NGINX, type RunningNginx, startExampleNginx } from './nginx-process.js';
 import { type Seen, startUpstream } from './upstream.js';
-
-/** nginx from the Debian package (scripts/ci-services.sh installs it); the suite skips visibly without it. */
-const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(existsSync) ?? (spawnSync('nginx', ['-v']).error ? undefined : 'nginx');
-
-const EXAMPLE = join(import.meta.dirname, '../../examples/nginx.conf');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}): ${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on ${port}: ${log()}`);
-}
 
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.enabled || !NGINX)(`nginx auth_request in front of an API [${dialect.name}]`, () => {
     let h: Harness;
     let upstream: Awaited<ReturnType<typeof startUpstream>>;
-    let nginx: ChildProcess;
-    let dir: string;
+    let nginx: RunningNginx;
     let base: string;
     let t: Tenant;
-    let stderr = '';
 
     beforeAll(async () => {
       upstream = await startUpstream();
       h = await createHarness(dialect);
       const keyward = new URL(await h.kw.app.listen({ host: '127.0.0.1', port: 0 }));
-      const port = await freePort();
-      dir = mkdtempSync(join(tmpdir(), 'keyward-nginx-'));
-      // Workers drop to an unprivileged user when nginx runs as root: they must reach the prefix.
-      chmodSync(dir, 0o755);
-      const conf = readFileSync(EXAMPLE, 'utf8')
-        .replaceAll('127.0.0.1:8000', `127.0.0.1:${port}`)
-        .replaceAll('127.0.0.1:8080', `127.0.0.1:${keyward.port}`)
-        .replaceAll('127.0.0.1:9000', `127.0.0.1:${upstream.port}`);
-      writeFileSync(join(dir, 'nginx.conf'), conf);
-      nginx = spawn(NGINX as string, ['-p', dir, '-e', 'stderr', '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      nginx.stderr?.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      await waitForPort(port, nginx, () => stderr);
-      base = `http://127.0.0.1:${port}`;
+      nginx = await startExampleNginx({ keyward: Number(keyward.port), api: upstream.port });
+      base = nginx.base;
       t = await h.tenant();
     });
 
     afterAll(async () => {
-      if (nginx && nginx.exitCode === null) {
-        const exited = new Promise((resolve) => nginx.once('exit', resolve));
-        nginx.kill('SIGQUIT');
-        await exited;
-      }
+      await nginx?.stop();
       await h?.close();
       await upstream?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     it('a key with the right scope reaches the upstream, with identity headers and without the key', async () => {
@@ -89,7 +34,7 @@ for (const dialect of DIALECTS) {
         headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json', 'x-keyward-account-id': 'acc_spoofed' },
         body: JSON.stringify({ payload: 'AQID' }),
       });
-      expect(res.status, stderr).toBe(201);
+      expect(res.status, nginx.stderr()).toBe(201);
       expect(res.headers.get('x-upstream')).toBe('yes');
       const got = upstream.seen[before] as Seen;
       expect(got.method).toBe('POST');
