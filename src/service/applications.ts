@@ -3,12 +3,15 @@ import { newId } from '../core/ids.js';
 import type { Application } from '../core/model.js';
 import { lockAccount } from '../store/repos/accounts.js';
 import {
+  type ApplicationFilter,
+  type ApplicationSort,
   countActiveApplications,
   findApplication,
   insertApplication,
-  listApplications as listApplicationRows,
+  pageApplications as pageApplicationRows,
   updateApplication as updateApplicationRow,
 } from '../store/repos/applications.js';
+import type { Page, Paging } from '../store/repos/paging.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { actorIdOf, emit } from './events.js';
@@ -60,8 +63,19 @@ export async function listApplications(
   accountId: string,
   opts: { includeRevoked: boolean },
 ): Promise<Application[]> {
+  return (await pageApplications(ctx, actor, accountId, opts)).items;
+}
+
+/** One page of the account's applications, searched, filtered and sorted. */
+export async function pageApplications(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  opts: ApplicationFilter & { sort?: ApplicationSort; paging?: Paging },
+): Promise<Page<Application>> {
   await authorizeOn(ctx, actor, accountId, { right: 'applications.view' });
-  return listApplicationRows(ctx.store.db, accountId, opts);
+  const { sort, paging, ...filter } = opts;
+  return pageApplicationRows(ctx.store.db, accountId, filter, sort ?? 'created', paging ?? { order: 'asc' });
 }
 
 /** Loads an application of the account or fails with APPLICATION_NOT_FOUND; no permission check. */

@@ -1,7 +1,7 @@
 import { AUDIT_ACTIONS, type AuditAction } from '../core/audit-actions.js';
 import { newId } from '../core/ids.js';
 import type { AuditEvent } from '../core/model.js';
-import { insertAuditEvent, listAuditEvents } from '../store/repos/audit.js';
+import { type AuditFilter, auditNames, insertAuditEvent, listAuditEvents } from '../store/repos/audit.js';
 import type { Db } from '../store/store.js';
 import type { Actor, Ctx } from './context.js';
 import { authorizeOn } from './guards.js';
@@ -34,8 +34,9 @@ export async function listAudit(
   ctx: Ctx,
   actor: Actor,
   accountId: string,
-  opts: { limit: number; after?: { createdAt: number; id: string } },
-): Promise<{ events: AuditEvent[]; more: boolean }> {
+  opts: { limit: number; after?: { createdAt: number; id: string }; filter?: AuditFilter },
+): Promise<{ events: AuditEvent[]; more: boolean; names: Map<string, string> }> {
   await authorizeOn(ctx, actor, accountId, { right: 'audit.read' });
-  return listAuditEvents(ctx.store.db, accountId, opts);
+  const page = await listAuditEvents(ctx.store.db, accountId, opts);
+  return { ...page, names: await auditNames(ctx.store.db, accountId, page.events) };
 }

@@ -4,13 +4,16 @@ import { newId } from '../core/ids.js';
 import type { Device, DeviceStatus } from '../core/model.js';
 import { secretAad } from '../crypto/secret-box.js';
 import {
+  type DeviceFilter,
+  type DeviceSort,
   deleteDevice as deleteDeviceRow,
   findDevice,
   insertDevice,
-  listDevices as listDeviceRows,
+  pageDevices as pageDeviceRows,
   setDeviceSecret,
   updateDevice as updateDeviceRow,
 } from '../store/repos/devices.js';
+import type { Page, Paging } from '../store/repos/paging.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { actorIdOf, emit } from './events.js';
@@ -61,8 +64,19 @@ export async function createDevice(
 }
 
 export async function listDevices(ctx: Ctx, actor: Actor, accountId: string): Promise<Device[]> {
+  return (await pageDevices(ctx, actor, accountId, {})).items;
+}
+
+/** One page of the account's devices, searched, filtered and sorted. */
+export async function pageDevices(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  opts: DeviceFilter & { sort?: DeviceSort; paging?: Paging },
+): Promise<Page<Device>> {
   await authorizeOn(ctx, actor, accountId, { right: 'devices.view' });
-  return listDeviceRows(ctx.store.db, accountId);
+  const { sort, paging, ...filter } = opts;
+  return pageDeviceRows(ctx.store.db, accountId, filter, sort ?? 'created', paging ?? { order: 'asc' });
 }
 
 export async function getDevice(ctx: Ctx, actor: Actor, accountId: string, deviceId: string): Promise<Device> {

@@ -4,7 +4,8 @@ import { KeywardError } from '../core/errors.js';
 import { type AccessKey, type Account, type Application, keyStatus } from '../core/model.js';
 import { type KeyAction, mayActOnSomeKeys, type Principal } from '../core/permissions.js';
 import { leakTimes } from '../store/repos/audit.js';
-import { findKey, listKeys as listKeyRows, updateKey as updateKeyRow } from '../store/repos/keys.js';
+import { findKey, type KeySort, pageKeys, updateKey as updateKeyRow } from '../store/repos/keys.js';
+import type { Page, Paging } from '../store/repos/paging.js';
 import { deleteQuotaCounter } from '../store/repos/quotas.js';
 import { loadApplication } from './applications.js';
 import { audit } from './audit.js';
@@ -62,6 +63,19 @@ export async function getKey(ctx: Ctx, actor: Actor, accountId: string, keyId: s
   return (await withRemaining(ctx, [(await keyFor(ctx, actor.principal, account, keyId, 'view')).key]))[0] as AccessKey;
 }
 
+/** Search, filters, sort and page of a key listing (see src/store/repos/paging.ts). */
+export interface KeyListing {
+  includeRevoked: boolean;
+  status?: 'active' | 'expired' | 'revoked' | undefined;
+  kind?: KeyKind | undefined;
+  applicationId?: string | undefined;
+  q?: string | undefined;
+  sort?: KeySort;
+  paging?: Paging;
+}
+
+const ALL: Paging = { order: 'asc' };
+
 export async function listApplicationKeys(
   ctx: Ctx,
   actor: Actor,
@@ -69,10 +83,27 @@ export async function listApplicationKeys(
   applicationId: string,
   opts: { includeRevoked: boolean },
 ): Promise<AccessKey[]> {
+  return (await pageApplicationKeys(ctx, actor, accountId, applicationId, opts)).items;
+}
+
+export async function pageApplicationKeys(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  applicationId: string,
+  opts: KeyListing,
+): Promise<Page<AccessKey>> {
   await authorizeOn(ctx, actor, accountId, {});
   const app = await loadApplication(ctx, accountId, applicationId);
   assertKeyRight(actor.principal, 'view', app.createdBy);
-  return withRemaining(ctx, await listKeyRows(ctx.store.db, accountId, { applicationId, includeRevoked: opts.includeRevoked }));
+  const page = await pageKeys(
+    ctx.store.db,
+    accountId,
+    { applicationId, includeRevoked: opts.includeRevoked, status: opts.status, q: opts.q, now: ctx.now() },
+    opts.sort ?? 'created',
+    opts.paging ?? ALL,
+  );
+  return { items: await withRemaining(ctx, page.items), next: page.next };
 }
 
 /** All keys of the account the caller may view (the Administration › API Keys view). */
@@ -82,16 +113,35 @@ export async function listAccountKeys(
   accountId: string,
   opts: { includeRevoked: boolean; kind?: KeyKind | undefined },
 ): Promise<AccessKey[]> {
+  return (await pageAccountKeys(ctx, actor, accountId, opts)).items;
+}
+
+/** One page of the keys of the account the caller may view, searched, filtered and sorted. */
+export async function pageAccountKeys(ctx: Ctx, actor: Actor, accountId: string, opts: KeyListing): Promise<Page<AccessKey>> {
   await authorizeOn(ctx, actor, accountId, { right: 'keys.view' });
   const p = actor.principal;
   const reach = p.isOperator ? 'any' : mayActOnSomeKeys(p, 'view');
-  const keys = await listKeyRows(ctx.store.db, accountId, {
-    includeRevoked: opts.includeRevoked,
-    ...(opts.kind !== undefined && { kind: opts.kind }),
-    ...(reach === 'mine' && { applicationCreatedBy: p.userId }),
-  });
-  // Customer keys are admin business; `mine` filtering already drops them via the application join.
-  return withRemaining(ctx, p.isOperator || p.isAdmin ? keys : keys.filter((k) => k.kind === 'application'));
+  // Customer keys are admin business: everyone else sees application keys only, filtered in
+  // the query so that pages stay full and cursors stay exact.
+  const customerKeysVisible = p.isOperator || p.isAdmin;
+  if (!customerKeysVisible && opts.kind === 'customer') return { items: [], next: null };
+  const kind = customerKeysVisible ? opts.kind : 'application';
+  const page = await pageKeys(
+    ctx.store.db,
+    accountId,
+    {
+      includeRevoked: opts.includeRevoked,
+      status: opts.status,
+      q: opts.q,
+      now: ctx.now(),
+      ...(kind !== undefined && { kind }),
+      ...(opts.applicationId !== undefined && { applicationId: opts.applicationId }),
+      ...(reach === 'mine' && { applicationCreatedBy: p.userId }),
+    },
+    opts.sort ?? 'created',
+    opts.paging ?? ALL,
+  );
+  return { items: await withRemaining(ctx, page.items), next: page.next };
 }
 
 /** Editing answers with the edited key, so it needs the right to view it too: checked before the change, not after. */

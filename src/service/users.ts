@@ -3,15 +3,18 @@ import { newId } from '../core/ids.js';
 import type { User } from '../core/model.js';
 import { hashPassword, verifyPassword } from '../core/password.js';
 import { isPermission, type Permission } from '../core/permissions.js';
+import type { Page, Paging } from '../store/repos/paging.js';
 import { deleteUserSessions } from '../store/repos/sessions.js';
 import {
   countLiveAdmins,
   findLiveUserByEmail,
   findUser,
   insertUser,
-  listUsers as listUserRows,
   liveEmailTaken,
   markUserDeleted,
+  pageUsers as pageUserRows,
+  type UserFilter,
+  type UserSort,
   updateUser as updateUserRow,
 } from '../store/repos/users.js';
 import type { Db } from '../store/store.js';
@@ -76,8 +79,19 @@ export async function createUser(ctx: Ctx, actor: Actor, accountId: string, inpu
 
 /** The account's people and their emails: admins, and members holding users.view, through a session. */
 export async function listUsers(ctx: Ctx, actor: Actor, accountId: string): Promise<User[]> {
+  return (await pageUsers(ctx, actor, accountId, {})).items;
+}
+
+/** One page of the account's live users, searched, filtered and sorted; as `listUsers` for who may. */
+export async function pageUsers(
+  ctx: Ctx,
+  actor: Actor,
+  accountId: string,
+  opts: UserFilter & { sort?: UserSort; paging?: Paging },
+): Promise<Page<User>> {
   await authorizeOn(ctx, actor, accountId, { session: true, right: 'users.view' });
-  return listUserRows(ctx.store.db, accountId);
+  const { sort, paging, ...filter } = opts;
+  return pageUserRows(ctx.store.db, accountId, filter, sort ?? 'created', paging ?? { order: 'asc' });
 }
 
 /** One user: as `listUsers`, except that anyone may read themselves. */

@@ -1,12 +1,14 @@
 import { type AccessKey, KeywardApiError } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
+import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
 import { Checkbox, FormModal } from '../components/forms';
 import { NewAccessKeyModal, ScopeList } from '../components/keys';
 import { keyLimits, limitsSummary } from '../components/limits';
+import { toast } from '../components/Toast';
 import { EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative, usedRecently } from '../format';
-import { useAsync } from '../hooks';
+import { usePagedList, useUrlQuery } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
 
@@ -70,23 +72,109 @@ function DeleteKeyModal({ k, onClose, onDeleted }: { k: AccessKey; onClose(): vo
   );
 }
 
+const PAGE = 50;
+const KEY_QUERY = { q: '', sort: 'created', order: 'asc', kind: 'all', status: '', revoked: '' };
+
+export const KEY_SORTS = [
+  { value: 'created', label: 'Created' },
+  { value: 'name', label: 'Name' },
+  { value: 'lastUsed', label: 'Last used' },
+] as const;
+
+export const KEY_STATUS_FILTER = {
+  name: 'status',
+  label: 'Status',
+  choices: [
+    { value: '', label: 'Any status' },
+    { value: 'active', label: 'Active' },
+    { value: 'expired', label: 'Expired' },
+    { value: 'revoked', label: 'Revoked' },
+  ],
+};
+
 export function ApiKeysPage() {
   const s = useSession();
-  const [kind, setKind] = useState<Kind>('all');
-  const [showRevoked, setShowRevoked] = useState(false);
+  const [query, setQuery] = useUrlQuery(KEY_QUERY);
+  const kind = (['all', 'application', 'customer'].includes(query.kind) ? query.kind : 'all') as Kind;
+  const showRevoked = query.revoked === '1';
   const [dialog, setDialog] = useState<{ type: 'new' } | { type: 'delete'; k: AccessKey } | null>(null);
-  const list = useAsync(
-    () => api.listKeys(s.account.id, { ...(kind !== 'all' && { kind }), includeRevoked: showRevoked }),
-    [s.account.id, kind, showRevoked],
+  const list = usePagedList(
+    async (cursor) => {
+      const r = await api.listKeys(s.account.id, {
+        includeRevoked: showRevoked,
+        limit: PAGE,
+        sort: query.sort as 'created',
+        order: query.order as 'asc',
+        ...(kind !== 'all' && { kind }),
+        ...(cursor !== undefined && { cursor }),
+        ...(query.q && { q: query.q }),
+        ...(query.status && { status: query.status as 'active' }),
+      });
+      return { items: r.keys, nextCursor: r.nextCursor };
+    },
+    [s.account.id, kind, showRevoked, query.q, query.sort, query.order, query.status],
   );
-  const keys = list.data?.keys ?? [];
+  const keys = list.items;
+  const filtered = query.q !== '' || query.status !== '';
   // The server decides; this only hides a button that would certainly be refused.
   const mayDelete = (k: AccessKey) =>
     s.isAdmin || s.can('keys.revoke.any') || (k.kind === 'application' && s.can('keys.revoke.mine') && k.createdBy === s.me.user.id);
-  const done = () => {
+  const done = (message?: string) => {
     setDialog(null);
+    if (message) toast(message);
     list.reload();
   };
+  const columns: Column<AccessKey>[] = [
+    {
+      label: 'Name',
+      cell: (k) => (
+        <>
+          <Link to={`/api-keys/${k.id}`}>
+            <strong>{k.name}</strong>
+          </Link>
+          <LimitsLine k={k} />
+        </>
+      ),
+    },
+    { label: 'Type', cell: (k) => (k.kind === 'application' ? 'Application' : 'Customer') },
+    {
+      label: 'Application',
+      cell: (k) =>
+        k.applicationId ? (
+          <Link to={`/applications/${k.applicationId}/keys`}>
+            <code className="mono id">{k.applicationId}</code>
+          </Link>
+        ) : (
+          <span className="muted">—</span>
+        ),
+    },
+    { label: 'Key', cell: (k) => <code className="mono id">{k.start}…</code> },
+    { label: 'Scopes', cell: (k) => <ScopeList k={k} /> },
+    {
+      label: 'Status',
+      cell: (k) => (
+        <>
+          <StatusBadge status={k.status} /> <LeakedBadge leakedAt={k.leakedAt} />
+        </>
+      ),
+    },
+    {
+      label: 'Last used',
+      className: 'nowrap',
+      cell: (k) => <span title={k.lastUsedAt ? formatTime(k.lastUsedAt) : undefined}>{relative(k.lastUsedAt)}</span>,
+    },
+  ];
+  const actions = (k: AccessKey) =>
+    mayDelete(k) && (
+      <button
+        type="button"
+        className="button button-small button-danger-outline"
+        aria-label={`Delete ${k.name}`}
+        onClick={() => setDialog({ type: 'delete', k })}
+      >
+        Delete
+      </button>
+    );
   return (
     <>
       <PageHeader
@@ -104,97 +192,56 @@ export function ApiKeysPage() {
         <fieldset className="segmented">
           <legend className="sr-only">Key type</legend>
           {(['all', 'application', 'customer'] as const).map((k) => (
-            <button key={k} type="button" aria-pressed={kind === k} onClick={() => setKind(k)}>
+            <button key={k} type="button" aria-pressed={kind === k} onClick={() => setQuery({ kind: k })}>
               {k === 'all' ? 'All keys' : k === 'application' ? 'Application keys' : 'Customer keys'}
             </button>
           ))}
         </fieldset>
+      </div>
+      <ListControls
+        values={query}
+        onChange={setQuery}
+        searchLabel="Search keys by name, ID or start"
+        sorts={KEY_SORTS}
+        filters={[KEY_STATUS_FILTER]}
+      >
         <label className="toggle">
-          <input type="checkbox" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} />
+          <input type="checkbox" checked={showRevoked} onChange={(e) => setQuery({ revoked: e.target.checked ? '1' : '' })} />
           Show revoked keys
         </label>
-      </div>
+      </ListControls>
       <ErrorBanner error={list.error} title="Could not load API keys" />
-      {list.loading && !list.data ? (
+      {list.loading && keys.length === 0 ? (
         <Loading />
-      ) : keys.length === 0 && !list.error ? (
-        <EmptyState title="No API keys">
-          Application keys are created from an application's Access keys tab; customer keys with <em>New customer key</em>.
-        </EmptyState>
+      ) : list.error && keys.length === 0 ? null : keys.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No matching API keys">Change the search or the filters to see more keys.</EmptyState>
+        ) : (
+          <EmptyState title="No API keys">
+            Application keys are created from an application's Access keys tab; customer keys with <em>New customer key</em>.
+          </EmptyState>
+        )
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Application</th>
-                <th scope="col">Key</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <td>
-                    <Link to={`/api-keys/${k.id}`}>
-                      <strong>{k.name}</strong>
-                    </Link>
-                    <LimitsLine k={k} />
-                  </td>
-                  <td>{k.kind === 'application' ? 'Application' : 'Customer'}</td>
-                  <td>
-                    {k.applicationId ? (
-                      <Link to={`/applications/${k.applicationId}/keys`}>
-                        <code className="mono id">{k.applicationId}</code>
-                      </Link>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  <td>
-                    <code className="mono id">{k.start}…</code>
-                  </td>
-                  <td>
-                    <ScopeList k={k} />
-                  </td>
-                  <td>
-                    <StatusBadge status={k.status} /> <LeakedBadge leakedAt={k.leakedAt} />
-                  </td>
-                  <td className="nowrap">{relative(k.lastUsedAt)}</td>
-                  <td className="row-actions">
-                    {mayDelete(k) && (
-                      <button
-                        type="button"
-                        className="button button-small button-danger-outline"
-                        aria-label={`Delete ${k.name}`}
-                        onClick={() => setDialog({ type: 'delete', k })}
-                      >
-                        Delete
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <DataTable caption="API keys" columns={columns} rows={keys} rowKey={(k) => k.id} actions={actions} />
+          <LoadMore shown={keys.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
+        </>
       )}
       {dialog?.type === 'new' && (
         <NewAccessKeyModal
           kind="customer"
           title="New customer key"
-          onClose={done}
-          create={(body) => api.createCustomerKey(s.account.id, body)}
+          onClose={() => done()}
+          create={async (body) => {
+            const r = await api.createCustomerKey(s.account.id, body);
+            toast(`Customer key ${r.accessKey.name} created`);
+            return r;
+          }}
         />
       )}
-      {dialog?.type === 'delete' && <DeleteKeyModal k={dialog.k} onClose={() => setDialog(null)} onDeleted={done} />}
+      {dialog?.type === 'delete' && (
+        <DeleteKeyModal k={dialog.k} onClose={() => setDialog(null)} onDeleted={() => done(`API key ${dialog.k.name} deleted`)} />
+      )}
     </>
   );
 }

@@ -1,13 +1,15 @@
 import type { AccessKey, Application } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
+import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
 import { EditKeyModal, expiryText, NewAccessKeyModal, RevokeKeyModal, ScopeList } from '../components/keys';
+import { toast } from '../components/Toast';
 import { EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
-import { useAsync } from '../hooks';
+import { useAsync, usePagedList, useUrlQuery } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
-import { LimitsLine } from './ApiKeys';
+import { KEY_SORTS, KEY_STATUS_FILTER, LimitsLine } from './ApiKeys';
 import { EditApplicationModal, RevokeApplicationModal } from './Applications';
 
 type Tab = 'summary' | 'keys';
@@ -73,8 +75,9 @@ export function ApplicationPage({ id, tab }: { id: string; tab: Tab }) {
         <EditApplicationModal
           app={a}
           onClose={() => setDialog(null)}
-          onSaved={() => {
+          onSaved={(saved) => {
             setDialog(null);
+            toast(`Application ${saved.name} saved`);
             app.reload();
           }}
         />
@@ -85,6 +88,7 @@ export function ApplicationPage({ id, tab }: { id: string; tab: Tab }) {
           onClose={() => setDialog(null)}
           onRevoked={() => {
             setDialog(null);
+            toast(`Application ${a.name} revoked`);
             app.reload();
           }}
         />
@@ -128,34 +132,97 @@ function Summary({ app }: { app: Application }) {
 
 type KeyDialog = { type: 'new' } | { type: 'edit'; k: AccessKey } | { type: 'revoke'; k: AccessKey } | null;
 
+const PAGE = 50;
+const APP_KEY_QUERY = { q: '', sort: 'created', order: 'asc', status: '', revoked: '' };
+
 function AccessKeys({ app }: { app: Application }) {
   const s = useSession();
-  const [showRevoked, setShowRevoked] = useState(false);
+  const [query, setQuery] = useUrlQuery(APP_KEY_QUERY);
+  const showRevoked = query.revoked === '1';
   const [dialog, setDialog] = useState<KeyDialog>(null);
-  const list = useAsync(
-    () => api.listApplicationKeys(s.account.id, app.id, { includeRevoked: showRevoked }),
-    [s.account.id, app.id, showRevoked],
+  const list = usePagedList(
+    async (cursor) => {
+      const r = await api.listApplicationKeys(s.account.id, app.id, {
+        includeRevoked: showRevoked,
+        limit: PAGE,
+        sort: query.sort as 'created',
+        order: query.order as 'asc',
+        ...(cursor !== undefined && { cursor }),
+        ...(query.q && { q: query.q }),
+        ...(query.status && { status: query.status as 'active' }),
+      });
+      return { items: r.keys, nextCursor: r.nextCursor };
+    },
+    [s.account.id, app.id, showRevoked, query.q, query.sort, query.order, query.status],
   );
+  // Live keys count towards the limit, whatever the page shows (at most the limit's worth).
+  const live = useAsync(() => api.listApplicationKeys(s.account.id, app.id, { status: 'active' }), [s.account.id, app.id, list.items]);
   const mine = app.createdBy === s.me.user.id;
   const may = (action: string) => s.can(`keys.${action}.any`) || (mine && s.can(`keys.${action}.mine`));
-  const keys = list.data?.keys ?? [];
-  const activeCount = keys.filter((k) => k.status === 'active').length;
+  const keys = list.items;
+  const filtered = query.q !== '' || query.status !== '';
   const close = () => setDialog(null);
-  const done = () => {
+  const done = (message?: string) => {
     setDialog(null);
+    if (message) toast(message);
     list.reload();
   };
+  const columns: Column<AccessKey>[] = [
+    {
+      label: 'Name',
+      cell: (k) => (
+        <>
+          <Link to={`/api-keys/${k.id}`}>
+            <strong>{k.name}</strong>
+          </Link>
+          {k.description && <div className="muted small">{k.description}</div>}
+          <LimitsLine k={k} />
+        </>
+      ),
+    },
+    { label: 'Key', cell: (k) => <code className="mono id">{k.start}…</code> },
+    { label: 'Scopes', cell: (k) => <ScopeList k={k} /> },
+    {
+      label: 'Status',
+      cell: (k) => (
+        <>
+          <StatusBadge status={k.status} /> <LeakedBadge leakedAt={k.leakedAt} />
+        </>
+      ),
+    },
+    { label: 'Expires', className: 'nowrap', cell: (k) => expiryText(k) },
+    {
+      label: 'Last used',
+      className: 'nowrap',
+      cell: (k) => <span title={k.lastUsedAt ? formatTime(k.lastUsedAt) : undefined}>{relative(k.lastUsedAt)}</span>,
+    },
+  ];
+  const actions = (k: AccessKey) => (
+    <>
+      {k.status !== 'revoked' && may('edit') && (
+        <button type="button" className="button button-small" aria-label={`Edit ${k.name}`} onClick={() => setDialog({ type: 'edit', k })}>
+          Edit
+        </button>
+      )}
+      {k.status !== 'revoked' && may('revoke') && (
+        <button
+          type="button"
+          className="button button-small button-danger-outline"
+          aria-label={`Revoke ${k.name}`}
+          onClick={() => setDialog({ type: 'revoke', k })}
+        >
+          Revoke
+        </button>
+      )}
+    </>
+  );
   return (
     <section aria-label="Access keys">
       <div className="toolbar">
         <p className="muted">
-          {activeCount} of {s.account.maxKeysPerApplication} active access keys used.
+          {live.data ? live.data.keys.length : '…'} of {s.account.maxKeysPerApplication} active access keys used.
         </p>
         <div className="toolbar-right">
-          <label className="toggle">
-            <input type="checkbox" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} />
-            Show revoked keys
-          </label>
           {app.status === 'active' && may('create') && (
             <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
               New
@@ -163,87 +230,49 @@ function AccessKeys({ app }: { app: Application }) {
           )}
         </div>
       </div>
+      <ListControls
+        values={query}
+        onChange={setQuery}
+        searchLabel="Search access keys by name, ID or start"
+        sorts={KEY_SORTS}
+        filters={[KEY_STATUS_FILTER]}
+      >
+        <label className="toggle">
+          <input type="checkbox" checked={showRevoked} onChange={(e) => setQuery({ revoked: e.target.checked ? '1' : '' })} />
+          Show revoked keys
+        </label>
+      </ListControls>
       <ErrorBanner error={list.error} title="Could not load access keys" />
-      {list.loading && !list.data ? (
+      {list.loading && keys.length === 0 ? (
         <Loading />
-      ) : keys.length === 0 && !list.error ? (
-        <EmptyState title="No access keys yet">Create an access key and include it as a bearer credential in your API calls.</EmptyState>
+      ) : list.error && keys.length === 0 ? null : keys.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No matching access keys">Change the search or the filters to see more keys.</EmptyState>
+        ) : (
+          <EmptyState title="No access keys yet">Create an access key and include it as a bearer credential in your API calls.</EmptyState>
+        )
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Access keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Status</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <td>
-                    <Link to={`/api-keys/${k.id}`}>
-                      <strong>{k.name}</strong>
-                    </Link>
-                    {k.description && <div className="muted small">{k.description}</div>}
-                    <LimitsLine k={k} />
-                  </td>
-                  <td>
-                    <code className="mono id">{k.start}…</code>
-                  </td>
-                  <td>
-                    <ScopeList k={k} />
-                  </td>
-                  <td>
-                    <StatusBadge status={k.status} /> <LeakedBadge leakedAt={k.leakedAt} />
-                  </td>
-                  <td className="nowrap">{expiryText(k)}</td>
-                  <td className="nowrap">{relative(k.lastUsedAt)}</td>
-                  <td className="row-actions">
-                    {k.status !== 'revoked' && may('edit') && (
-                      <button
-                        type="button"
-                        className="button button-small"
-                        aria-label={`Edit ${k.name}`}
-                        onClick={() => setDialog({ type: 'edit', k })}
-                      >
-                        Edit
-                      </button>
-                    )}
-                    {k.status !== 'revoked' && may('revoke') && (
-                      <button
-                        type="button"
-                        className="button button-small button-danger-outline"
-                        aria-label={`Revoke ${k.name}`}
-                        onClick={() => setDialog({ type: 'revoke', k })}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <DataTable caption="Access keys" columns={columns} rows={keys} rowKey={(k) => k.id} actions={actions} />
+          <LoadMore shown={keys.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
+        </>
       )}
       {dialog?.type === 'new' && (
         <NewAccessKeyModal
           kind="application"
           title="New access key"
-          onClose={done}
-          create={(body) => api.createKey(s.account.id, app.id, body)}
+          onClose={() => done()}
+          create={async (body) => {
+            const r = await api.createKey(s.account.id, app.id, body);
+            toast(`Access key ${r.accessKey.name} created`);
+            return r;
+          }}
         />
       )}
-      {dialog?.type === 'edit' && <EditKeyModal k={dialog.k} onClose={close} onSaved={done} />}
-      {dialog?.type === 'revoke' && <RevokeKeyModal k={dialog.k} onClose={close} onRevoked={done} />}
+      {dialog?.type === 'edit' && <EditKeyModal k={dialog.k} onClose={close} onSaved={() => done(`Access key ${dialog.k.name} saved`)} />}
+      {dialog?.type === 'revoke' && (
+        <RevokeKeyModal k={dialog.k} onClose={close} onRevoked={() => done(`Access key ${dialog.k.name} revoked`)} />
+      )}
     </section>
   );
 }

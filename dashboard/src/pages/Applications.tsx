@@ -1,10 +1,12 @@
 import type { Application } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
+import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
 import { ConfirmModal, FormModal, TextArea, TextInput } from '../components/forms';
+import { toast } from '../components/Toast';
 import { EmptyState, ErrorBanner, Loading, PageHeader, StatusBadge } from '../components/ui';
-import { formatDate } from '../format';
-import { useAsync } from '../hooks';
+import { formatDate, formatTime } from '../format';
+import { useAsync, usePagedList, useUrlQuery } from '../hooks';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 
@@ -64,19 +66,91 @@ export function RevokeApplicationModal({ app, onClose, onRevoked }: { app: Appli
 
 type Dialog = { type: 'new' } | { type: 'edit'; app: Application } | { type: 'revoke'; app: Application } | null;
 
+const PAGE = 50;
+const APP_QUERY = { q: '', sort: 'created', order: 'asc', status: '', revoked: '' };
+
 export function ApplicationsPage() {
   const s = useSession();
-  const [showRevoked, setShowRevoked] = useState(false);
+  const [query, setQuery] = useUrlQuery(APP_QUERY);
   const [dialog, setDialog] = useState<Dialog>(null);
-  const list = useAsync(() => api.listApplications(s.account.id, { includeRevoked: showRevoked }), [s.account.id, showRevoked]);
-  const apps = list.data?.applications ?? [];
-  const active = apps.filter((a) => a.status === 'active').length;
+  const showRevoked = query.revoked === '1';
+  const list = usePagedList(
+    async (cursor) => {
+      const r = await api.listApplications(s.account.id, {
+        includeRevoked: showRevoked,
+        limit: PAGE,
+        sort: query.sort as 'created',
+        order: query.order as 'asc',
+        ...(cursor !== undefined && { cursor }),
+        ...(query.q && { q: query.q }),
+        ...(query.status && { status: query.status as 'active' }),
+      });
+      return { items: r.applications, nextCursor: r.nextCursor };
+    },
+    [s.account.id, showRevoked, query.q, query.sort, query.order, query.status],
+  );
+  // The limit counts every active application, whatever the page shows: at most the account's limit.
+  const activeCount = useAsync(() => api.listApplications(s.account.id, { status: 'active' }), [s.account.id, list.items]);
+  const apps = list.items;
+  const active = activeCount.data?.applications.length;
+  const filtered = query.q !== '' || query.status !== '';
+  const done = (message: string) => {
+    setDialog(null);
+    toast(message);
+    list.reload();
+  };
+  const columns: Column<Application>[] = [
+    {
+      label: 'Name',
+      cell: (a) => (
+        <Link to={`/applications/${a.id}`} className="strong-link">
+          {a.name}
+        </Link>
+      ),
+    },
+    { label: 'Application ID', cell: (a) => <code className="mono id">{a.id}</code> },
+    {
+      label: 'Description',
+      className: 'muted',
+      cell: (a) => (
+        <span className="clamp" title={a.description}>
+          {a.description || '—'}
+        </span>
+      ),
+    },
+    { label: 'Status', cell: (a) => <StatusBadge status={a.status} /> },
+    { label: 'Created', className: 'nowrap', cell: (a) => <span title={formatTime(a.createdAt)}>{formatDate(a.createdAt)}</span> },
+  ];
+  const actions = (a: Application) => (
+    <>
+      {a.status === 'active' && s.can('applications.edit') && (
+        <button
+          type="button"
+          className="button button-small"
+          onClick={() => setDialog({ type: 'edit', app: a })}
+          aria-label={`Edit ${a.name}`}
+        >
+          Edit
+        </button>
+      )}
+      {a.status !== 'revoked' && s.can('applications.revoke') && (
+        <button
+          type="button"
+          className="button button-small button-danger-outline"
+          onClick={() => setDialog({ type: 'revoke', app: a })}
+          aria-label={`Revoke ${a.name}`}
+        >
+          Revoke
+        </button>
+      )}
+    </>
+  );
 
   return (
     <>
       <PageHeader
         title="Applications"
-        subtitle={`Applications group your access keys. ${active} of ${s.account.maxApplications} active applications used.`}
+        subtitle={`Applications group your access keys. ${active ?? '…'} of ${s.account.maxApplications} active applications used.`}
         actions={
           s.can('applications.create') && (
             <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
@@ -85,120 +159,69 @@ export function ApplicationsPage() {
           )
         }
       />
-      <div className="toolbar">
+      <ListControls
+        values={query}
+        onChange={setQuery}
+        searchLabel="Search applications by name, description or ID"
+        sorts={[
+          { value: 'created', label: 'Created' },
+          { value: 'name', label: 'Name' },
+        ]}
+        filters={[
+          {
+            name: 'status',
+            label: 'Status',
+            choices: [
+              { value: '', label: 'Any status' },
+              { value: 'active', label: 'Active' },
+              { value: 'disabled', label: 'Disabled' },
+              { value: 'revoked', label: 'Revoked' },
+            ],
+          },
+        ]}
+      >
         <label className="toggle">
-          <input type="checkbox" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} />
+          <input type="checkbox" checked={showRevoked} onChange={(e) => setQuery({ revoked: e.target.checked ? '1' : '' })} />
           Show revoked applications
         </label>
-      </div>
+      </ListControls>
       <ErrorBanner error={list.error} title="Could not load applications" />
-      {list.loading && !list.data ? (
+      {list.loading && apps.length === 0 ? (
         <Loading />
-      ) : apps.length === 0 && !list.error ? (
-        <EmptyState
-          title="No applications yet"
-          action={
-            s.can('applications.create') && (
-              <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
-                Create your first application
-              </button>
-            )
-          }
-        >
-          Access keys must belong to an application, so create an application before you create an access key.
-        </EmptyState>
+      ) : list.error && apps.length === 0 ? null : apps.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No matching applications">Change the search or the filters to see more applications.</EmptyState>
+        ) : (
+          <EmptyState
+            title="No applications yet"
+            action={
+              s.can('applications.create') && (
+                <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
+                  Create your first application
+                </button>
+              )
+            }
+          >
+            Access keys must belong to an application, so create an application before you create an access key.
+          </EmptyState>
+        )
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Applications</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Application ID</th>
-                <th scope="col">Description</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {apps.map((a) => (
-                <tr key={a.id}>
-                  <td className="nowrap">
-                    <Link to={`/applications/${a.id}`} className="strong-link">
-                      {a.name}
-                    </Link>
-                  </td>
-                  <td>
-                    <code className="mono id">{a.id}</code>
-                  </td>
-                  <td className="muted">
-                    <span className="clamp" title={a.description}>
-                      {a.description || '—'}
-                    </span>
-                  </td>
-                  <td>
-                    <StatusBadge status={a.status} />
-                  </td>
-                  <td className="nowrap">{formatDate(a.createdAt)}</td>
-                  <td className="row-actions">
-                    {a.status === 'active' && s.can('applications.edit') && (
-                      <button
-                        type="button"
-                        className="button button-small"
-                        onClick={() => setDialog({ type: 'edit', app: a })}
-                        aria-label={`Edit ${a.name}`}
-                      >
-                        Edit
-                      </button>
-                    )}
-                    {a.status !== 'revoked' && s.can('applications.revoke') && (
-                      <button
-                        type="button"
-                        className="button button-small button-danger-outline"
-                        onClick={() => setDialog({ type: 'revoke', app: a })}
-                        aria-label={`Revoke ${a.name}`}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <DataTable caption="Applications" columns={columns} rows={apps} rowKey={(a) => a.id} actions={actions} />
+          <LoadMore shown={apps.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
+        </>
       )}
       {dialog?.type === 'new' && (
-        <NewApplicationModal
-          onClose={() => setDialog(null)}
-          onCreated={(a) => {
-            setDialog(null);
-            list.reload();
-            void a;
-          }}
-        />
+        <NewApplicationModal onClose={() => setDialog(null)} onCreated={(a) => done(`Application ${a.name} created`)} />
       )}
       {dialog?.type === 'edit' && (
-        <EditApplicationModal
-          app={dialog.app}
-          onClose={() => setDialog(null)}
-          onSaved={() => {
-            setDialog(null);
-            list.reload();
-          }}
-        />
+        <EditApplicationModal app={dialog.app} onClose={() => setDialog(null)} onSaved={(a) => done(`Application ${a.name} saved`)} />
       )}
       {dialog?.type === 'revoke' && (
         <RevokeApplicationModal
           app={dialog.app}
           onClose={() => setDialog(null)}
-          onRevoked={() => {
-            setDialog(null);
-            list.reload();
-          }}
+          onRevoked={() => done(`Application ${dialog.app.name} revoked`)}
         />
       )}
     </>

@@ -1,11 +1,13 @@
 import type { Device } from '@keyward/client/management';
 import { useState } from 'react';
 import { api, isMissingRoute } from '../api';
+import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
 import { Checkbox, FormModal, TextInput } from '../components/forms';
 import { DeviceSecretModal } from '../components/SecretShownModal';
+import { toast } from '../components/Toast';
 import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
-import { useAsync } from '../hooks';
+import { usePagedList, useUrlQuery } from '../hooks';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 
@@ -51,13 +53,59 @@ function NewDeviceModal({ onClose, onCreated }: { onClose(): void; onCreated(d: 
   );
 }
 
+const PAGE = 50;
+const DEVICE_QUERY = { q: '', sort: 'created', order: 'asc', status: '', secretSource: '' };
+
+const DEVICE_COLUMNS: readonly Column<Device>[] = [
+  {
+    label: 'Name',
+    cell: (d) => (
+      <Link to={`/devices/${d.id}`} className="strong-link">
+        {d.name}
+      </Link>
+    ),
+  },
+  {
+    label: 'Device ID',
+    cell: (d) => (
+      <Link to={`/devices/${d.id}`}>
+        <code className="mono id">{d.id}</code>
+      </Link>
+    ),
+  },
+  { label: 'API access secret', cell: (d) => <SecretSource d={d} /> },
+  { label: 'Status', cell: (d) => <StatusBadge status={d.status} /> },
+  {
+    label: 'Last used',
+    className: 'nowrap',
+    cell: (d) => <span title={d.lastUsedAt ? formatTime(d.lastUsedAt) : undefined}>{relative(d.lastUsedAt)}</span>,
+  },
+  { label: 'Created', className: 'nowrap', cell: (d) => formatTime(d.createdAt) },
+];
+
 export function DevicesPage() {
   const s = useSession();
-  const list = useAsync(() => api.listDevices(s.account.id), [s.account.id]);
+  const [query, setQuery] = useUrlQuery(DEVICE_QUERY);
+  const list = usePagedList(
+    async (cursor) => {
+      const r = await api.listDevices(s.account.id, {
+        limit: PAGE,
+        sort: query.sort as 'created',
+        order: query.order as 'asc',
+        ...(cursor !== undefined && { cursor }),
+        ...(query.q && { q: query.q }),
+        ...(query.status && { status: query.status as 'active' }),
+        ...(query.secretSource && { secretSource: query.secretSource as 'own' }),
+      });
+      return { items: r.devices, nextCursor: r.nextCursor };
+    },
+    [s.account.id, query.q, query.sort, query.order, query.status, query.secretSource],
+  );
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ device: Device; secret: string } | null>(null);
-  const devices = list.data?.devices ?? [];
+  const devices = list.items;
   const missing = isMissingRoute(list.error);
+  const filtered = query.q !== '' || query.status !== '' || query.secretSource !== '';
   return (
     <>
       <PageHeader
@@ -71,57 +119,59 @@ export function DevicesPage() {
           )
         }
       />
+      {!missing && (
+        <ListControls
+          values={query}
+          onChange={setQuery}
+          searchLabel="Search devices by name or ID"
+          sorts={[
+            { value: 'created', label: 'Created' },
+            { value: 'name', label: 'Name' },
+            { value: 'lastUsed', label: 'Last used' },
+          ]}
+          filters={[
+            {
+              name: 'status',
+              label: 'Status',
+              choices: [
+                { value: '', label: 'Any status' },
+                { value: 'active', label: 'Active' },
+                { value: 'disabled', label: 'Disabled' },
+              ],
+            },
+            {
+              name: 'secretSource',
+              label: 'Secret',
+              choices: [
+                { value: '', label: 'Any secret' },
+                { value: 'own', label: 'Own secret' },
+                { value: 'shared', label: 'Shared secret' },
+              ],
+            },
+          ]}
+        />
+      )}
       {missing ? <MissingFeature what="Devices" /> : <ErrorBanner error={list.error} title="Could not load devices" />}
-      {list.loading && !list.data ? (
+      {list.loading && devices.length === 0 ? (
         <Loading />
-      ) : list.error ? null : devices.length === 0 ? (
-        <EmptyState title="No devices yet">Create a device to get its device ID and API access secret.</EmptyState>
+      ) : list.error && devices.length === 0 ? null : devices.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No matching devices">Change the search or the filters to see more devices.</EmptyState>
+        ) : (
+          <EmptyState title="No devices yet">Create a device to get its device ID and API access secret.</EmptyState>
+        )
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Devices</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Device ID</th>
-                <th scope="col">API access secret</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {devices.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <Link to={`/devices/${d.id}`} className="strong-link">
-                      {d.name}
-                    </Link>
-                  </td>
-                  <td>
-                    <Link to={`/devices/${d.id}`}>
-                      <code className="mono id">{d.id}</code>
-                    </Link>
-                  </td>
-                  <td>
-                    <SecretSource d={d} />
-                  </td>
-                  <td>
-                    <StatusBadge status={d.status} />
-                  </td>
-                  <td className="nowrap">{relative(d.lastUsedAt)}</td>
-                  <td className="nowrap">{formatTime(d.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <DataTable caption="Devices" columns={DEVICE_COLUMNS} rows={devices} rowKey={(d) => d.id} />
+          <LoadMore shown={devices.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
+        </>
       )}
       {creating && (
         <NewDeviceModal
           onClose={() => setCreating(false)}
           onCreated={(device, secret) => {
             setCreating(false);
+            toast(`Device ${device.name} created`);
             list.reload();
             if (secret) setCreated({ device, secret });
             else navigate(`/devices/${device.id}`);

@@ -1,10 +1,12 @@
 import type { Permission, User } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
+import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
+import { toast } from '../components/Toast';
 import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/ui';
-import { formatDate, permissionLabel } from '../format';
-import { useAsync } from '../hooks';
+import { formatDate, formatTime, permissionLabel } from '../format';
+import { usePagedList, useUrlQuery } from '../hooks';
 import { useSession } from '../session';
 
 interface Rights {
@@ -116,15 +118,78 @@ function EditRightsModal({ user, onClose, onSaved }: { user: User; onClose(): vo
 
 type Dialog = { type: 'new' } | { type: 'edit'; user: User } | { type: 'delete'; user: User } | null;
 
+const PAGE = 50;
+const USER_QUERY = { q: '', sort: 'created', order: 'asc', role: '' };
+
 export function UsersPage() {
   const s = useSession();
-  const list = useAsync(() => api.listUsers(s.account.id), [s.account.id]);
+  const [query, setQuery] = useUrlQuery(USER_QUERY);
+  const list = usePagedList(
+    async (cursor) => {
+      const r = await api.listUsers(s.account.id, {
+        limit: PAGE,
+        sort: query.sort as 'created',
+        order: query.order as 'asc',
+        ...(cursor !== undefined && { cursor }),
+        ...(query.q && { q: query.q }),
+        ...(query.role && { role: query.role as 'admin' }),
+      });
+      return { items: r.users, nextCursor: r.nextCursor };
+    },
+    [s.account.id, query.q, query.sort, query.order, query.role],
+  );
   const [dialog, setDialog] = useState<Dialog>(null);
-  const users = list.data?.users ?? [];
-  const done = () => {
+  const users = list.items;
+  const filtered = query.q !== '' || query.role !== '';
+  const done = (message?: string) => {
     setDialog(null);
+    if (message) toast(message);
     list.reload();
   };
+  const columns: Column<User>[] = [
+    {
+      label: 'Name',
+      cell: (u) => (
+        <>
+          <strong>{u.name}</strong>
+          {u.id === s.me.user.id && <span className="muted"> (you)</span>}
+        </>
+      ),
+    },
+    { label: 'Email', className: 'break', cell: (u) => u.email },
+    { label: 'Role', cell: (u) => (u.isAdmin ? <span className="badge badge-admin">Admin</span> : 'Member') },
+    {
+      label: 'Permissions',
+      cell: (u) =>
+        u.isAdmin ? 'All' : u.permissions.length === 0 ? 'None' : `${u.permissions.length} of ${s.catalogue.permissions.length}`,
+    },
+    { label: 'API scopes', cell: (u) => <span className="clamp">{u.isAdmin ? 'All' : u.apiScopes.join(', ') || 'None'}</span> },
+    { label: 'Created', className: 'nowrap', cell: (u) => <span title={formatTime(u.createdAt)}>{formatDate(u.createdAt)}</span> },
+  ];
+  const actions = (u: User) => (
+    <>
+      {s.isAdmin && (
+        <button
+          type="button"
+          className="button button-small"
+          aria-label={`Edit permissions of ${u.name}`}
+          onClick={() => setDialog({ type: 'edit', user: u })}
+        >
+          Permissions
+        </button>
+      )}
+      {s.isAdmin && u.id !== s.me.user.id && (
+        <button
+          type="button"
+          className="button button-small button-danger-outline"
+          aria-label={`Delete ${u.name}`}
+          onClick={() => setDialog({ type: 'delete', user: u })}
+        >
+          Delete
+        </button>
+      )}
+    </>
+  );
   return (
     <>
       <PageHeader
@@ -138,78 +203,46 @@ export function UsersPage() {
           )
         }
       />
+      <ListControls
+        values={query}
+        onChange={setQuery}
+        searchLabel="Search users by name, email or ID"
+        sorts={[
+          { value: 'created', label: 'Created' },
+          { value: 'name', label: 'Name' },
+          { value: 'email', label: 'Email' },
+        ]}
+        filters={[
+          {
+            name: 'role',
+            label: 'Role',
+            choices: [
+              { value: '', label: 'Any role' },
+              { value: 'admin', label: 'Admins' },
+              { value: 'member', label: 'Members' },
+            ],
+          },
+        ]}
+      />
       <ErrorBanner error={list.error} title="Could not load users" />
-      {list.loading && !list.data ? (
+      {list.loading && users.length === 0 ? (
         <Loading />
-      ) : users.length === 0 && !list.error ? (
-        <EmptyState title="No users" />
+      ) : list.error && users.length === 0 ? null : users.length === 0 ? (
+        <EmptyState title={filtered ? 'No matching users' : 'No users'} />
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Users</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Permissions</th>
-                <th scope="col">API scopes</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    <strong>{u.name}</strong>
-                    {u.id === s.me.user.id && <span className="muted"> (you)</span>}
-                  </td>
-                  <td>{u.email}</td>
-                  <td>{u.isAdmin ? <span className="badge badge-admin">Admin</span> : 'Member'}</td>
-                  <td>
-                    {u.isAdmin
-                      ? 'All'
-                      : u.permissions.length === 0
-                        ? 'None'
-                        : `${u.permissions.length} of ${s.catalogue.permissions.length}`}
-                  </td>
-                  <td>
-                    <span className="clamp">{u.isAdmin ? 'All' : u.apiScopes.join(', ') || 'None'}</span>
-                  </td>
-                  <td className="nowrap">{formatDate(u.createdAt)}</td>
-                  <td className="row-actions">
-                    {s.isAdmin && (
-                      <button
-                        type="button"
-                        className="button button-small"
-                        aria-label={`Edit permissions of ${u.name}`}
-                        onClick={() => setDialog({ type: 'edit', user: u })}
-                      >
-                        Permissions
-                      </button>
-                    )}
-                    {s.isAdmin && u.id !== s.me.user.id && (
-                      <button
-                        type="button"
-                        className="button button-small button-danger-outline"
-                        aria-label={`Delete ${u.name}`}
-                        onClick={() => setDialog({ type: 'delete', user: u })}
-                      >
-                        Delete
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <DataTable caption="Users" columns={columns} rows={users} rowKey={(u) => u.id} actions={actions} />
+          <LoadMore shown={users.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
+        </>
       )}
-      {dialog?.type === 'new' && <NewUserModal onClose={() => setDialog(null)} onCreated={done} />}
-      {dialog?.type === 'edit' && <EditRightsModal user={dialog.user} onClose={() => setDialog(null)} onSaved={done} />}
+      {dialog?.type === 'new' && <NewUserModal onClose={() => setDialog(null)} onCreated={() => done('User created')} />}
+      {dialog?.type === 'edit' && (
+        <EditRightsModal
+          user={dialog.user}
+          onClose={() => setDialog(null)}
+          onSaved={() => done(`Permissions of ${dialog.user.name} saved`)}
+        />
+      )}
       {dialog?.type === 'delete' && (
         <ConfirmModal
           title="Delete user"
@@ -217,7 +250,7 @@ export function UsersPage() {
           onClose={() => setDialog(null)}
           onConfirm={async () => {
             await api.deleteUser(s.account.id, dialog.user.id);
-            done();
+            done(`User ${dialog.user.name} deleted`);
           }}
         >
           <p>

@@ -86,6 +86,10 @@ export type CreateWebhookInput = In<'/v1/accounts/{accountId}/webhooks', 'post'>
 export type UpdateWebhookInput = In<'/v1/accounts/{accountId}/webhooks/{webhookId}', 'patch'>;
 export type WebhookDeliveriesQuery = Query<'/v1/accounts/{accountId}/webhooks/{webhookId}/deliveries', 'get'>;
 export type ListKeysQuery = Query<'/v1/accounts/{accountId}/keys', 'get'>;
+export type ListApplicationKeysQuery = Query<'/v1/accounts/{accountId}/applications/{applicationId}/keys', 'get'>;
+export type ListApplicationsQuery = Query<'/v1/accounts/{accountId}/applications', 'get'>;
+export type ListDevicesQuery = Query<'/v1/accounts/{accountId}/devices', 'get'>;
+export type ListUsersQuery = Query<'/v1/accounts/{accountId}/users', 'get'>;
 export type AuditQuery = Query<'/v1/accounts/{accountId}/audit', 'get'>;
 export type UsageQuery = Query<'/v1/accounts/{accountId}/usage', 'get'>;
 

@@ -16,7 +16,11 @@ import type {
   DeleteKeyInput,
   HttpMethod,
   LeakPolicy,
+  ListApplicationKeysQuery,
+  ListApplicationsQuery,
+  ListDevicesQuery,
   ListKeysQuery,
+  ListUsersQuery,
   Operation,
   PathParamsOf,
   PathWith,
@@ -172,8 +176,9 @@ export class KeywardClient {
   }
 
   // Users
-  listUsers(accountId: string) {
-    return this.call('get', '/v1/accounts/{accountId}/users', { params: { accountId } });
+  /** Search, sort, filters and pages: see the query's fields (`limit` + `nextCursor` as `cursor`). */
+  listUsers(accountId: string, query: ListUsersQuery = {}) {
+    return this.call('get', '/v1/accounts/{accountId}/users', { params: { accountId }, query });
   }
   createUser(accountId: string, input: CreateUserInput) {
     return this.call('post', '/v1/accounts/{accountId}/users', { params: { accountId }, body: input });
@@ -193,8 +198,12 @@ export class KeywardClient {
   }
 
   // Applications
-  listApplications(accountId: string, opts: { includeRevoked?: boolean } = {}) {
-    return this.call('get', '/v1/accounts/{accountId}/applications', { params: { accountId }, query: include(opts) });
+  listApplications(accountId: string, opts: { includeRevoked?: boolean } & Omit<ListApplicationsQuery, 'include'> = {}) {
+    const { includeRevoked, ...query } = opts;
+    return this.call('get', '/v1/accounts/{accountId}/applications', {
+      params: { accountId },
+      query: { ...query, ...include({ includeRevoked }) },
+    });
   }
   createApplication(accountId: string, input: CreateApplicationInput) {
     return this.call('post', '/v1/accounts/{accountId}/applications', { params: { accountId }, body: input });
@@ -223,15 +232,24 @@ export class KeywardClient {
   createCustomerKey(accountId: string, input: CreateCustomerKeyInput) {
     return this.call('post', '/v1/accounts/{accountId}/keys', { params: { accountId }, body: { kind: 'customer', ...input } });
   }
-  listApplicationKeys(accountId: string, applicationId: string, opts: { includeRevoked?: boolean } = {}) {
+  listApplicationKeys(
+    accountId: string,
+    applicationId: string,
+    opts: { includeRevoked?: boolean } & Omit<ListApplicationKeysQuery, 'include'> = {},
+  ) {
+    const { includeRevoked, ...query } = opts;
     return this.call('get', '/v1/accounts/{accountId}/applications/{applicationId}/keys', {
       params: { accountId, applicationId },
-      query: include(opts),
+      query: { ...query, ...include({ includeRevoked }) },
     });
   }
   /** Every key of the account the caller may view. */
-  listKeys(accountId: string, opts: { includeRevoked?: boolean; kind?: ListKeysQuery['kind'] } = {}) {
-    return this.call('get', '/v1/accounts/{accountId}/keys', { params: { accountId }, query: { ...include(opts), kind: opts.kind } });
+  listKeys(accountId: string, opts: { includeRevoked?: boolean } & Omit<ListKeysQuery, 'include'> = {}) {
+    const { includeRevoked, ...query } = opts;
+    return this.call('get', '/v1/accounts/{accountId}/keys', {
+      params: { accountId },
+      query: { ...query, ...include({ includeRevoked }) },
+    });
   }
   getKey(accountId: string, keyId: string) {
     return this.call('get', '/v1/accounts/{accountId}/keys/{keyId}', { params: { accountId, keyId } });
@@ -267,8 +285,8 @@ export class KeywardClient {
   createDevice(accountId: string, input: CreateDeviceInput) {
     return this.call('post', '/v1/accounts/{accountId}/devices', { params: { accountId }, body: input });
   }
-  listDevices(accountId: string) {
-    return this.call('get', '/v1/accounts/{accountId}/devices', { params: { accountId } });
+  listDevices(accountId: string, query: ListDevicesQuery = {}) {
+    return this.call('get', '/v1/accounts/{accountId}/devices', { params: { accountId }, query });
   }
   getDevice(accountId: string, deviceId: string) {
     return this.call('get', '/v1/accounts/{accountId}/devices/{deviceId}', { params: { accountId, deviceId } });

@@ -219,7 +219,7 @@ export interface paths {
     };
     /**
      * List the account's users
-     * @description Admins, the operator, and members holding `users.view`, through a session (access keys get 403 SESSION_REQUIRED: no key can read who the people are). Live users only, oldest first.
+     * @description Admins, the operator, and members holding `users.view`, through a session (access keys get 403 SESSION_REQUIRED: no key can read who the people are). Live users only, oldest first unless `sort`/`order` say otherwise; `role` and `q` filter. With `limit`, pages: pass `nextCursor` back as `cursor` with the same `sort` and `order`.
      */
     get: operations['listUsers'];
     put?: never;
@@ -271,7 +271,7 @@ export interface paths {
     };
     /**
      * List applications (active only unless include=revoked)
-     * @description The operator, and users or access keys holding any applications permission (`applications.view`, or create, edit or revoke, which imply it). Active and disabled applications, oldest first; `include=revoked` adds revoked ones.
+     * @description The operator, and users or access keys holding any applications permission (`applications.view`, or create, edit or revoke, which imply it). Active and disabled applications, oldest first unless `sort`/`order` say otherwise; `include=revoked` adds revoked ones; `status` and `q` filter. With `limit`, pages: pass `nextCursor` back as `cursor` with the same `sort` and `order`.
      */
     get: operations['listApplications'];
     put?: never;
@@ -339,7 +339,7 @@ export interface paths {
     };
     /**
      * List an application's access keys (revoked hidden unless include=revoked)
-     * @description The operator; users or access keys holding `keys.view.any`, or `keys.view.mine` in an application they created. Oldest first; `include=revoked` adds revoked keys.
+     * @description The operator; users or access keys holding `keys.view.any`, or `keys.view.mine` in an application they created. Oldest first unless `sort`/`order` say otherwise; `include=revoked` adds revoked keys; `status` and `q` filter. With `limit`, pages: pass `nextCursor` back as `cursor` with the same `sort` and `order`.
      */
     get: operations['listApplicationKeys'];
     put?: never;
@@ -363,7 +363,7 @@ export interface paths {
     };
     /**
      * List every access key of the account the caller may view
-     * @description The operator; users or access keys holding `keys.view.any` (every application key) or `keys.view.mine` (keys of applications they created). Customer keys are listed for admins and the operator only. Oldest first; `include=revoked` adds revoked keys, `kind` filters.
+     * @description The operator; users or access keys holding `keys.view.any` (every application key) or `keys.view.mine` (keys of applications they created). Customer keys are listed for admins and the operator only. Oldest first unless `sort`/`order` say otherwise; `include=revoked` adds revoked keys; `status`, `kind`, `applicationId` and `q` filter. With `limit`, pages: pass `nextCursor` back as `cursor` with the same `sort` and `order` (another ordering answers 400 VALIDATION_FAILED).
      */
     get: operations['listKeys'];
     put?: never;
@@ -475,7 +475,7 @@ export interface paths {
     };
     /**
      * The account's audit log, newest first (admins)
-     * @description Account admins and the operator (others get 403 FORBIDDEN). Pages newest first by (time, id), so events recorded in the same millisecond are neither lost nor repeated. Pass `nextCursor` as `cursor` for the next page; it is null on the last page.
+     * @description Account admins and the operator (others get 403 FORBIDDEN). Pages newest first by (time, id), so events recorded in the same millisecond are neither lost nor repeated. Pass `nextCursor` as `cursor` (with the same filters) for the next page; it is null on the last page. `actor`, `action`, `targetType`, `targetId`, `from` and `to` filter. Each event carries `actorName` and `targetName`, read from this account's own users, applications, keys, devices and webhooks.
      */
     get: operations['listAuditEvents'];
     put?: never;
@@ -515,7 +515,7 @@ export interface paths {
     };
     /**
      * List the account's devices
-     * @description The operator, and users or access keys holding `devices.view` or `devices.manage`. Every device, disabled ones included, oldest first.
+     * @description The operator, and users or access keys holding `devices.view` or `devices.manage`. Every device, disabled ones included, oldest first unless `sort`/`order` say otherwise; `status`, `secretSource` and `q` filter. With `limit`, pages: pass `nextCursor` back as `cursor` with the same `sort` and `order`.
      */
     get: operations['listDevices'];
     put?: never;
@@ -3112,7 +3112,20 @@ export interface operations {
   };
   listUsers: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Items per page (1–500). Omitted: every item in one answer, `nextCursor` null */
+        limit?: number;
+        /** @description `nextCursor` of the previous page, taken with the same `sort` and `order`; omit for the first page */
+        cursor?: string;
+        /** @description Case-insensitive substring of the name, the email or the user ID; `%` and `_` match themselves */
+        q?: string;
+        /** @description Sort key (default `created`); ties are ordered by id */
+        sort?: 'created' | 'name' | 'email';
+        /** @description `asc` (default: oldest or A first) or `desc` */
+        order?: 'asc' | 'desc';
+        /** @description Only admins, or only members */
+        role?: 'admin' | 'member';
+      };
       header?: never;
       path: {
         accountId: string;
@@ -3158,6 +3171,8 @@ export interface operations {
               /** @description Epoch milliseconds */
               createdAt: number;
             }[];
+            /** @description Opaque; pass as `cursor` (with the same `sort` and `order`) for the next page. Null: no more items. */
+            nextCursor: string | null;
           };
         };
       };
@@ -4347,8 +4362,20 @@ export interface operations {
   listApplications: {
     parameters: {
       query?: {
+        /** @description Items per page (1–500). Omitted: every item in one answer, `nextCursor` null */
+        limit?: number;
+        /** @description `nextCursor` of the previous page, taken with the same `sort` and `order`; omit for the first page */
+        cursor?: string;
+        /** @description Case-insensitive substring of the name, the description or the application ID; `%` and `_` match themselves */
+        q?: string;
+        /** @description Sort key (default `created`); ties are ordered by id */
+        sort?: 'created' | 'name';
+        /** @description `asc` (default: oldest or A first) or `desc` */
+        order?: 'asc' | 'desc';
         /** @description `revoked` also lists revoked items */
         include?: 'revoked';
+        /** @description Only applications in this state (overrides `include`) */
+        status?: 'active' | 'disabled' | 'revoked';
       };
       header?: never;
       path: {
@@ -4382,6 +4409,8 @@ export interface operations {
               updatedAt: number;
               revokedAt: number | null;
             }[];
+            /** @description Opaque; pass as `cursor` (with the same `sort` and `order`) for the next page. Null: no more items. */
+            nextCursor: string | null;
           };
         };
       };
@@ -5441,8 +5470,20 @@ export interface operations {
   listApplicationKeys: {
     parameters: {
       query?: {
+        /** @description Items per page (1–500). Omitted: every item in one answer, `nextCursor` null */
+        limit?: number;
+        /** @description `nextCursor` of the previous page, taken with the same `sort` and `order`; omit for the first page */
+        cursor?: string;
+        /** @description Case-insensitive substring of the name, the key ID or the visible start of the key; `%` and `_` match themselves */
+        q?: string;
+        /** @description Sort key (default `created`); ties are ordered by id */
+        sort?: 'created' | 'name' | 'lastUsed';
+        /** @description `asc` (default: oldest or A first) or `desc` */
+        order?: 'asc' | 'desc';
         /** @description `revoked` also lists revoked items */
         include?: 'revoked';
+        /** @description Only keys in this state (overrides `include`); `active` excludes expired keys */
+        status?: 'active' | 'expired' | 'revoked';
       };
       header?: never;
       path: {
@@ -5506,6 +5547,8 @@ export interface operations {
               /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
               leakedAt: number | null;
             }[];
+            /** @description Opaque; pass as `cursor` (with the same `sort` and `order`) for the next page. Null: no more items. */
+            nextCursor: string | null;
           };
         };
       };
@@ -5975,9 +6018,23 @@ export interface operations {
   listKeys: {
     parameters: {
       query?: {
+        /** @description Items per page (1–500). Omitted: every item in one answer, `nextCursor` null */
+        limit?: number;
+        /** @description `nextCursor` of the previous page, taken with the same `sort` and `order`; omit for the first page */
+        cursor?: string;
+        /** @description Case-insensitive substring of the name, the key ID or the visible start of the key; `%` and `_` match themselves */
+        q?: string;
+        /** @description Sort key (default `created`); ties are ordered by id */
+        sort?: 'created' | 'name' | 'lastUsed';
+        /** @description `asc` (default: oldest or A first) or `desc` */
+        order?: 'asc' | 'desc';
         /** @description `revoked` also lists revoked items */
         include?: 'revoked';
+        /** @description Only keys in this state (overrides `include`); `active` excludes expired keys */
+        status?: 'active' | 'expired' | 'revoked';
         kind?: 'application' | 'customer';
+        /** @description Only this application's keys */
+        applicationId?: string;
       };
       header?: never;
       path: {
@@ -6040,6 +6097,8 @@ export interface operations {
               /** @description When the key was last reported leaked (POST /v1/leaks, audited as key.leak), whatever the leak policy did; null if never. A new key is never leaked. */
               leakedAt: number | null;
             }[];
+            /** @description Opaque; pass as `cursor` (with the same `sort` and `order`) for the next page. Null: no more items. */
+            nextCursor: string | null;
           };
         };
       };
@@ -8052,6 +8111,60 @@ export interface operations {
         limit?: number;
         /** @description `nextCursor` of the previous page; omit for the first page */
         cursor?: string;
+        /** @description Only events done by this user ID */
+        actor?: string;
+        /** @description Only this action (`key.revoke`), or every action on one kind of thing (`key`) */
+        action?:
+          | 'account.create'
+          | 'account.update'
+          | 'account.set_limits'
+          | 'user.create'
+          | 'user.update'
+          | 'user.delete'
+          | 'user.sign_out_everywhere'
+          | 'application.create'
+          | 'application.update'
+          | 'application.revoke'
+          | 'key.create'
+          | 'key.update'
+          | 'key.set_limits'
+          | 'key.revoke'
+          | 'key.rotate'
+          | 'key.delete'
+          | 'device.create'
+          | 'device.update'
+          | 'device.delete'
+          | 'device_secret.reset'
+          | 'shared_secret.view'
+          | 'shared_secret.reset'
+          | 'master_key.rotate'
+          | 'webhook.create'
+          | 'webhook.update'
+          | 'webhook.delete'
+          | 'webhook.rotate_secret'
+          | 'webhook.disable'
+          | 'webhook.redeliver'
+          | 'webhook.test'
+          | 'key.leak'
+          | 'leak_policy.update'
+          | 'account'
+          | 'user'
+          | 'application'
+          | 'key'
+          | 'device'
+          | 'device_secret'
+          | 'shared_secret'
+          | 'master_key'
+          | 'webhook'
+          | 'leak_policy';
+        /** @description Only events on this kind of target */
+        targetType?: 'account' | 'user' | 'application' | 'key' | 'device' | 'master_key' | 'webhook';
+        /** @description Only events on this target ID */
+        targetId?: string;
+        /** @description Only events at or after this time (epoch ms) */
+        from?: number;
+        /** @description Only events before this time (epoch ms) */
+        to?: number;
       };
       header?: never;
       path: {
@@ -8081,6 +8194,10 @@ export interface operations {
               details: {
                 [key: string]: unknown;
               };
+              /** @description The actor's name (or email) now; null for the system or an unknown user */
+              actorName: string | null;
+              /** @description The target's name now, else the name recorded with the event; null when neither is known */
+              targetName: string | null;
             }[];
             /** @description Opaque; pass as `cursor` for the next page. Null: no more events. */
             nextCursor: string | null;
@@ -8400,7 +8517,22 @@ export interface operations {
   };
   listDevices: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Items per page (1–500). Omitted: every item in one answer, `nextCursor` null */
+        limit?: number;
+        /** @description `nextCursor` of the previous page, taken with the same `sort` and `order`; omit for the first page */
+        cursor?: string;
+        /** @description Case-insensitive substring of the name or the device ID; `%` and `_` match themselves */
+        q?: string;
+        /** @description Sort key (default `created`); ties are ordered by id */
+        sort?: 'created' | 'name' | 'lastUsed';
+        /** @description `asc` (default: oldest or A first) or `desc` */
+        order?: 'asc' | 'desc';
+        /** @description Only devices in this state */
+        status?: 'active' | 'disabled';
+        /** @description Only devices signing with their own, or the shared, secret */
+        secretSource?: 'own' | 'shared';
+      };
       header?: never;
       path: {
         accountId: string;
@@ -8436,6 +8568,8 @@ export interface operations {
               /** @description Epoch milliseconds */
               secretUpdatedAt: number;
             }[];
+            /** @description Opaque; pass as `cursor` (with the same `sort` and `order`) for the next page. Null: no more items. */
+            nextCursor: string | null;
           };
         };
       };

@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import { type Application, applicationStatus, type StoredApplicationStatus } from '../../core/model.js';
 import type { ApplicationRow } from '../schema.js';
 import type { Db } from '../store.js';
+import { keyset, matchesAny, type Page, type Paging, pageOf, type SortKey } from './paging.js';
 
 function toApplication(r: ApplicationRow & { creator_deleted_at: number | null }): Application {
   return {
@@ -48,12 +50,40 @@ export async function findApplication(db: Db, accountId: string, id: string): Pr
   return row && toApplication(row);
 }
 
+export const APPLICATION_SORTS = {
+  created: { expr: sql<number>`applications.created_at`, numeric: true },
+  name: { expr: sql<string>`lower(applications.name)`, numeric: false },
+} as const satisfies Record<string, SortKey>;
+export type ApplicationSort = keyof typeof APPLICATION_SORTS;
+
+export interface ApplicationFilter {
+  includeRevoked: boolean;
+  /** Overrides `includeRevoked`: only applications in this (derived) state. */
+  status?: 'active' | 'disabled' | 'revoked' | undefined;
+  /** Case-insensitive substring of the name, the description or the id. */
+  q?: string | undefined;
+}
+
 /** Active and disabled applications (disabled ones stay visible until revoked); `includeRevoked` adds revoked ones. */
 export async function listApplications(db: Db, accountId: string, opts: { includeRevoked: boolean }): Promise<Application[]> {
+  return (await pageApplications(db, accountId, opts, 'created', { order: 'asc' })).items;
+}
+
+export async function pageApplications(
+  db: Db,
+  accountId: string,
+  f: ApplicationFilter,
+  sort: ApplicationSort,
+  paging: Paging,
+): Promise<Page<Application>> {
   let q = withCreator(db).where('applications.account_id', '=', accountId);
-  if (!opts.includeRevoked) q = q.where('applications.status', '=', 'active');
-  const rows = await q.orderBy('applications.created_at').orderBy('applications.id').execute();
-  return rows.map(toApplication);
+  if (f.status === 'revoked') q = q.where('applications.status', '=', 'revoked');
+  else if (f.status === 'active') q = q.where('applications.status', '=', 'active').where('users.deleted_at', 'is', null);
+  else if (f.status === 'disabled') q = q.where('applications.status', '=', 'active').where('users.deleted_at', 'is not', null);
+  else if (!f.includeRevoked) q = q.where('applications.status', '=', 'active');
+  if (f.q) q = q.where(matchesAny(['applications.name', 'applications.description', 'applications.id'], f.q));
+  const rows = await keyset(q, APPLICATION_SORTS[sort], 'applications.id', paging).execute();
+  return pageOf(rows, APPLICATION_SORTS[sort], paging, toApplication);
 }
 
 /** Applications counting towards the account's limit: neither revoked nor disabled by a deleted creator. */

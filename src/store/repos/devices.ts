@@ -1,7 +1,9 @@
+import { sql } from 'kysely';
 import type { Device, DeviceStatus } from '../../core/model.js';
 import { sealedWith } from '../../crypto/secret-box.js';
 import type { DeviceRow } from '../schema.js';
 import type { Db } from '../store.js';
+import { keyset, matchesAny, type Page, type Paging, pageOf, type SortKey } from './paging.js';
 
 /** The master key id stored beside a sealed secret: always the one its envelope names. */
 const keyIdOf = (sealed: string | null) => (sealed === null ? null : sealedWith(sealed));
@@ -44,9 +46,31 @@ export async function findDevice(db: Db, accountId: string, id: string): Promise
   return row && toDevice(row);
 }
 
+export const DEVICE_SORTS = {
+  created: { expr: sql<number>`devices.created_at`, numeric: true },
+  name: { expr: sql<string>`lower(devices.name)`, numeric: false },
+  lastUsed: { expr: sql<number>`coalesce(devices.last_used_at, 0)`, numeric: true },
+} as const satisfies Record<string, SortKey>;
+export type DeviceSort = keyof typeof DEVICE_SORTS;
+
+export interface DeviceFilter {
+  status?: DeviceStatus | undefined;
+  secretSource?: 'own' | 'shared' | undefined;
+  /** Case-insensitive substring of the name or the device ID. */
+  q?: string | undefined;
+}
+
 export async function listDevices(db: Db, accountId: string): Promise<Device[]> {
-  const rows = await db.selectFrom('devices').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
-  return rows.map(toDevice);
+  return (await pageDevices(db, accountId, {}, 'created', { order: 'asc' })).items;
+}
+
+export async function pageDevices(db: Db, accountId: string, f: DeviceFilter, sort: DeviceSort, paging: Paging): Promise<Page<Device>> {
+  let q = db.selectFrom('devices').selectAll('devices').where('devices.account_id', '=', accountId);
+  if (f.status !== undefined) q = q.where('devices.status', '=', f.status);
+  if (f.secretSource !== undefined) q = q.where('devices.secret_enc', f.secretSource === 'shared' ? 'is' : 'is not', null);
+  if (f.q) q = q.where(matchesAny(['devices.name', 'devices.id'], f.q));
+  const rows = await keyset(q, DEVICE_SORTS[sort], 'devices.id', paging).execute();
+  return pageOf(rows, DEVICE_SORTS[sort], paging, toDevice);
 }
 
 export async function updateDevice(db: Db, id: string, patch: { name?: string; status?: DeviceStatus; updatedAt: number }): Promise<void> {

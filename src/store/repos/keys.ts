@@ -1,10 +1,11 @@
-import { CompiledQuery, type InferResult } from 'kysely';
+import { CompiledQuery, type InferResult, sql } from 'kysely';
 import type { KeyKind } from '../../core/catalogue.js';
 import { type AccessKey, type ApplicationStatus, applicationStatus, type StoredKeyStatus } from '../../core/model.js';
 import type { QuotaSpec, RateLimitSpec } from '../../core/ratelimit.js';
 import type { AccessKeyRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { parseList, parseQuota, parseRateLimits, toJson, toList } from './json.js';
+import { keyset, matchesAny, type Page, type Paging, pageOf, type SortKey } from './paging.js';
 
 function toKey(r: AccessKeyRow): AccessKey {
   return {
@@ -45,13 +46,39 @@ export interface KeyFilter {
   /** Restrict to keys of applications created by this user (the `.mine` permissions). */
   applicationCreatedBy?: string;
   includeRevoked: boolean;
+  /** Overrides `includeRevoked`: only keys in this state (`expired` and `active` measured at `now`). */
+  status?: 'active' | 'expired' | 'revoked' | undefined;
+  now?: number;
+  /** Case-insensitive substring of the name, the id or the visible start. */
+  q?: string | undefined;
 }
 
+export const KEY_SORTS = {
+  created: { expr: sql<number>`access_keys.created_at`, numeric: true },
+  name: { expr: sql<string>`lower(access_keys.name)`, numeric: false },
+  lastUsed: { expr: sql<number>`coalesce(access_keys.last_used_at, 0)`, numeric: true },
+} as const satisfies Record<string, SortKey>;
+export type KeySort = keyof typeof KEY_SORTS;
+
 export async function listKeys(db: Db, accountId: string, f: KeyFilter): Promise<AccessKey[]> {
+  return (await pageKeys(db, accountId, f, 'created', { order: 'asc' })).items;
+}
+
+/** One page of the account's keys matching `f`, ordered by `sort` then id. */
+export async function pageKeys(db: Db, accountId: string, f: KeyFilter, sort: KeySort, paging: Paging): Promise<Page<AccessKey>> {
   let q = db.selectFrom('access_keys').selectAll('access_keys').where('access_keys.account_id', '=', accountId);
   if (f.applicationId !== undefined) q = q.where('access_keys.application_id', '=', f.applicationId);
   if (f.kind !== undefined) q = q.where('access_keys.kind', '=', f.kind);
-  if (!f.includeRevoked) q = q.where('access_keys.status', '=', 'active');
+  const now = f.now ?? Date.now();
+  if (f.status === 'revoked') q = q.where('access_keys.status', '=', 'revoked');
+  else if (f.status === 'active') {
+    q = q
+      .where('access_keys.status', '=', 'active')
+      .where((eb) => eb.or([eb('access_keys.expires_at', 'is', null), eb('access_keys.expires_at', '>', now)]));
+  } else if (f.status === 'expired') {
+    q = q.where('access_keys.status', '=', 'active').where('access_keys.expires_at', '<=', now);
+  } else if (!f.includeRevoked) q = q.where('access_keys.status', '=', 'active');
+  if (f.q) q = q.where(matchesAny(['access_keys.name', 'access_keys.id', 'access_keys.start'], f.q));
   if (f.applicationCreatedBy !== undefined) {
     const creator = f.applicationCreatedBy;
     q = q.where((eb) =>
@@ -64,8 +91,8 @@ export async function listKeys(db: Db, accountId: string, f: KeyFilter): Promise
       ),
     );
   }
-  const rows = await q.orderBy('access_keys.created_at').orderBy('access_keys.id').execute();
-  return rows.map(toKey);
+  const rows = await keyset(q, KEY_SORTS[sort], 'access_keys.id', paging).execute();
+  return pageOf(rows, KEY_SORTS[sort], paging, toKey);
 }
 
 /** Active, unexpired keys of an application: the ones that count towards its limit. */

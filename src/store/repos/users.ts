@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import type { User } from '../../core/model.js';
 import type { Permission } from '../../core/permissions.js';
 import type { UserRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { parseList, toList } from './json.js';
+import { keyset, matchesAny, type Page, type Paging, pageOf, type SortKey } from './paging.js';
 
 function toUser(r: UserRow): User {
   return {
@@ -60,16 +62,30 @@ export async function findOperatorEmail(db: Db): Promise<string | undefined> {
   return row?.email;
 }
 
+export const USER_SORTS = {
+  created: { expr: sql<number>`users.created_at`, numeric: true },
+  name: { expr: sql<string>`lower(users.name)`, numeric: false },
+  email: { expr: sql<string>`lower(users.email)`, numeric: false },
+} as const satisfies Record<string, SortKey>;
+export type UserSort = keyof typeof USER_SORTS;
+
+export interface UserFilter {
+  role?: 'admin' | 'member' | undefined;
+  /** Case-insensitive substring of the name, the email or the id. */
+  q?: string | undefined;
+}
+
 export async function listUsers(db: Db, accountId: string): Promise<User[]> {
-  const rows = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  return rows.map(toUser);
+  return (await pageUsers(db, accountId, {}, 'created', { order: 'asc' })).items;
+}
+
+/** Live users of the account matching `f`, one page. */
+export async function pageUsers(db: Db, accountId: string, f: UserFilter, sort: UserSort, paging: Paging): Promise<Page<User>> {
+  let q = db.selectFrom('users').selectAll('users').where('users.account_id', '=', accountId).where('users.deleted_at', 'is', null);
+  if (f.role !== undefined) q = q.where('users.is_admin', '=', f.role === 'admin' ? 1 : 0);
+  if (f.q) q = q.where(matchesAny(['users.name', 'users.email', 'users.id'], f.q));
+  const rows = await keyset(q, USER_SORTS[sort], 'users.id', paging).execute();
+  return pageOf(rows, USER_SORTS[sort], paging, toUser);
 }
 
 export async function countLiveAdmins(db: Db, accountId: string): Promise<number> {
