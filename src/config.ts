@@ -32,7 +32,7 @@ export interface Config {
   verifyCacheTtlMs: number;
   verifyNegativeCacheSize: number;
   verifyNegativeCacheTtlMs: number;
-  /** Answer POST /v1/keys/verify on node:http ahead of Fastify (src/http/fast-verify.ts). */
+  /** Answer POST /v1/keys/verify and GET /v1/authorize on node:http ahead of Fastify (src/http/fast-verify.ts, fast-authorize.ts). */
   fastVerify: boolean;
   /** Redis relaying cache invalidations between nodes; unset = the database relays them (src/cache/relay.ts). */
   redisUrl: string | undefined;

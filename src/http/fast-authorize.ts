@@ -202,7 +202,8 @@ function grant(
 /** A limited key's answer depends on its counters: decided, counted and built per request. */
 function grantLimited(ctx: Runtime, res: ServerResponse, requestId: string, a: KeyAnswers, scope: string, limited: VerifyResult): void {
   const report = limitedVerdict(ctx, limited); // throws the 429, counted as a rejected use
-  if (!limited.valid) return; // not reached: a limit refusal throws, any other code was refused before
+  // Not reached: a limit refusal throws above, and every other refusal was answered before the limits.
+  if (!limited.valid) throw new Error(`limits answered ${limited.code} for a valid key`);
   ctx.usage.record(limited.keyId, ctx.now());
   const limitHeaders: string[] = [];
   pushRateLimitHeaders(report?.limits, limitHeaders);

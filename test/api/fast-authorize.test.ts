@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeywardError } from '../../src/core/errors.js';
 import { generateKey } from '../../src/core/key-format.js';
 import { createFastAuthorize } from '../../src/http/fast-authorize.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
@@ -51,24 +52,30 @@ async function overHttp(url: string, method: string, headers: Record<string, str
 }
 
 /** A server with only the fast path: 599 when it declines, so a case proves it was answered there. */
-async function fastOnly(h: Harness): Promise<{ url: string; server: Server }> {
-  const fast = createFastAuthorize(h.kw.ctx, {
-    logError: (e) => {
-      throw e;
-    },
-  });
+async function fastOnly(h: Harness): Promise<{ url: string; server: Server; logged: unknown[] }> {
+  const logged: unknown[] = [];
+  const fast = createFastAuthorize(h.kw.ctx, { logError: (e) => logged.push(e) });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (!fast(req, res)) res.writeHead(599).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, logged };
+}
+
+function fromInject(injected: { statusCode: number; headers: Record<string, unknown>; body: string }): Answer {
+  return {
+    status: injected.statusCode,
+    headers: Object.fromEntries(Object.entries(injected.headers).map(([k, v]) => [k, v === undefined ? undefined : String(v)])),
+    body: injected.body,
+    requestId: String(injected.headers['x-request-id'] ?? ''),
+  };
 }
 
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialect.enabled)(`GET /v1/authorize fast path [${dialect.name}]`, () => {
     let h: Harness;
     let base: string;
-    let fast: { url: string; server: Server };
+    let fast: { url: string; server: Server; logged: unknown[] };
     let t: Tenant;
     const keys: Record<string, string> = {};
     let device: { id: string; secret: string };
@@ -237,6 +244,30 @@ for (const dialect of DIALECTS) {
         req.end('{}');
       });
       expect(status).toBe(599);
+    });
+
+    it('a store that fails while a key is looked up: 503 STORE_UNAVAILABLE (Retry-After) or 500, as the route answers', async () => {
+      const lookup = h.kw.ctx.keyLookup;
+      const failures: [unknown, number][] = [
+        [new KeywardError('STORE_UNAVAILABLE', 'The database did not answer in time.'), 503],
+        [new Error('boom: a bug, not an answer'), 500],
+      ];
+      try {
+        for (const [failure, status] of failures) {
+          h.kw.ctx.keyLookup = () => Promise.reject(failure);
+          // An unknown key: neither the cache nor its negative entries can answer it.
+          const headers = GET(CSV, `Bearer ${generateKey()}`);
+          const viaFast = await overHttp(`${fast.url}/v1/authorize`, 'GET', headers);
+          const viaFastify = normalize(fromInject(await h.kw.app.inject({ method: 'GET', url: '/v1/authorize', headers })));
+          expect(viaFastify.status).toBe(status);
+          expect(normalize(viaFast)).toEqual(viaFastify);
+          expect(viaFast.body).not.toContain('boom');
+        }
+        expect(fast.logged).toHaveLength(1); // the bug is logged; the unavailable store is an answer
+      } finally {
+        h.kw.ctx.keyLookup = lookup;
+        fast.logged.length = 0;
+      }
     });
 
     it("a limited key's allowed answer, with its RateLimit-* headers, is the Fastify route's", async () => {

@@ -64,4 +64,43 @@ describe('path patterns', () => {
     expect(cat.grantingScope(['read', 'all'], 'DELETE', '/admin/x/y')).toBe('all');
     expect(cat.grantingScope(['unknown'], 'GET', '/items/1')).toBeUndefined();
   });
+
+  describe('compiled matcher (ScopeMatcher)', () => {
+    const cat = new CatalogueIndex({
+      scopes: [
+        { name: 'read', description: '', keyKinds: ['application'], grants: [{ method: 'GET', path: '/items/:id' }] },
+        { name: 'all', description: '', keyKinds: ['application'], grants: [{ method: '*', path: '/items/*' }] },
+      ],
+      roles: [],
+    });
+
+    it('the first scope of the list in its order wins, asked again from its kept answers', () => {
+      for (let i = 0; i < 3; i++) {
+        expect(cat.grantingScope(['read', 'all'], 'GET', '/items/1')).toBe('read');
+        expect(cat.grantingScope(['all', 'read'], 'GET', '/items/1')).toBe('all');
+        expect(cat.grantingScope(['read', 'all'], 'POST', '/items/1')).toBe('all');
+        expect(cat.grantingScope(['read'], 'POST', '/items/1')).toBeUndefined();
+      }
+    });
+
+    it('answers by method and path: the query and fragment never change an answer, a non-canonical path matches nothing', () => {
+      const scopes = ['read'];
+      expect(cat.grantingScope(scopes, 'GET', '/items/1?x=/../admin')).toBe('read');
+      expect(cat.grantingScope(scopes, 'GET', '/items/1#frag')).toBe('read');
+      expect(cat.grantingScope(scopes, 'GET', '/items/1')).toBe('read');
+      expect(cat.grantingScope(scopes, 'GET', '/items/1/../2')).toBeUndefined();
+      expect(cat.grantingScope(scopes, 'GET', '/items/a%2Fb')).toBeUndefined();
+      expect(cat.grantingScope(scopes, 'get', '/items/%31')).toBe('read');
+    });
+
+    it('equal lists share one matcher; its kept answers stay bounded under thousands of distinct paths', () => {
+      const m = cat.matcher(['read', 'all']);
+      expect(cat.matcher(['read', 'all'].slice())).toBe(m);
+      for (let i = 0; i < 2000; i++) expect(m.scopeFor('PUT', `/items/${i}/x`)).toBe('all');
+      expect(m.scopeFor('PUT', `/items/${'x'.repeat(600)}`)).toBe('all'); // too long to keep, still answered
+      const kept = (m as unknown as { routes: Map<string, unknown> }).routes.size;
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThanOrEqual(512);
+    });
+  });
 });
