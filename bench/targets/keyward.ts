@@ -6,8 +6,9 @@
  *   secrets and exits (the scale test then starts a fresh process on that store).
  * - BENCH_RATELIMIT=1: also keys with rate limits (bench/ratelimit.ts): `ratelimitKeys` in the
  *   ready message.
- * Answers { ask: 'memory' } with process.memoryUsage(), { ask: 'limiter' } with the rate-limit
- * engine's mode and counters.
+ * Answers { ask: 'memory' } with process.memoryUsage() and the verification cache's counters,
+ * { ask: 'limiter' } with the rate-limit engine's mode and counters, { ask: 'clear' } by emptying
+ * the verification cache.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,6 +144,11 @@ process.on('message', async (m: { ask?: string; keys?: string[] }) => {
     process.send?.({ done: true });
   }
   if (m.ask === 'cpu') process.send?.(process.cpuUsage());
+  if (m.ask === 'clear') {
+    // The scale part starts each route cold: no key of the sample cached.
+    kw.ctx.verificationCache?.clear();
+    process.send?.({ done: true });
+  }
   if (m.ask === 'limiter') {
     const limiter = kw.ctx.limiter as { mode: string; stats?: object };
     process.send?.({ mode: limiter.mode, stats: limiter.stats ?? null });
