@@ -225,7 +225,7 @@ const positionalSql = new WeakMap<Db, string>();
  * `findKeyForVerification` answered synchronously, where the store can (`Store.readRowsNow`:
  * SQLite, on its own read connection): the record, `null` when no key has this hash, or
  * `undefined` when only the asynchronous read can tell (PostgreSQL, a failed read). The same
- * query and the same record as the asynchronous read (pinned by test/integration/key-lookup-now.test.ts).
+ * query and the same record as the asynchronous read (pinned by test/api/key-lookup-now.test.ts).
  *
  * A verification that misses the cache costs this read, so it skips what it can: no Kysely
  * compile or driver, rows as arrays, and the JSON lists most keys share (`[]`, a scope list)
