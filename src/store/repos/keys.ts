@@ -229,7 +229,8 @@ const positionalSql = new WeakMap<Db, string>();
  *
  * A verification that misses the cache costs this read, so it skips what it can: no Kysely
  * compile or driver, rows as arrays, and the JSON lists most keys share (`[]`, a scope list)
- * parsed once and shared, frozen, between records (cached records are frozen anyway).
+ * parsed once and shared, frozen, between records (cached records are frozen anyway), as is
+ * the account part of accounts without limits of their own.
  */
 export function findKeyForVerificationNow(store: Store, keyHash: string): KeyVerificationRecord | null | undefined {
   let text = positionalSql.get(store.db);
@@ -271,8 +272,20 @@ export function findKeyForVerificationNow(store: Store, keyHash: string): KeyVer
     applicationStatus: appStatus === null ? null : applicationStatus(appStatus, r[21] !== null),
     applicationCreatedBy: appCreatedBy === null ? null : shared(appCreatedBy),
     creatorDeleted: r[22] !== null,
-    account: { ratelimits: sharedRateLimits(r[23] as string), quota: parseQuota(accountQuota), plan: r[25] as string | null },
+    account: accountLimits(r[23] as string, accountQuota, r[25] as string | null),
   };
+}
+
+/** An account without limits of its own shares one frozen limits object per plan; others are parsed per record. */
+function accountLimits(ratelimits: string, quota: string | null, plan: string | null): KeyVerificationRecord['account'] {
+  if (ratelimits !== '[]' || quota !== null) return { ratelimits: parseRateLimits(ratelimits), quota: parseQuota(quota), plan };
+  let kept = sharedAccounts.get(plan);
+  if (kept === undefined) {
+    if (sharedAccounts.size >= SHARED_MAX) sharedAccounts.clear();
+    kept = Object.freeze({ ratelimits: NO_RATELIMITS, quota: null, plan: plan === null ? null : shared(plan) });
+    sharedAccounts.set(plan, kept);
+  }
+  return kept;
 }
 
 type ApplicationStatusRow = Parameters<typeof applicationStatus>[0];
@@ -286,6 +299,7 @@ const SHARED_MAX = 4096;
 const sharedStrings = new Map<string, string>();
 const sharedLists = new Map<string, readonly string[]>();
 const NO_RATELIMITS: RateLimitSpec[] = Object.freeze([]) as unknown as RateLimitSpec[];
+const sharedAccounts = new Map<string | null, KeyVerificationRecord['account']>();
 
 function shared(s: string): string {
   const kept = sharedStrings.get(s);
