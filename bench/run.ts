@@ -71,11 +71,26 @@ export interface ScaleResult {
   startMs: number;
   rssMegabytes: number;
   heapUsedMegabytes: number;
+  /** Verify at maximum load (the same reading as `verify.load`, kept for older reports). */
   load: LoadResult;
   half: HalfLoad;
   /** findKeyForVerification timed in-process, cache bypassed: the cold path at this size. */
   storeLookup: LatencySample;
   cacheEntries: number;
+  /** Issue #15: verify and authorize (bearer) rotating over the sample keys, each against the ceiling loaded just before it. */
+  verify?: ScaleRoute;
+  authorize?: ScaleRoute;
+}
+
+/** One route loaded over the sample keys at scale, from an empty verification cache. */
+export interface ScaleRoute {
+  load: LoadResult;
+  cpuUsPerRequest: number;
+  half: HalfLoad;
+  /** Store reads (cache misses that went to the store) per request answered, during the measured load. */
+  loadsPerRequest: number;
+  /** The bare node:http ceiling, loaded right before this route with the same connections and duration. */
+  ceiling: { load: LoadResult; cpuUsPerRequest: number };
 }
 
 /** (g) What metrics cost on the hot path: the same verify load on two Keyward processes, metrics on and off. */
@@ -96,11 +111,6 @@ const log = (s: string) => process.stdout.write(`[bench] ${s}\n`);
 
 function spec(url: string, over: Partial<LoadSpec> = {}): LoadSpec {
   return { url, method: 'POST', headers: JSON_HEADERS, connections: CONNECTIONS, durationSeconds: DURATION, ...over };
-}
-
-async function warmAndLoad(s: LoadSpec): Promise<LoadResult> {
-  await runLoad({ ...s, durationSeconds: 2 });
-  return runLoad(s);
 }
 
 async function withTarget<T>(started: Promise<Started>, fn: (s: Started) => Promise<T>): Promise<T> {
@@ -352,35 +362,75 @@ async function benchScale(label: string): Promise<ScaleResult> {
     await new Promise((r) => seeded.child.once('exit', r));
     const dbMegabytes = statSync(join(dir, 'keyward.db')).size / 2 ** 20;
     const tFork = performance.now();
-    return await withTarget(startTarget(here('./targets/keyward.ts'), { BENCH_DB_DIR: dir, BENCH_EXISTING: '1' }), async (s) => {
-      const url = `http://127.0.0.1:${s.ready.port}/v1/keys/verify`;
-      const first = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ key: sample[0] }) });
-      const answer = (await first.json()) as { code: string };
-      // Process start (fork) to the first verification answered over HTTP.
-      const startMs = performance.now() - tFork;
-      if (answer.code !== 'VALID') throw new Error(`scale ${label}: sample key answered ${answer.code}`);
-      const bodies = sample.map((k) => JSON.stringify({ key: k }));
-      const load = await warmAndLoad(spec(url, { bodies }));
-      const half = await halfLoad(spec(url, { bodies }), load);
-      await ask(s, 'fill', { keys: sample });
-      const mem = await ask<{ rss: number; heapUsed: number; cache?: { size: number } }>(s, 'memory');
-      const storeLookup = await ask<LatencySample>(s, 'lookup', { keys: shuffled(sample).slice(0, 2000) });
-      return {
-        keys,
-        seedSeconds,
-        dbMegabytes,
-        startMs,
-        rssMegabytes: mem.rss / 2 ** 20,
-        heapUsedMegabytes: mem.heapUsed / 2 ** 20,
-        load,
-        half,
-        storeLookup,
-        cacheEntries: mem.cache?.size ?? 0,
-      };
-    });
+    const ceiling = await startTarget(here('./targets/ceiling.ts'));
+    try {
+      return await withTarget(startTarget(here('./targets/keyward.ts'), { BENCH_DB_DIR: dir, BENCH_EXISTING: '1' }), async (s) => {
+        const url = `http://127.0.0.1:${s.ready.port}/v1/keys/verify`;
+        const first = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ key: sample[0] }) });
+        const answer = (await first.json()) as { code: string };
+        // Process start (fork) to the first verification answered over HTTP.
+        const startMs = performance.now() - tFork;
+        if (answer.code !== 'VALID') throw new Error(`scale ${label}: sample key answered ${answer.code}`);
+        const ceilingSpec = spec(`http://127.0.0.1:${ceiling.ready.port}/`, { bodies: [JSON.stringify({ key: sample[0] })] });
+        const verify = await scaleRoute(
+          s,
+          ceiling,
+          ceilingSpec,
+          'verify',
+          spec(url, { bodies: sample.map((k) => JSON.stringify({ key: k })) }),
+        );
+        const authorizeSpec = spec(`http://127.0.0.1:${s.ready.port}/v1/authorize`, {
+          method: 'GET',
+          headers: { 'x-original-method': 'GET', 'x-original-uri': '/integration/device/csvExport' },
+          headerSets: sample.map((k) => ({ authorization: `Bearer ${k}` })),
+        });
+        const authorize = await scaleRoute(s, ceiling, ceilingSpec, 'authorize', authorizeSpec);
+        await ask(s, 'fill', { keys: sample });
+        const mem = await ask<{ rss: number; heapUsed: number; cache?: { size: number } }>(s, 'memory');
+        const storeLookup = await ask<LatencySample>(s, 'lookup', { keys: shuffled(sample).slice(0, 2000) });
+        return {
+          keys,
+          seedSeconds,
+          dbMegabytes,
+          startMs,
+          rssMegabytes: mem.rss / 2 ** 20,
+          heapUsedMegabytes: mem.heapUsed / 2 ** 20,
+          load: verify.load,
+          half: verify.half,
+          storeLookup,
+          cacheEntries: mem.cache?.size ?? 0,
+          verify,
+          authorize,
+        };
+      });
+    } finally {
+      await stopTarget(ceiling);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One route at scale: the ceiling first (same connections and duration), then the route from an
+ * empty verification cache (so each sample key's first request reads the store), at maximum load
+ * and at half of it. Every answer must be a 2xx: a refused key would not be measuring verification.
+ */
+async function scaleRoute(s: Started, ceiling: Started, ceilingSpec: LoadSpec, name: string, routeSpec: LoadSpec): Promise<ScaleRoute> {
+  log(`scale: ceiling before ${name}`);
+  await runLoad({ ...ceilingSpec, durationSeconds: 2 });
+  const ceilingLoad = await loadWithCpu(ceiling, ceilingSpec);
+  log(`scale: ${name}`);
+  await ask(s, 'clear');
+  await runLoad({ ...routeSpec, durationSeconds: 2 });
+  const before = await ask<{ cache?: { loads: number } }>(s, 'memory');
+  const measured = await loadWithCpu(s, routeSpec);
+  const after = await ask<{ cache?: { loads: number } }>(s, 'memory');
+  const half = await halfLoad(routeSpec, measured.load);
+  const bad = measured.load.non2xx + half.load.non2xx;
+  if (bad > 0) throw new Error(`scale ${name}: ${bad} answers with status >= 400`);
+  const loads = (after.cache?.loads ?? 0) - (before.cache?.loads ?? 0);
+  return { ...measured, half, loadsPerRequest: loads / Math.max(1, measured.load.totalRequests), ceiling: ceilingLoad };
 }
 
 function shuffled<T>(xs: T[]): T[] {

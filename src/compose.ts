@@ -26,7 +26,7 @@ import { LimitEvents } from './service/limit-events.js';
 import { countSealedSecrets } from './service/master-key.js';
 import { UsageRecorder } from './service/usage-recorder.js';
 import { findDeviceForSigning } from './store/repos/devices.js';
-import { findKeyForVerification } from './store/repos/keys.js';
+import { findKeyForVerification, findKeyForVerificationNow } from './store/repos/keys.js';
 import { openStore, STDERR_LOGGER, type Store, type StoreLogger } from './store/store.js';
 import { Dispatcher } from './webhooks/dispatcher.js';
 import { TargetGuard } from './webhooks/target-guard.js';
@@ -97,6 +97,7 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
   ctx.limitObserver = (record, req, outcome) => limitEvents.observe(record, req, outcome);
   const cache = new VerificationCache({
     load: (keyHash) => findKeyForVerification(store.db, keyHash),
+    loadNow: (keyHash) => findKeyForVerificationNow(store, keyHash),
     // Read through ctx so a test that moves ctx.now moves the cache's clock with it.
     now: () => ctx.now(),
     maxEntries: config.verifyCacheSize,

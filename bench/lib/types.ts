@@ -4,6 +4,8 @@ export interface LoadSpec {
   headers: Record<string, string>;
   /** One body, or several rotated request by request. */
   bodies?: string[];
+  /** Extra headers rotated request by request (one set per request, e.g. a bearer key each). */
+  headerSets?: Record<string, string>[];
   connections: number;
   durationSeconds: number;
   /**

@@ -81,6 +81,7 @@ function linesFor(spec: LoadSpec): Line[] | undefined {
       };
     });
   }
+  if (spec.headerSets && spec.headerSets.length > 0) return spec.headerSets.map((headers) => ({ path, headers }));
   if (spec.bodies && spec.bodies.length > 1) return spec.bodies.map((body) => ({ path, body }));
   return undefined;
 }

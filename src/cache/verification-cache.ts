@@ -6,6 +6,12 @@ import { addTo, removeFrom } from './set-index.js';
 export interface VerificationCacheOptions {
   /** The store lookup being cached (one indexed read). */
   load: (keyHash: string) => Promise<KeyVerificationRecord | undefined>;
+  /**
+   * The same lookup answered synchronously where the store can (SQLite): the record, `null`
+   * (no such key) or `undefined` (cannot now: `load` is used). A read that completes in the
+   * calling turn cannot overlap a change, so it is stored without the epoch check.
+   */
+  loadNow?: (keyHash: string) => KeyVerificationRecord | null | undefined;
   now: () => number;
   /** Positive entries kept (second-chance eviction, close to LRU); 0 disables the whole cache. */
   maxEntries: number;
@@ -96,6 +102,13 @@ export class VerificationCache {
     this.counters.misses++;
     const pending = this.inflight.get(keyHash);
     if (pending !== undefined) return pending;
+    const now = this.opts.loadNow?.(keyHash);
+    if (now !== undefined) {
+      this.counters.loads++;
+      const record = now ?? undefined;
+      this.store(keyHash, record);
+      return Promise.resolve(record);
+    }
     const started = this.epoch;
     const p = this.load(keyHash).then(
       (record) => {

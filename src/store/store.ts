@@ -36,6 +36,13 @@ export interface Store {
    * it when no Redis is configured); absent when no other process can share it. After migrate().
    */
   messageBus?(): MessageBus;
+  /**
+   * One read-only statement answered synchronously, rows as arrays of values (see
+   * DialectConnection.readRowsNow), or undefined when this store cannot (PostgreSQL, SQLite in
+   * memory) or the read failed: the caller then goes through `db`, which reports failures as
+   * every query does. Timed into `queryStats` like every query.
+   */
+  readRowsNow(sql: string, params: readonly unknown[]): unknown[][] | undefined;
   close(): Promise<void>;
 }
 
@@ -117,6 +124,19 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
       }
     },
     ...(bus && { messageBus: () => bus(db) }),
+    readRowsNow: (text, params) => {
+      const read = conn.readRowsNow;
+      if (read === undefined) return undefined;
+      const started = performance.now();
+      try {
+        return read(text, params);
+      } catch {
+        // The same statement through Kysely reports it (STORE_UNAVAILABLE, logs, counts).
+        return undefined;
+      } finally {
+        queryStats.duration.observe((performance.now() - started) / 1000);
+      }
+    },
     async close() {
       await db.destroy();
       await conn.close();

@@ -251,3 +251,62 @@ describe('VerificationCache.peek', () => {
     expect(loads).toBe(2);
   });
 });
+
+describe('VerificationCache with a synchronous read (loadNow)', () => {
+  function withNow(answer: (h: string) => KeyVerificationRecord | null | undefined) {
+    const nowCalls: string[] = [];
+    const s = setup({
+      loadNow: (h) => {
+        nowCalls.push(h);
+        return answer(h);
+      },
+    });
+    return { ...s, nowCalls };
+  }
+
+  it('stores what the synchronous read answers, found or not, and never calls the asynchronous read then', async () => {
+    const r1 = record(1);
+    const s = withNow((h) => (h === 'h1' ? r1 : null));
+    expect(await s.cache.lookup('h1')).toBe(r1);
+    expect(await s.cache.lookup('h1')).toBe(r1);
+    expect(await s.cache.lookup('nope')).toBeUndefined();
+    expect(await s.cache.lookup('nope')).toBeUndefined();
+    expect(s.nowCalls).toEqual(['h1', 'nope']);
+    expect(s.calls).toEqual([]);
+    expect(s.cache.stats()).toMatchObject({ loads: 2, size: 1, negativeSize: 1 });
+    expect(Object.isFrozen(r1.key)).toBe(true);
+  });
+
+  it('falls back to the asynchronous read when the synchronous one cannot answer (undefined)', async () => {
+    const s = withNow(() => undefined);
+    s.rows.set('h1', record(1));
+    expect((await s.cache.lookup('h1'))?.key.id).toBe('key_1');
+    expect(s.nowCalls).toEqual(['h1']);
+    expect(s.calls).toEqual(['h1']);
+    expect(s.cache.stats().loads).toBe(1);
+  });
+
+  it('a change drops an entry the synchronous read stored, and the next lookup reads again', async () => {
+    let current = record(1);
+    const s = withNow(() => current);
+    expect((await s.cache.lookup('h1'))?.key.status).toBe('active');
+    current = record(1, { status: 'revoked', revokedAt: 5 });
+    // Not yet told: the cached record stands (the store's change is published after its commit).
+    expect((await s.cache.lookup('h1'))?.key.status).toBe('active');
+    s.cache.invalidate({ type: 'key', keyId: 'key_1' });
+    expect((await s.cache.lookup('h1'))?.key.status).toBe('revoked');
+    expect(s.nowCalls).toEqual(['h1', 'h1']);
+  });
+
+  it('a lookup joins an asynchronous read already in flight rather than reading again', async () => {
+    let answerNow = false;
+    const s = withNow(() => (answerNow ? record(2) : undefined));
+    s.rows.set('h1', record(1));
+    const first = s.cache.lookup('h1');
+    answerNow = true;
+    const second = s.cache.lookup('h1');
+    expect(second).toBe(first);
+    expect((await second)?.key.id).toBe('key_1');
+    expect(s.calls).toEqual(['h1']);
+  });
+});

@@ -40,6 +40,15 @@ export interface DialectConnection {
    * store's Kysely instance (queries the bus runs go through it).
    */
   messageBus?(db: Kysely<any>): MessageBus;
+  /**
+   * Runs one read-only statement at once and returns its rows as arrays of column values (in the
+   * statement's column order), for the few hot reads where Kysely's asynchronous path costs more
+   * than the read: SQLite, on a connection of its own that sees only committed data (never a
+   * transaction in progress in this process) and never waits for one. Absent where reads are
+   * asynchronous (PostgreSQL) or no second connection can see the data (`sqlite::memory:`).
+   * Throws what the driver throws; nothing passes the guard (callers fall back to Kysely).
+   */
+  readRowsNow?(sql: string, params: readonly unknown[]): unknown[][];
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@ import type { KeyKind } from '../../core/catalogue.js';
 import { type AccessKey, type ApplicationStatus, applicationStatus, type StoredKeyStatus } from '../../core/model.js';
 import type { QuotaSpec, RateLimitSpec } from '../../core/ratelimit.js';
 import type { AccessKeyRow } from '../schema.js';
-import type { Db } from '../store.js';
+import type { Db, Store } from '../store.js';
 import { parseList, parseQuota, parseRateLimits, toJson, toList } from './json.js';
 import { keyset, matchesAny, type Page, type Paging, pageOf, type SortKey } from './paging.js';
 
@@ -205,6 +205,150 @@ export async function findKeyForVerification(db: Db, keyHash: string): Promise<K
     creatorDeleted: creator_deleted_at !== null,
     account: { ratelimits: parseRateLimits(account_ratelimits), quota: parseQuota(account_quota), plan: account_plan },
   };
+}
+
+/** The key columns of the synchronous read, in the order its rows carry them (then `VERIFICATION_EXTRAS`). */
+const KEY_COLUMNS = [
+  'id',
+  'account_id',
+  'application_id',
+  'kind',
+  'name',
+  'description',
+  'start',
+  'scopes',
+  'roles',
+  'status',
+  'expires_at',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'revoked_at',
+  'last_used_at',
+  'usage_count',
+  'ratelimits',
+  'quota',
+] as const satisfies readonly (keyof AccessKeyRow)[];
+
+/** The verification query with its columns spelled out in a fixed order: rows read as arrays map by position. */
+function verificationQueryByPosition(db: Db, keyHash: string) {
+  return verificationQuery(db, keyHash)
+    .clearSelect()
+    .select([
+      ...KEY_COLUMNS.map((c) => `access_keys.${c}` as const),
+      'applications.status as app_status',
+      'applications.created_by as app_created_by',
+      'app_creator.deleted_at as app_creator_deleted_at',
+      'users.deleted_at as creator_deleted_at',
+      'accounts.ratelimits as account_ratelimits',
+      'accounts.quota as account_quota',
+      'accounts.plan as account_plan',
+    ]);
+}
+
+const positionalSql = new WeakMap<Db, string>();
+
+/**
+ * `findKeyForVerification` answered synchronously, where the store can (`Store.readRowsNow`:
+ * SQLite, on its own read connection): the record, `null` when no key has this hash, or
+ * `undefined` when only the asynchronous read can tell (PostgreSQL, a failed read). The same
+ * query and the same record as the asynchronous read (pinned by test/api/key-lookup-now.test.ts).
+ *
+ * A verification that misses the cache costs this read, so it skips what it can: no Kysely
+ * compile or driver, rows as arrays, and the JSON lists most keys share (`[]`, a scope list)
+ * parsed once and shared, frozen, between records (cached records are frozen anyway), as is
+ * the account part of accounts without limits of their own.
+ */
+export function findKeyForVerificationNow(store: Store, keyHash: string): KeyVerificationRecord | null | undefined {
+  let text = positionalSql.get(store.db);
+  if (text === undefined) {
+    const compiled = verificationQueryByPosition(store.db, keyHash).compile();
+    if (compiled.parameters.length !== 1) throw new Error('verification query: expected one parameter');
+    text = compiled.sql;
+    positionalSql.set(store.db, text);
+  }
+  const rows = store.readRowsNow(text, [keyHash]);
+  if (rows === undefined) return undefined;
+  const r = rows[0];
+  if (r === undefined) return null;
+  const appStatus = r[19] as ApplicationStatusRow | null;
+  const appCreatedBy = r[20] as string | null;
+  const accountQuota = r[24] as string | null;
+  return {
+    key: {
+      id: r[0] as string,
+      accountId: shared(r[1] as string),
+      applicationId: r[2] === null ? null : shared(r[2] as string),
+      kind: r[3] as AccessKey['kind'],
+      name: r[4] as string,
+      description: r[5] as string,
+      start: r[6] as string,
+      scopes: sharedList(r[7] as string),
+      roles: sharedList(r[8] as string),
+      status: r[9] as AccessKey['status'],
+      expiresAt: r[10] as number | null,
+      createdBy: shared(r[11] as string),
+      createdAt: r[12] as number,
+      updatedAt: r[13] as number,
+      revokedAt: r[14] as number | null,
+      lastUsedAt: r[15] as number | null,
+      usageCount: Number(r[16]),
+      ratelimits: sharedRateLimits(r[17] as string),
+      quota: parseQuota(r[18] as string | null),
+    },
+    applicationStatus: appStatus === null ? null : applicationStatus(appStatus, r[21] !== null),
+    applicationCreatedBy: appCreatedBy === null ? null : shared(appCreatedBy),
+    creatorDeleted: r[22] !== null,
+    account: accountLimits(r[23] as string, accountQuota, r[25] as string | null),
+  };
+}
+
+/** An account without limits of its own shares one frozen limits object per plan; others are parsed per record. */
+function accountLimits(ratelimits: string, quota: string | null, plan: string | null): KeyVerificationRecord['account'] {
+  if (ratelimits !== '[]' || quota !== null) return { ratelimits: parseRateLimits(ratelimits), quota: parseQuota(quota), plan };
+  let kept = sharedAccounts.get(plan);
+  if (kept === undefined) {
+    if (sharedAccounts.size >= SHARED_MAX) sharedAccounts.clear();
+    kept = Object.freeze({ ratelimits: NO_RATELIMITS, quota: null, plan: plan === null ? null : shared(plan) });
+    sharedAccounts.set(plan, kept);
+  }
+  return kept;
+}
+
+type ApplicationStatusRow = Parameters<typeof applicationStatus>[0];
+
+/**
+ * Values many cached records repeat (an account id, a creator, a scope list), kept once: a cache
+ * of 100k records then holds one copy of each instead of 100k, which is memory the garbage
+ * collector no longer walks. Bounded; emptied when full (it only saves memory, never decides).
+ */
+const SHARED_MAX = 4096;
+const sharedStrings = new Map<string, string>();
+const sharedLists = new Map<string, readonly string[]>();
+const NO_RATELIMITS: RateLimitSpec[] = Object.freeze([]) as unknown as RateLimitSpec[];
+const sharedAccounts = new Map<string | null, KeyVerificationRecord['account']>();
+
+function shared(s: string): string {
+  const kept = sharedStrings.get(s);
+  if (kept !== undefined) return kept;
+  if (sharedStrings.size >= SHARED_MAX) sharedStrings.clear();
+  sharedStrings.set(s, s);
+  return s;
+}
+
+function sharedList(text: string): string[] {
+  let list = sharedLists.get(text);
+  if (list === undefined) {
+    if (sharedLists.size >= SHARED_MAX) sharedLists.clear();
+    list = Object.freeze(parseList(text).map(shared));
+    sharedLists.set(text, list);
+  }
+  return list as string[];
+}
+
+/** Most keys and accounts have no limits: one frozen empty list for all of them; others are parsed per record. */
+function sharedRateLimits(text: string): RateLimitSpec[] {
+  return text === '[]' ? NO_RATELIMITS : parseRateLimits(text);
 }
 
 /** Active, unexpired customer keys of an account: the ones that count towards its customer-key limit. */

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db } from '../store.js';
 
 export interface KeyUsageDelta {
@@ -11,27 +11,32 @@ export interface KeyUsageDelta {
   rejected: ReadonlyMap<number, number> | null;
 }
 
-/** Adds buffered uses (and refusals) to the keys' totals and hourly buckets; run inside one transaction. */
+/**
+ * Adds buffered uses (and refusals) to the keys' totals and hourly buckets; run inside one transaction.
+ *
+ * With many distinct keys in use (issue #15: 100k keys, each used once a second or less) a flush
+ * writes thousands of keys, two statements each. So the two statements are compiled once per
+ * flush and run with each key's values (compiling cost more than running them), and the flush
+ * lets the event loop run every `YIELD_EVERY` keys: a SQLite statement runs synchronously, so a
+ * flush of 20k keys would otherwise hold every request back for hundreds of milliseconds.
+ */
 export async function applyUsage(db: Db, deltas: readonly KeyUsageDelta[]): Promise<void> {
+  const statements = usageStatements(db);
+  let written = 0;
   for (const d of deltas) {
+    if (++written % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     // Only uses move the key's total and last-used time; a refusal is not a use.
     const exists =
       d.count > 0
-        ? Number(
-            (
-              await db
-                .updateTable('access_keys')
-                .set({
-                  usage_count: sql<number>`usage_count + ${d.count}`,
-                  last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${d.lastUsedAt} then ${d.lastUsedAt} else last_used_at end`,
-                })
-                .where('id', '=', d.keyId)
-                .executeTakeFirst()
-            ).numUpdatedRows,
-          ) > 0
+        ? Number((await db.executeQuery(statements.addUse(d))).numAffectedRows ?? 0) > 0
         : (await db.selectFrom('access_keys').select('id').where('id', '=', d.keyId).executeTakeFirst()) !== undefined;
     // A key deleted since its use was recorded keeps no usage rows behind.
     if (!exists) continue;
+    if (d.buckets.size === 1 && d.rejected === null) {
+      // The usual case: uses in one hour, no refusals.
+      for (const [bucket, count] of d.buckets) await db.executeQuery(statements.addBucket(d.keyId, bucket, count));
+      continue;
+    }
     const hours = new Map<number, { count: number; rejected: number }>();
     for (const [t, n] of d.buckets) hours.set(t, { count: n, rejected: 0 });
     for (const [t, n] of d.rejected ?? []) {
@@ -41,17 +46,55 @@ export async function applyUsage(db: Db, deltas: readonly KeyUsageDelta[]): Prom
     }
     if (hours.size === 0) continue;
     const rows = [...hours].map(([bucket_start, h]) => ({ key_id: d.keyId, bucket_start, count: h.count, rejected: h.rejected }));
-    await db
-      .insertInto('key_usage')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.columns(['key_id', 'bucket_start']).doUpdateSet({
-          count: sql<number>`key_usage.count + excluded.count`,
-          rejected: sql<number>`key_usage.rejected + excluded.rejected`,
-        }),
-      )
-      .execute();
+    await bucketUpsert(db, rows).execute();
   }
+}
+
+const YIELD_EVERY = 128;
+
+function bucketUpsert(db: Db, rows: { key_id: string; bucket_start: number; count: number; rejected: number }[]) {
+  return db
+    .insertInto('key_usage')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['key_id', 'bucket_start']).doUpdateSet({
+        count: sql<number>`key_usage.count + excluded.count`,
+        rejected: sql<number>`key_usage.rejected + excluded.rejected`,
+      }),
+    );
+}
+
+/**
+ * The two statements of a key's flush, compiled once with marker values and run with each
+ * key's own: every marker is found back among the compiled parameters, so the order the
+ * dialect puts them in does not matter.
+ */
+function usageStatements(db: Db) {
+  const KEY = '\u0000key';
+  const COUNT = -1_000_001;
+  const LAST = -1_000_002;
+  const BUCKET = -1_000_003;
+  const update = db
+    .updateTable('access_keys')
+    .set({
+      usage_count: sql<number>`usage_count + ${COUNT}`,
+      last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${LAST} then ${LAST} else last_used_at end`,
+    })
+    .where('id', '=', KEY)
+    .compile();
+  const upsert = bucketUpsert(db, [{ key_id: KEY, bucket_start: BUCKET, count: COUNT, rejected: 0 }]).compile();
+  // Per compiled parameter: which marker's value goes there, or -1 for a constant of the
+  // statement itself (rejected: 0), kept as compiled.
+  const slots = (q: CompiledQuery, markers: readonly unknown[]) => q.parameters.map((p) => markers.indexOf(p));
+  const updateSlots = slots(update, [KEY, COUNT, LAST]);
+  const upsertSlots = slots(upsert, [KEY, BUCKET, COUNT]);
+  const fill = (q: CompiledQuery, slotsOf: number[], values: readonly unknown[]) =>
+    slotsOf.map((slot, i) => (slot === -1 ? q.parameters[i] : values[slot]));
+  return {
+    addUse: (d: KeyUsageDelta) => CompiledQuery.raw(update.sql, fill(update, updateSlots, [d.keyId, d.count, d.lastUsedAt])),
+    addBucket: (keyId: string, bucket: number, count: number) =>
+      CompiledQuery.raw(upsert.sql, fill(upsert, upsertSlots, [keyId, bucket, count])),
+  };
 }
 
 export async function deleteKeyUsage(db: Db, keyId: string): Promise<void> {

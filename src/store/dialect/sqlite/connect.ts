@@ -19,6 +19,7 @@ export function connectSqlite(url: string, opts: ConnectOptions): DialectConnect
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${Math.max(1, Math.floor(opts.statementTimeoutMs))}`);
   const buses: MessageBus[] = [];
+  const reader = path === ':memory:' ? undefined : readConnection(path, opts);
   return {
     name: 'sqlite',
     dialect: new SqliteDialect({ database: withStatementCache(db) }),
@@ -34,9 +35,51 @@ export function connectSqlite(url: string, opts: ConnectOptions): DialectConnect
         buses.push(bus);
         return bus;
       },
+      readRowsNow: reader?.readRowsNow,
     }),
     close: async () => {
       await Promise.all(buses.map((b) => b.close()));
+      reader?.close();
+    },
+  };
+}
+
+const MAX_READ_STATEMENTS = 16;
+
+/**
+ * A second connection to the same file, for the few hot reads that run synchronously outside
+ * Kysely (`readRowsNow`: the verification lookup). better-sqlite3 answers synchronously, so a
+ * read costs no promise, no connection mutex and no query compilation. Its own connection, not
+ * Kysely's: that one may be inside a transaction (the usage flush, any service call), whose
+ * uncommitted rows a read must not see and whose end it must not wait for. In WAL mode this
+ * connection sees every committed transaction at once and never blocks on the writer. Opened on
+ * first use (after migrations made the file), read-only by `query_only`.
+ */
+function readConnection(path: string, opts: ConnectOptions) {
+  let db: Database.Database | undefined;
+  const statements = new Map<string, Database.Statement>();
+  const open = () => {
+    const conn = new Database(path, { fileMustExist: true });
+    conn.pragma(`busy_timeout = ${Math.max(1, Math.floor(opts.statementTimeoutMs))}`);
+    conn.pragma('query_only = ON');
+    return conn;
+  };
+  return {
+    readRowsNow(sql: string, params: readonly unknown[]): unknown[][] {
+      db ??= open();
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        if (statements.size >= MAX_READ_STATEMENTS) statements.clear();
+        statement = db.prepare(sql).raw(true);
+        if (!statement.reader) throw new Error('readRowsNow: not a query that returns rows');
+        statements.set(sql, statement);
+      }
+      return statement.all(...params) as unknown[][];
+    },
+    close() {
+      statements.clear();
+      db?.close();
+      db = undefined;
     },
   };
 }
