@@ -94,7 +94,10 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
     webhookUrls: guard,
   };
   const limitEvents = new LimitEvents(ctx, ctx.catalogue.plans);
-  ctx.limitObserver = (record, req, outcome) => limitEvents.observe(record, req, outcome);
+  ctx.limitObserver = (record, req, outcome) => {
+    ctx.metrics?.limitDecided(outcome.allowed, outcome.allowed ? undefined : outcome.code);
+    limitEvents.observe(record, req, outcome);
+  };
   const cache = new VerificationCache({
     load: (keyHash) => findKeyForVerification(store.db, keyHash),
     // Read through ctx so a test that moves ctx.now moves the cache's clock with it.

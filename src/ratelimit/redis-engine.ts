@@ -103,11 +103,20 @@ export class RedisEngine implements RateLimitEngine {
   private down = false;
   /** Quota owners spent from locally while Redis was down: their Redis counters are stale. */
   private readonly spentWhileDown = new Set<string>();
-  /** Requests decided by the fallback, and refused while Redis was down (fail-closed): for metrics. */
-  readonly stats = { fallbackChecks: 0, refusedWhileDown: 0, rememberedDenials: 0 };
+  /**
+   * For metrics (src/metrics/registry.ts): requests decided by the fallback (fail-open), refused
+   * while Redis was down (fail-closed), refused from this node's memory without a Redis call, and
+   * script calls that failed (an error or a timeout; not counted while the client is known down).
+   */
+  readonly stats = { fallbackChecks: 0, refusedWhileDown: 0, rememberedDenials: 0, redisErrors: 0 };
 
   constructor(private readonly opts: RedisEngineOptions) {
     opts.redis.commands.defineCommand('keywardRateLimit', { lua: SCRIPT });
+  }
+
+  /** Whether the shared counters are in use: the client is connected and the last script call did not fail. */
+  get redisUp(): boolean {
+    return !this.down && this.opts.redis.ready;
   }
 
   get mode(): string {
@@ -118,7 +127,11 @@ export class RedisEngine implements RateLimitEngine {
     const remembered = this.remembered(req);
     if (remembered) return remembered;
     if (!this.opts.redis.ready) return this.whileDown(req, undefined);
-    return this.run(req).catch((err: unknown) => (isKeywardError(err) ? Promise.reject(err) : this.whileDown(req, err)));
+    return this.run(req).catch((err: unknown) => {
+      if (isKeywardError(err)) return Promise.reject(err);
+      this.stats.redisErrors++;
+      return this.whileDown(req, err);
+    });
   }
 
   /** A request that includes a counter known to be over its limit (or a spent quota) is refused here. */

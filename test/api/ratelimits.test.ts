@@ -20,6 +20,19 @@ const verifyOn = async (kw: Keyward, body: Record<string, unknown>): Promise<Rec
   return { status: res.statusCode, ...(res.json() as Record<string, any>) };
 };
 
+/** The sample lines of GET /metrics: `name{labels}` → value. */
+async function scrape(kw: Keyward): Promise<Map<string, number>> {
+  const res = await kw.app.inject({ method: 'GET', url: '/metrics' });
+  expect(res.statusCode).toBe(200);
+  const out = new Map<string, number>();
+  for (const line of res.body.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
 function clockOf(kws: Keyward[], start = T0) {
   let t = start;
   for (const kw of kws) kw.ctx.now = () => t;
@@ -259,6 +272,11 @@ for (const mode of ['open', 'closed'] as const) {
       const free = await appWithKey(h, t, t.adminToken, []);
       expect((await verifyOn(h.kw, { key })).code).toBe('VALID');
       expect(h.kw.ctx.limiter.mode).toBe('redis');
+      const before = await scrape(h.kw);
+      expect(before.get('keyward_ratelimit_backend_up{backend="redis"}')).toBe(1);
+      expect(before.get('keyward_ratelimit_decisions_total{outcome="allowed"}')).toBe(1);
+      expect(before.get('keyward_ratelimit_fail_open_total')).toBe(0);
+      expect(before.get('keyward_ratelimit_fail_closed_total')).toBe(0);
       proxy.cut('reset');
       const answers = [];
       for (let i = 0; i < 8; i++) answers.push(await verifyOn(h.kw, { key }));
@@ -271,6 +289,14 @@ for (const mode of ['open', 'closed'] as const) {
         expect(answers[0]?.error.code).toBe('STORE_UNAVAILABLE');
       }
       expect((await verifyOn(h.kw, { key: free.key })).code).toBe('VALID');
+      const after = await scrape(h.kw);
+      expect(after.get('keyward_ratelimit_backend_up{backend="redis"}')).toBe(0);
+      // Every limited request after the cut went to the fallback (open) or was refused (closed); the free key decides nothing.
+      expect(after.get('keyward_ratelimit_fail_open_total')).toBe(mode === 'open' ? 8 : 0);
+      expect(after.get('keyward_ratelimit_fail_closed_total')).toBe(mode === 'closed' ? 8 : 0);
+      expect(after.get('keyward_ratelimit_decisions_total{outcome="allowed"}')).toBe(mode === 'open' ? 6 : 1);
+      expect(after.get('keyward_ratelimit_decisions_total{outcome="limited"}')).toBe(mode === 'open' ? 3 : 0);
+      expect(after.get('keyward_ratelimit_redis_errors_total')).toBeGreaterThanOrEqual(0);
       proxy.reopen();
     });
   });
