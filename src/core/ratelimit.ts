@@ -126,6 +126,15 @@ export function reportOf(o: CheckOutcome): LimitReport {
   return { limits: o.limits, quotas: o.quotas, retryAfterMs: o.allowed || o.code !== 'RATE_LIMITED' ? null : o.retryAfterMs };
 }
 
+/**
+ * What a signed device request's account limits decided (src/service/limits.ts `DeviceLimits`):
+ * null when the account has no limit or quota (nothing was checked, nothing is reported).
+ */
+export type DeviceLimitDecision =
+  | null
+  | { allowed: true; report: LimitReport }
+  | { allowed: false; code: 'RATE_LIMITED' | 'USAGE_EXCEEDED'; report: LimitReport };
+
 /** The engine's verdict for one request. Denied requests consume nothing, on any counter. */
 export type CheckOutcome =
   | { allowed: true; limits: LimitState[]; quotas: QuotaState[] }

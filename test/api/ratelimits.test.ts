@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOGUE } from '../../src/core/catalogue.js';
+import type { RedisEngine } from '../../src/ratelimit/redis-engine.js';
 import { createKeyward, type Keyward } from '../../src/server.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, REDIS_URL, type Tenant } from '../harness.js';
+import { createDevice, signedCheck } from '../signing.js';
 import { TcpProxy } from '../tcp-proxy.js';
 
 /**
@@ -17,6 +19,11 @@ const NEXT_DAY = Math.floor(T0 / DAY) * DAY + DAY;
 
 const verifyOn = async (kw: Keyward, body: Record<string, unknown>): Promise<Record<string, any>> => {
   const res = await kw.app.inject({ method: 'POST', url: '/v1/keys/verify', payload: body });
+  return { status: res.statusCode, ...(res.json() as Record<string, any>) };
+};
+
+const signedOn = async (kw: Keyward, body: Record<string, unknown>): Promise<Record<string, any>> => {
+  const res = await kw.app.inject({ method: 'POST', url: '/v1/signatures/verify', payload: body });
   return { status: res.statusCode, ...(res.json() as Record<string, any>) };
 };
 
@@ -199,6 +206,73 @@ for (const dialect of DIALECTS) {
       expect(limited.body.error.code).toBe('RATE_LIMITED');
       expect(limited.headers).toMatchObject({ 'retry-after': '30', 'ratelimit-remaining': '0', 'x-keyward-error': 'RATE_LIMITED' });
     });
+
+    it("signed device requests spend their account's limits: limit 5, 8 signed → exactly 5; shared with the account's keys; none without limits", async () => {
+      const u = await h.tenant();
+      const dev = await createDevice(h, u);
+      const signedVerify = (kw: Keyward = h.kw) => signedOn(kw, signedCheck(dev.id, dev.secret as string, { now: clock.now }));
+      // Before the account has limits: answered as before (and the account's no-limits is what is cached now).
+      const free = await signedVerify();
+      expect(free).toEqual({ status: 200, valid: true, code: 'VALID', deviceId: dev.id, accountId: u.accountId });
+      const set = await h.call('PATCH', `/v1/accounts/${u.accountId}`, {
+        token: h.operatorToken,
+        body: { ratelimits: [{ name: 'devices', limit: 5, window: 'minute' }] },
+      });
+      expect(set.status).toBe(200);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => signedVerify()));
+      expect(answers.filter((a) => a.code === 'VALID')).toHaveLength(5);
+      const refused = answers.filter((a) => a.code === 'RATE_LIMITED');
+      expect(refused).toHaveLength(3);
+      expect(refused[0]).toMatchObject({ valid: false, deviceId: dev.id, accountId: u.accountId, retryAfterSeconds: 12 });
+      expect(refused[0]?.ratelimits).toEqual([{ name: 'devices', owner: 'account', limit: 5, remaining: 0, reset: 60 }]);
+      // The same counter as the account's keys: a key of the account is refused too.
+      const k = await appWithKey(h, u, u.adminToken, ['device:read']);
+      expect((await verifyOn(h.kw, { key: k.key })).code).toBe('RATE_LIMITED');
+      // GET /v1/authorize with a signature: RateLimit headers on 200, 429 when over.
+      clock.advance(12_000);
+      const ask = () => {
+        const c = signedCheck(dev.id, dev.secret as string, {
+          now: clock.now,
+          method: 'GET',
+          path: `/integration/device/status?n=${Math.random()}`,
+          host: 'api.example.com',
+          body: '',
+        });
+        return h.call('GET', '/v1/authorize', {
+          headers: {
+            authorization: c.authorization,
+            'x-bcot-timestamp': c.timestamp,
+            'x-original-method': c.method,
+            'x-original-uri': c.path,
+            'x-original-host': 'api.example.com',
+          },
+        });
+      };
+      const ok = await ask();
+      expect(ok.status).toBe(200);
+      expect(ok.headers).toMatchObject({
+        'ratelimit-limit': '5',
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': '60',
+        'ratelimit-policy': '5;w=60',
+      });
+      const over = await ask();
+      expect([over.status, over.body.error.code, over.headers['retry-after'], over.headers['x-keyward-error']]).toEqual([
+        429,
+        'RATE_LIMITED',
+        '12',
+        'RATE_LIMITED',
+      ]);
+      // The account's quota too: 3 credits, 6 concurrent signed requests → exactly 3.
+      clock.advance(60_000);
+      await h.call('PATCH', `/v1/accounts/${u.accountId}`, { token: h.operatorToken, body: { ratelimits: [], quota: { credits: 3 } } });
+      const spent = await Promise.all(Array.from({ length: 6 }, () => signedVerify()));
+      expect(spent.filter((a) => a.code === 'VALID')).toHaveLength(3);
+      expect(spent.filter((a) => a.code === 'USAGE_EXCEEDED')).toHaveLength(3);
+      expect(spent.find((a) => a.code === 'USAGE_EXCEEDED')?.quotas).toEqual([{ owner: 'account', remaining: 0, refillAt: null }]);
+      // A wrong signature never reaches a counter: INVALID_SIGNATURE, not USAGE_EXCEEDED.
+      expect((await signedOn(h.kw, signedCheck(dev.id, 'f'.repeat(64), { now: clock.now }))).code).toBe('INVALID_SIGNATURE');
+    });
   });
 }
 
@@ -223,12 +297,30 @@ describe.skipIf(!postgres.enabled || !REDIS_URL)('exact across 3 nodes over Redi
   it('limit 100/min, 1,000 concurrent requests spread over 3 nodes: exactly 100 allowed', async () => {
     const { key } = await appWithKey(h, t, t.adminToken, [], { ratelimits: [{ name: 'default', limit: 100, window: 'minute' }] });
     const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => verifyOn(nodes[i % 3] as Keyward, { key })));
+    // Every decision was Redis's: a script call slower than 1 s (an overloaded machine) would fall back to per-node counters.
+    expect(nodes.map((n) => (n.ctx.limiter as RedisEngine).stats.fallbackChecks)).toEqual([0, 0, 0]);
     expect(answers.filter((a) => a.code === 'VALID')).toHaveLength(100);
     expect(answers.filter((a) => a.code === 'RATE_LIMITED')).toHaveLength(900);
     // Over the limit, a node answers from what it remembers, without Redis.
     clock.advance(600);
     const next = await Promise.all([0, 1, 2].map((i) => verifyOn(nodes[i] as Keyward, { key })));
     expect(next.filter((a) => a.code === 'VALID')).toHaveLength(1);
+  });
+
+  it('account limit 20/min, 60 concurrent signed device requests over 3 nodes: exactly 20 allowed', async () => {
+    const u = await h.tenant();
+    const dev = await createDevice(h, u);
+    await h.call('PATCH', `/v1/accounts/${u.accountId}`, {
+      token: h.operatorToken,
+      body: { ratelimits: [{ name: 'devices', limit: 20, window: 'minute' }] },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        signedOn(nodes[i % 3] as Keyward, signedCheck(dev.id, dev.secret as string, { now: clock.now })),
+      ),
+    );
+    expect(answers.filter((a) => a.code === 'VALID')).toHaveLength(20);
+    expect(answers.filter((a) => a.code === 'RATE_LIMITED')).toHaveLength(40);
   });
 
   it('quota 50 at cost 3 over 3 nodes: exactly 16 allowed; a request denied by a limit consumes no credit', async () => {

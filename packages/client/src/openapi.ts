@@ -629,7 +629,7 @@ export interface paths {
     put?: never;
     /**
      * Verify a CTN1-HMAC-SHA256 signed device request
-     * @description Anyone: the signature in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the device through and `code` (a SignatureResultCode, not an error code) says why not. An accepted signature is remembered (by every node sharing KEYWARD_REDIS_URL), so the same one answers REPLAYED within the timestamp window. 503 STORE_UNAVAILABLE when the device is not cached and the database does not answer in time.
+     * @description Anyone: the signature in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the device through and `code` (a SignatureResultCode, not an error code) says why not. An accepted signature is remembered (by every node sharing KEYWARD_REDIS_URL), so the same one answers REPLAYED within the timestamp window. A correct signature of an active device then spends 1 on each rate limit of the device’s account (its own and its plan’s, the counters its keys share) and 1 credit of its quota: RATE_LIMITED / USAGE_EXCEEDED when one refuses (consuming nothing; the signature stays used), with `ratelimits` and `quotas` whenever the account has any. 503 STORE_UNAVAILABLE when the device is not cached and the database does not answer in time.
      */
     post: operations['verifySignature'];
     delete?: never;
@@ -1161,7 +1161,7 @@ export interface components {
       | 'REPLAYED'
       | 'SECRET_UNAVAILABLE';
     /**
-     * @description Why a CTN1-HMAC-SHA256 signed request is (not) valid: `VALID`; `MISSING_HEADERS`, `BAD_TIMESTAMP`, `TIMESTAMP_OUT_OF_WINDOW` (more than 300 s from the server's clock), `MALFORMED_AUTHORIZATION`, `SIGN_DATE_OUT_OF_RANGE`, `INVALID_SIGNATURE` (also for an unknown device), `DEVICE_DISABLED`, `REPLAYED` (already accepted once), `SECRET_UNAVAILABLE` (the device's stored secret cannot be opened with the loaded master key). A verification result, not an error code.
+     * @description Why a CTN1-HMAC-SHA256 signed request is (not) valid: `VALID`; `MISSING_HEADERS`, `BAD_TIMESTAMP`, `TIMESTAMP_OUT_OF_WINDOW` (more than 300 s from the server's clock), `MALFORMED_AUTHORIZATION`, `SIGN_DATE_OUT_OF_RANGE`, `INVALID_SIGNATURE` (also for an unknown device), `DEVICE_DISABLED`, `REPLAYED` (already accepted once), `SECRET_UNAVAILABLE` (the device's stored secret cannot be opened with the loaded master key), `RATE_LIMITED` (a correct signature, but the device's account is over one of its rate limits: `retryAfterSeconds`), `USAGE_EXCEEDED` (a correct signature, but the account's quota of credits is spent). A verification result, not an error code.
      * @enum {string}
      */
     SignatureResultCode:
@@ -1174,7 +1174,9 @@ export interface components {
       | 'INVALID_SIGNATURE'
       | 'DEVICE_DISABLED'
       | 'REPLAYED'
-      | 'SECRET_UNAVAILABLE';
+      | 'SECRET_UNAVAILABLE'
+      | 'RATE_LIMITED'
+      | 'USAGE_EXCEEDED';
     /**
      * @description A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `usage.threshold` and `ratelimit.exceeded` are defined, not yet sent.
      * @enum {string}
@@ -10105,6 +10107,28 @@ export interface operations {
             code: components['schemas']['SignatureResultCode'];
             deviceId: string | null;
             accountId: string | null;
+            /** @description Each rate limit of the device's account applied, after this request; absent when the account has none */
+            ratelimits?: {
+              name: string;
+              /**
+               * @description Always `account`: a device has no limits of its own
+               * @enum {string}
+               */
+              owner: 'key' | 'account';
+              limit: number;
+              remaining: number;
+              /** @description Seconds until the limit is whole again */
+              reset: number;
+            }[];
+            /** @description The account's quota, after this request */
+            quotas?: {
+              /** @enum {string} */
+              owner: 'key' | 'account';
+              remaining: number;
+              refillAt: number | null;
+            }[];
+            /** @description With RATE_LIMITED: when to retry */
+            retryAfterSeconds?: number;
           };
         };
       };
