@@ -1,4 +1,5 @@
 import { type SecondChance, secondChanceVictim } from '../cache/second-chance.js';
+import { assertRight } from '../core/access.js';
 import type { Change } from '../core/changes.js';
 import { KeywardError } from '../core/errors.js';
 import {
@@ -20,7 +21,7 @@ import type { RateLimitEngine } from '../ratelimit/engine.js';
 import { findAccount } from '../store/repos/accounts.js';
 import { putQuotaCounter, readQuotaCounter, readQuotaCounters, type StoredQuotaCounter } from '../store/repos/quotas.js';
 import type { Db } from '../store/store.js';
-import type { Ctx } from './context.js';
+import type { Actor, Ctx } from './context.js';
 
 /** A quota as the API takes it. */
 export interface QuotaInputValue {
@@ -191,4 +192,14 @@ export class DeviceLimits {
     this.opts.onDecision?.(o);
     return o.allowed ? { allowed: true, report: reportOf(o) } : { allowed: false, code: o.code, report: reportOf(o) };
   }
+}
+
+/**
+ * The catalogue's plans, for the operator (who gives them to accounts) and for account admins
+ * (who see what their account could be on). Read-only: plans are configuration (the catalogue
+ * file). Anyone else is refused (403 FORBIDDEN), access keys included unless they act as an admin.
+ */
+export function listPlans(ctx: Ctx, actor: Actor): PlanDef[] {
+  assertRight(actor.principal, 'admin');
+  return [...ctx.catalogue.plans.values()];
 }
