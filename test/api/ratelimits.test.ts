@@ -323,6 +323,20 @@ describe.skipIf(!postgres.enabled || !REDIS_URL)('exact across 3 nodes over Redi
     expect(answers.filter((a) => a.code === 'RATE_LIMITED')).toHaveLength(40);
   });
 
+  it('10⁶ a second with a burst of 1,000, 1,100 requests in one ms over 3 nodes: exactly 1,000 (the Lua script is exact too)', async () => {
+    const { key } = await appWithKey(h, t, t.adminToken, [], {
+      ratelimits: [{ name: 'hot', limit: 1_000_000, window: 'second', burst: 1000 }],
+    });
+    const answers = await Promise.all(Array.from({ length: 1100 }, (_, i) => verifyOn(nodes[i % 3] as Keyward, { key })));
+    expect(nodes.map((n) => (n.ctx.limiter as RedisEngine).stats.fallbackChecks)).toEqual([0, 0, 0]);
+    expect(answers.filter((a) => a.code === 'VALID')).toHaveLength(1000);
+    const refused = answers.find((a) => a.code === 'RATE_LIMITED');
+    expect(refused).toMatchObject({ retryAfterSeconds: 1, ratelimits: [{ name: 'hot', remaining: 0, reset: 1 }] });
+    clock.advance(1);
+    const next = await Promise.all(Array.from({ length: 1100 }, (_, i) => verifyOn(nodes[i % 3] as Keyward, { key })));
+    expect(next.filter((a) => a.code === 'VALID')).toHaveLength(1000);
+  });
+
   it('quota 50 at cost 3 over 3 nodes: exactly 16 allowed; a request denied by a limit consumes no credit', async () => {
     const { key } = await appWithKey(h, t, t.adminToken, [], { quota: { credits: 50 } });
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => verifyOn(nodes[i % 3] as Keyward, { key, cost: 3 })));
@@ -415,6 +429,35 @@ describe('plans of the catalogue, given to accounts by the operator [sqlite]', (
     clockOf([h.kw]);
   });
   afterAll(async () => h?.close());
+
+  it('GET /v1/plans: the operator and account admins read the plans; members and keys not acting as admins are refused', async () => {
+    const starter = {
+      name: 'starter',
+      description: 'Starter',
+      ratelimits: [{ name: 'default', limit: 2, window: 'minute', burst: null }],
+      quota: { credits: 3, refill: { amount: 3, interval: 'monthly' } },
+    };
+    for (const token of [h.operatorToken, t.adminToken]) {
+      const res = await h.call('GET', '/v1/plans', { token });
+      expect([res.status, res.body]).toEqual([200, { plans: [starter] }]);
+    }
+    const member = await h.call('POST', `/v1/accounts/${t.accountId}/users`, {
+      token: t.adminToken,
+      body: { email: `plans-member-${Date.now()}@test.local`, name: 'M', password: 'member-password-1' },
+    });
+    expect(member.status).toBe(201);
+    const memberToken = (await h.call('POST', '/v1/auth/login', { body: { email: member.body.email, password: 'member-password-1' } })).body
+      .token;
+    const refused = await h.call('GET', '/v1/plans', { token: memberToken });
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    // A key with a management scope that is not an admin's: 403; a key without any keyward: scope is no management credential: 401.
+    const manager = await appWithKey(h, t, t.adminToken, ['keyward:applications.view']);
+    const byKey = await h.call('GET', '/v1/plans', { token: manager.key });
+    expect([byKey.status, byKey.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    const plain = await appWithKey(h, t, t.adminToken, ['device:read']);
+    const noScope = await h.call('GET', '/v1/plans', { token: plain.key });
+    expect([noScope.status, noScope.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
+  });
 
   it("a plan's limits apply to every key of the account; its quota is granted when given; own limits replace the plan's", async () => {
     const { key } = await appWithKey(h, t, t.adminToken);
