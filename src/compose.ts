@@ -23,6 +23,7 @@ import { RedisEngine } from './ratelimit/redis-engine.js';
 import { RemoteEngine } from './ratelimit/remote-engine.js';
 import type { Ctx, ServiceLog } from './service/context.js';
 import { LimitEvents } from './service/limit-events.js';
+import { DeviceLimits } from './service/limits.js';
 import { countSealedSecrets } from './service/master-key.js';
 import { UsageRecorder } from './service/usage-recorder.js';
 import { findDeviceForSigning } from './store/repos/devices.js';
@@ -50,6 +51,8 @@ export type Runtime = Ctx &
     worker?: number;
     /** What the request paths count for /metrics; absent with KEYWARD_METRICS=off (nothing is counted). */
     metrics?: HotMetrics;
+    /** Signed device requests' account limits; also one of the relay's caches (account limits per account). */
+    deviceLimits?: DeviceLimits;
     /** Durable quota spends (written every KEYWARD_USAGE_FLUSH_MS and on close). */
     quotaLedger: QuotaLedger;
     /** The SSRF guard every webhook URL and delivery goes through. */
@@ -93,8 +96,19 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
     webhookGuard: guard,
     webhookUrls: guard,
   };
+  // Signed devices have no limits of their own: their account's apply (docs/ratelimits.md).
+  const deviceLimits = new DeviceLimits(ctx, {
+    ttlMs: config.verifyCacheTtlMs,
+    maxEntries: config.verifyCacheSize,
+    onDecision: (outcome) => ctx.metrics?.limitDecided(outcome.allowed, outcome.allowed ? undefined : outcome.code),
+  });
+  changes.subscribe((change) => deviceLimits.invalidate(change));
+  ctx.deviceLimits = deviceLimits;
   const limitEvents = new LimitEvents(ctx, ctx.catalogue.plans);
-  ctx.limitObserver = (record, req, outcome) => limitEvents.observe(record, req, outcome);
+  ctx.limitObserver = (record, req, outcome) => {
+    ctx.metrics?.limitDecided(outcome.allowed, outcome.allowed ? undefined : outcome.code);
+    limitEvents.observe(record, req, outcome);
+  };
   const cache = new VerificationCache({
     load: (keyHash) => findKeyForVerification(store.db, keyHash),
     loadNow: (keyHash) => findKeyForVerificationNow(store, keyHash),
@@ -260,7 +274,9 @@ export async function compose(config: Config, opts: ComposeOptions): Promise<Com
         ctx.limiter = new RemoteEngine(opts.machine);
       }
       // The cache invalidation relay: Redis when configured, else the database's own bus (src/cache/relay.ts).
-      const caches = [ctx.verificationCache, ctx.deviceCache].filter((c) => c !== undefined);
+      const caches = [ctx.verificationCache, ctx.deviceCache, config.verifyCacheSize > 0 ? ctx.deviceLimits : undefined].filter(
+        (c) => c !== undefined,
+      );
       relay = await startRelay({ store, redis, changes: ctx.changes, caches, relayDownTtlMs: config.relayDownTtlMs, log });
       if (config.webhooks.dispatch) {
         ctx.dispatcher = new Dispatcher(ctx, ctx.webhookGuard, log);

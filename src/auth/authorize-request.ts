@@ -76,13 +76,18 @@ export async function authorizeRequest(ctx: AuthCtx, req: GatewayRequest): Promi
   let limits: LimitReport | null = null;
   if (identity.verified) {
     limits = limitedVerdict(ctx, await applyLimits(ctx, identity.verified.record, identity.verified.result, {}));
+  } else if (identity.deviceId !== null && ctx.deviceLimits !== undefined) {
+    // A signed device request: its account's limits (src/service/limits.ts DeviceLimits).
+    const d = await ctx.deviceLimits.check(identity.accountId);
+    limits = d?.report ?? null;
+    if (d !== null && !d.allowed) throw new KeywardError(d.code, limitMessage(d.code, limits, 'account'), limitDetails(limits));
   }
   if (identity.keyId) ctx.usage.record(identity.keyId, ctx.now());
   return { identity, customerId, scope, limits };
 }
 
-function limitMessage(code: 'RATE_LIMITED' | 'USAGE_EXCEEDED', r: LimitReport | null): string {
-  if (code === 'USAGE_EXCEEDED') return "The key's quota of credits is spent until its next refill.";
+function limitMessage(code: 'RATE_LIMITED' | 'USAGE_EXCEEDED', r: LimitReport | null, of: 'key' | 'account' = 'key'): string {
+  if (code === 'USAGE_EXCEEDED') return `The ${of}'s quota of credits is spent until its next refill.`;
   const over = r?.limits.filter((l) => l.remaining === 0).map((l) => l.name) ?? [];
   return `Rate limit${over.length === 1 ? '' : 's'} ${over.join(', ')} reached: retry later.`;
 }

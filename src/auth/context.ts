@@ -1,7 +1,7 @@
 import type { DeviceSigningCache } from '../cache/device-cache.js';
 import type { Config } from '../config.js';
 import type { CatalogueIndex } from '../core/catalogue.js';
-import type { CheckOutcome, CheckRequest } from '../core/ratelimit.js';
+import type { CheckOutcome, CheckRequest, DeviceLimitDecision } from '../core/ratelimit.js';
 import type { Secrets } from '../crypto/secret-box.js';
 import type { RateLimitEngine } from '../ratelimit/engine.js';
 import type { DeviceSigningRecord } from '../store/repos/devices.js';
@@ -49,6 +49,12 @@ export interface AuthCtx {
    * look, and do any I/O in the background.
    */
   limitObserver?: (record: KeyVerificationRecord, req: CheckRequest, outcome: CheckOutcome) => void;
+  /**
+   * The limits of a signed device request: its account's rate limits and quota (own and plan's),
+   * decided by `limiter` on the same counters as the account's keys (src/service/limits.ts).
+   * Absent: signed requests are not limited.
+   */
+  deviceLimits?: { check(accountId: string): DeviceLimitDecision | Promise<DeviceLimitDecision> };
   /** Counts a use of a key (buffered, written in batches). */
   usage: { record(keyId: string, at: number): void; recordRejected(keyId: string, at: number): void };
 }

@@ -69,11 +69,21 @@ export interface LimitCheck {
   owner: 'key' | 'account';
   limit: number;
   windowSeconds: number;
-  /** Emission interval: the window divided by the limit (ms per request). */
+  /** Emission interval: the window divided by the limit (ms per request; informative, the engines use the exact units below). */
   intervalMs: number;
   /** Tolerance: burst × interval (how far ahead of now the counter may run). */
   toleranceMs: number;
   cost: number;
+  /**
+   * Exact GCRA units (`gcra`): a time is whole ms plus a fraction counted in 1/`den` ms, where
+   * `den` is the limit, so the interval (window / limit) is exactly `windowMs` of those units.
+   * `step` is cost × interval and `tol` burst × interval, each split into whole ms and the rest.
+   */
+  den: number;
+  stepMs: number;
+  stepFrac: number;
+  tolMs: number;
+  tolFrac: number;
 }
 
 export interface QuotaCheck {
@@ -126,33 +136,85 @@ export function reportOf(o: CheckOutcome): LimitReport {
   return { limits: o.limits, quotas: o.quotas, retryAfterMs: o.allowed || o.code !== 'RATE_LIMITED' ? null : o.retryAfterMs };
 }
 
+/**
+ * What a signed device request's account limits decided (src/service/limits.ts `DeviceLimits`):
+ * null when the account has no limit or quota (nothing was checked, nothing is reported).
+ */
+export type DeviceLimitDecision =
+  | null
+  | { allowed: true; report: LimitReport }
+  | { allowed: false; code: 'RATE_LIMITED' | 'USAGE_EXCEEDED'; report: LimitReport };
+
 /** The engine's verdict for one request. Denied requests consume nothing, on any counter. */
 export type CheckOutcome =
   | { allowed: true; limits: LimitState[]; quotas: QuotaState[] }
   | { allowed: false; code: 'RATE_LIMITED'; retryAfterMs: number; limits: LimitState[]; quotas: QuotaState[] }
   | { allowed: false; code: 'USAGE_EXCEEDED'; limits: LimitState[]; quotas: QuotaState[] };
 
-/** Float noise in `toleranceMs` arithmetic must never turn an exact allow into a deny. */
-export const EPSILON_MS = 1e-6;
+/** What `gcra` decides for one limit. */
+export interface GcraResult {
+  allowed: boolean;
+  /** The counter's new theoretical arrival time (stored only when every limit of the request allows). */
+  newMs: number;
+  newFrac: number;
+  remaining: number;
+  resetMs: number;
+  retryAfterMs: number;
+}
 
 /**
- * GCRA for one limit: the counter stores the theoretical arrival time `tat`. A request of
- * `cost` fits when the new tat runs at most `toleranceMs` ahead of now.
+ * GCRA for one limit, in exact integer arithmetic: the counter stores the theoretical arrival
+ * time (TAT) as whole epoch ms `tatMs` plus `tatFrac` 1/`den` ms (0 ≤ tatFrac < den; a counter
+ * never used is 0, 0). A request of `cost` fits when the new TAT runs at most the tolerance
+ * (burst × interval) ahead of now. `now` is whole ms. Every quantity stays an integer below 2⁵³
+ * (epoch ms ~1.8·10¹², fractions < den ≤ 10⁹), so nothing is rounded: at 10⁶ requests a second
+ * each request moves the TAT by exactly 1 µs, where an absolute double in ms has a resolution of
+ * 0.24 µs. The Redis Lua script is this function line for line.
  */
-export function gcra(tat: number, c: Pick<LimitCheck, 'intervalMs' | 'toleranceMs' | 'cost'>, now: number) {
-  const base = Math.max(tat, now);
-  const newTat = base + c.cost * c.intervalMs;
-  const ahead = newTat - now;
-  const allowed = ahead <= c.toleranceMs + EPSILON_MS;
-  const heldAhead = allowed ? ahead : base - now;
-  const remaining = Math.max(0, Math.floor((c.toleranceMs - heldAhead + EPSILON_MS) / c.intervalMs));
-  return {
-    allowed,
-    newTat,
-    remaining,
-    resetMs: Math.ceil(heldAhead),
-    retryAfterMs: allowed ? 0 : Math.ceil(ahead - c.toleranceMs),
-  };
+export function gcra(tatMs: number, tatFrac: number, c: LimitCheck, now: number): GcraResult {
+  const den = c.den;
+  // base = max(TAT, now)
+  let bMs = tatMs;
+  let bFrac = tatFrac;
+  if (tatMs < now) {
+    bMs = now;
+    bFrac = 0;
+  }
+  // new TAT = base + cost × interval
+  let nMs = bMs + c.stepMs;
+  let nFrac = bFrac + c.stepFrac;
+  if (nFrac >= den) {
+    nFrac -= den;
+    nMs += 1;
+  }
+  // allowed when new − now ≤ tolerance (whole ms first, then the fractions)
+  const aheadMs = nMs - now;
+  const allowed = aheadMs < c.tolMs || (aheadMs === c.tolMs && nFrac <= c.tolFrac);
+  // held: how far ahead of now the counter is after this request (or stays, when refused)
+  const hMs = allowed ? aheadMs : bMs - now;
+  const hFrac = allowed ? nFrac : bFrac;
+  // remaining = floor((tolerance − held) / interval), in 1/den ms: interval is windowMs of them
+  const left = (c.tolMs - hMs) * den + (c.tolFrac - hFrac);
+  const remaining = left <= 0 ? 0 : Math.floor(left / (c.windowSeconds * 1000));
+  let retryAfterMs = 0;
+  if (!allowed) {
+    // ceil(new − now − tolerance)
+    let dMs = aheadMs - c.tolMs;
+    let dFrac = nFrac - c.tolFrac;
+    if (dFrac < 0) {
+      dFrac += den;
+      dMs -= 1;
+    }
+    retryAfterMs = dMs + (dFrac > 0 ? 1 : 0);
+  }
+  return { allowed, newMs: nMs, newFrac: nFrac, remaining, resetMs: hMs + (hFrac > 0 ? 1 : 0), retryAfterMs };
+}
+
+/** `a × b` split into whole `den`ths and the rest, exactly (BigInt: burst × window may pass 2⁵³); once per limit check. */
+function divide(a: number, b: number, den: number): [number, number] {
+  const p = BigInt(a) * BigInt(b);
+  const d = BigInt(den);
+  return [Number(p / d), Number(p % d)];
 }
 
 /** Start of the refill period containing `now` (UTC), and the start of the next one. */
@@ -188,9 +250,12 @@ export interface LimitAsk {
   cost?: number | undefined;
 }
 
-function toCheck(spec: RateLimitSpec, owner: 'key' | 'account', ownerId: string, cost: number): LimitCheck {
-  const intervalMs = WINDOW_MS[spec.window] / spec.limit;
+export function toCheck(spec: RateLimitSpec, owner: 'key' | 'account', ownerId: string, cost: number): LimitCheck {
+  const windowMs = WINDOW_MS[spec.window];
+  const intervalMs = windowMs / spec.limit;
   const burst = spec.burst ?? spec.limit;
+  const [stepMs, stepFrac] = divide(cost, windowMs, spec.limit);
+  const [tolMs, tolFrac] = divide(burst, windowMs, spec.limit);
   return {
     // The parameters are part of the counter: a changed limit starts counting afresh instead of reading an old one's state.
     counter: `${owner === 'key' ? 'k' : 'a'}:${ownerId}:${spec.name}:${spec.limit}/${spec.window}/${burst}`,
@@ -201,6 +266,11 @@ function toCheck(spec: RateLimitSpec, owner: 'key' | 'account', ownerId: string,
     intervalMs,
     toleranceMs: burst * intervalMs,
     cost,
+    den: spec.limit,
+    stepMs,
+    stepFrac,
+    tolMs,
+    tolFrac,
   };
 }
 

@@ -54,6 +54,7 @@ import { registerUpdateLeakPolicy } from './routes/leak-policy-update.js';
 import { registerReportLeaks } from './routes/leaks-report.js';
 import { registerMe } from './routes/me-get.js';
 import { registerMetrics } from './routes/metrics.js';
+import { registerListPlans } from './routes/plans-list.js';
 import { registerReady } from './routes/readyz.js';
 import { registerGetSharedSecret } from './routes/shared-secret-get.js';
 import { registerResetSharedSecret } from './routes/shared-secret-reset.js';
@@ -254,6 +255,7 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
   registerListAccounts(app, ctx);
   registerGetAccount(app, ctx);
   registerUpdateAccount(app, ctx);
+  registerListPlans(app, ctx);
   registerCreateUser(app, ctx);
   registerListUsers(app, ctx);
   registerGetUser(app, ctx);

@@ -19,6 +19,11 @@ export class HotMetrics {
     signature: new FixedHistogram(FAST_SECONDS),
   };
   readonly authorize: Record<AuthorizeRoute, Map<string, number>> = { authorize: new Map(), proxy: new Map() };
+  /**
+   * Rate limit and quota decisions of limited keys and of signed devices of limited accounts
+   * (requests without any limit decide nothing and are not counted), by outcome.
+   */
+  readonly limitDecisions = { allowed: 0, limited: 0, usage_exceeded: 0 };
   /** Responses by status class: index 1 is 1xx … index 5 is 5xx. */
   readonly httpResponses = new Float64Array(6);
 
@@ -46,6 +51,13 @@ export class HotMetrics {
   authorized(route: AuthorizeRoute, outcome: string): void {
     const counts = this.authorize[route];
     counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  }
+
+  /** One limit decision: allowed, or the refusal's code. */
+  limitDecided(allowed: boolean, code?: 'RATE_LIMITED' | 'USAGE_EXCEEDED'): void {
+    if (allowed) this.limitDecisions.allowed++;
+    else if (code === 'USAGE_EXCEEDED') this.limitDecisions.usage_exceeded++;
+    else this.limitDecisions.limited++;
   }
 
   /** A node:http 'finish' listener (shared, no closure): counts the response's status class. */

@@ -5,6 +5,7 @@ import type { InvalidationRelay } from '../cache/bus-relay.js';
 import type { Runtime } from '../compose.js';
 import { projectRoot } from '../config.js';
 import type { FixedHistogram } from '../core/histogram.js';
+import { RedisEngine } from '../ratelimit/redis-engine.js';
 import type { HotMetrics } from './hot.js';
 
 /** One line of a metric: prom-client's own value shape (what AggregatorRegistry aggregates). */
@@ -257,6 +258,53 @@ export function createMetrics(src: MetricsSources): Metrics {
     collected('keyward_usage_flush_errors_total', 'Usage flushes that failed (their counts are kept and retried)', 'counter', 'sum', () => [
       { labels: {}, value: ctx.usage.flushFailures },
     ]),
+  );
+
+  add(
+    collected(
+      'keyward_ratelimit_decisions_total',
+      'Rate limit and quota decisions of limited keys and of signed devices of limited accounts: outcome allowed, limited (RATE_LIMITED) or usage_exceeded',
+      'counter',
+      'sum',
+      () => Object.entries(hot.limitDecisions).map(([outcome, value]) => ({ labels: { outcome }, value })),
+    ),
+  );
+  // The Redis engine's own counters: no line when the counters are not in Redis (one process, or the machine's primary).
+  const redisEngine = () => (ctx.limiter instanceof RedisEngine ? ctx.limiter : undefined);
+  add(
+    collected(
+      'keyward_ratelimit_backend_up',
+      'Whether the shared rate limit counters are in use: 1 while Redis answers, 0 while this node decides alone (fail-open) or refuses (fail-closed)',
+      'gauge',
+      'min',
+      () => {
+        const e = redisEngine();
+        return e ? [{ labels: { backend: 'redis' }, value: e.redisUp ? 1 : 0 }] : [];
+      },
+    ),
+  );
+  const engineCounter = (name: string, help: string, field: keyof RedisEngine['stats']) =>
+    add(
+      collected(name, help, 'counter', 'sum', () => {
+        const e = redisEngine();
+        return e ? [{ labels: {}, value: e.stats[field] }] : [];
+      }),
+    );
+  engineCounter(
+    'keyward_ratelimit_fail_open_total',
+    "Limited requests decided by this node's own counters while Redis was unreachable (KEYWARD_RATELIMIT_ON_REDIS_DOWN=open)",
+    'fallbackChecks',
+  );
+  engineCounter(
+    'keyward_ratelimit_fail_closed_total',
+    'Limited requests refused with 503 while Redis was unreachable (KEYWARD_RATELIMIT_ON_REDIS_DOWN=closed)',
+    'refusedWhileDown',
+  );
+  engineCounter('keyward_ratelimit_redis_errors_total', 'Rate limit script calls to Redis that failed or timed out', 'redisErrors');
+  engineCounter(
+    'keyward_ratelimit_refused_from_memory_total',
+    'Requests refused from what this node remembers of counters over their limit (or spent quotas), without a Redis call',
+    'rememberedDenials',
   );
 
   const registries = [processMetrics(), registry];

@@ -1,6 +1,7 @@
 import {
   type CheckOutcome,
   type CheckRequest,
+  type GcraResult,
   gcra,
   type LimitState,
   type QuotaCheck,
@@ -8,6 +9,12 @@ import {
   refilled,
 } from '../core/ratelimit.js';
 import type { QuotaLedger } from './quota-ledger.js';
+
+/** A counter's theoretical arrival time: whole epoch ms plus 1/den ms (core/ratelimit.ts `gcra`). */
+interface Tat {
+  ms: number;
+  frac: number;
+}
 
 interface QuotaCounter {
   generation: number;
@@ -29,7 +36,7 @@ const MAX_COUNTERS = 200_000;
  */
 export class LocalEngine {
   readonly mode = 'local';
-  private readonly tats = new Map<string, number>();
+  private readonly tats = new Map<string, Tat>();
   private readonly quotas = new Map<string, QuotaCounter>();
 
   constructor(
@@ -69,9 +76,12 @@ export class LocalEngine {
       if (!enough) exhausted = true;
       quotaStates.push(quotaState(q, enough ? c.remaining - q.cost : c.remaining));
     }
-    const results = req.limits.map((l) => gcra(this.tats.get(l.counter) ?? 0, l, now));
+    const results = req.limits.map((l) => {
+      const tat = this.tats.get(l.counter);
+      return tat === undefined ? gcra(0, 0, l, now) : gcra(tat.ms, tat.frac, l, now);
+    });
     const limitStates: LimitState[] = req.limits.map((l, i) => {
-      const r = results[i] as ReturnType<typeof gcra>;
+      const r = results[i] as GcraResult;
       return { name: l.name, owner: l.owner, limit: l.limit, windowSeconds: l.windowSeconds, remaining: r.remaining, resetMs: r.resetMs };
     });
     if (exhausted) {
@@ -95,7 +105,13 @@ export class LocalEngine {
     // Every check passed: only now is anything consumed.
     if (this.tats.size >= MAX_COUNTERS) this.prune(now);
     req.limits.forEach((l, i) => {
-      this.tats.set(l.counter, (results[i] as ReturnType<typeof gcra>).newTat);
+      const r = results[i] as GcraResult;
+      const tat = this.tats.get(l.counter);
+      if (tat === undefined) this.tats.set(l.counter, { ms: r.newMs, frac: r.newFrac });
+      else {
+        tat.ms = r.newMs;
+        tat.frac = r.newFrac;
+      }
     });
     req.quotas.forEach((q, i) => {
       const c = brought[i] as QuotaCounter;
@@ -117,7 +133,7 @@ export class LocalEngine {
   }
 
   private prune(now: number): void {
-    for (const [counter, tat] of this.tats) if (tat <= now) this.tats.delete(counter);
+    for (const [counter, tat] of this.tats) if (tat.ms < now || (tat.ms === now && tat.frac === 0)) this.tats.delete(counter);
     // Still full of live counters: drop the oldest half rather than grow without bound.
     if (this.tats.size >= MAX_COUNTERS) {
       let n = this.tats.size / 2;

@@ -1,6 +1,6 @@
 import type { SharedRedis } from '../cache/redis.js';
 import { KeywardError } from '../core/errors.js';
-import { type CheckOutcome, type CheckRequest, EPSILON_MS, type LimitCheck, type QuotaCheck } from '../core/ratelimit.js';
+import { type CheckOutcome, type CheckRequest, gcra, type LimitCheck, type QuotaCheck } from '../core/ratelimit.js';
 import type { RateLimitEngine } from './engine.js';
 import { type LocalEngine, quotaState } from './local-engine.js';
 import type { QuotaLedger } from './quota-ledger.js';
@@ -9,8 +9,12 @@ import type { QuotaLedger } from './quota-ledger.js';
  * All of a request's limits and quotas decided by one Lua script, in one round trip and
  * atomically (Redis runs a script alone): every check is made before anything is written, so a
  * request denied by one counter consumes none. The arithmetic is core/ratelimit.ts's `gcra` and
- * `refilled`, line for line. Counters: `<prefix>r:<counter>` holds a GCRA tat (ms, expiring when
- * whole again); `<prefix>q:<owner>` a quota hash {g generation, r remaining, p period start}.
+ * `refilled`, line for line. Counters: `<prefix>g:<counter>` holds a GCRA tat as `<ms>:<1/den ms>`
+ * (integers: exact, see `gcra`; expiring when whole again, but never sooner than 10 s: a tat in
+ * the past means the same as none, and the margin keeps nodes whose clocks differ by less than
+ * that from reading a counter the other already let expire); `<prefix>q:<owner>` a quota hash
+ * {g generation, r remaining, p period start}. (Counters of the versions that kept the tat as a
+ * float in ms were `<prefix>r:<counter>`: a new name, so neither version misreads the other's.)
  * A quota hash that is missing or of an older generation is seeded from the store (the script
  * asks for it: a second round trip, only then).
  */
@@ -18,10 +22,10 @@ const SCRIPT = `
 local now = tonumber(ARGV[1])
 local nl = tonumber(ARGV[2])
 local nq = tonumber(ARGV[3])
-local eps = tonumber(ARGV[4])
-local i = 5
+local i = 4
 local out = {1, 0}
-local newTats = {}
+local newMs = {}
+local newFrac = {}
 local exhausted = false
 for q = 1, nq do
   local gen = tonumber(ARGV[i]); local cost = tonumber(ARGV[i+1]); local refill = tonumber(ARGV[i+2])
@@ -40,36 +44,53 @@ end
 local retry = 0
 local denied = false
 for l = 1, nl do
-  local interval = tonumber(ARGV[i]); local tol = tonumber(ARGV[i+1]); local cost = tonumber(ARGV[i+2])
-  i = i + 3
-  local tat = tonumber(redis.call('GET', KEYS[l]) or '0')
-  local base = tat
-  if base < now then base = now end
-  local newTat = base + cost * interval
-  local ahead = newTat - now
-  local held = ahead
-  if ahead > tol + eps then
+  local den = tonumber(ARGV[i]); local windowMs = tonumber(ARGV[i+1]); local stepMs = tonumber(ARGV[i+2])
+  local stepFrac = tonumber(ARGV[i+3]); local tolMs = tonumber(ARGV[i+4]); local tolFrac = tonumber(ARGV[i+5])
+  i = i + 6
+  local tMs, tFrac = 0, 0
+  local v = redis.call('GET', KEYS[l])
+  if v then
+    local c = string.find(v, ':', 1, true)
+    if c then tMs = tonumber(string.sub(v, 1, c - 1)); tFrac = tonumber(string.sub(v, c + 1)) end
+  end
+  local bMs, bFrac = tMs, tFrac
+  if tMs < now then bMs = now; bFrac = 0 end
+  local nMs = bMs + stepMs
+  local nFrac = bFrac + stepFrac
+  if nFrac >= den then nFrac = nFrac - den; nMs = nMs + 1 end
+  local aheadMs = nMs - now
+  local hMs, hFrac = aheadMs, nFrac
+  if aheadMs > tolMs or (aheadMs == tolMs and nFrac > tolFrac) then
     denied = true
-    held = base - now
-    local wait = math.ceil(ahead - tol)
+    hMs = bMs - now; hFrac = bFrac
+    local dMs = aheadMs - tolMs
+    local dFrac = nFrac - tolFrac
+    if dFrac < 0 then dFrac = dFrac + den; dMs = dMs - 1 end
+    local wait = dMs
+    if dFrac > 0 then wait = wait + 1 end
     if wait > retry then retry = wait end
   end
-  newTats[l] = newTat
-  local remaining = math.floor((tol - held + eps) / interval)
-  if remaining < 0 then remaining = 0 end
-  out[#out + 1] = remaining; out[#out + 1] = math.ceil(held)
-  out[#out + 1] = string.format('%.17g', tat)
+  newMs[l] = nMs; newFrac[l] = nFrac
+  local left = (tolMs - hMs) * den + (tolFrac - hFrac)
+  local remaining = 0
+  if left > 0 then remaining = math.floor(left / windowMs) end
+  local reset = hMs
+  if hFrac > 0 then reset = reset + 1 end
+  out[#out + 1] = remaining; out[#out + 1] = reset
+  out[#out + 1] = tMs; out[#out + 1] = tFrac
 end
 if exhausted then out[1] = -1; return out end
 if denied then out[1] = 0; out[2] = retry; return out end
 for l = 1, nl do
-  local ttl = math.ceil(newTats[l] - now) + 1
-  redis.call('SET', KEYS[l], string.format('%.17g', newTats[l]), 'PX', ttl)
+  local ttl = newMs[l] - now + 1
+  if newFrac[l] > 0 then ttl = ttl + 1 end
+  if ttl < 10000 then ttl = 10000 end
+  redis.call('SET', KEYS[l], string.format('%.0f:%.0f', newMs[l], newFrac[l]), 'PX', ttl)
 end
 local ttlq = tonumber(ARGV[i])
 for q = 1, nq do
   local o = 2 + (q - 1) * 3
-  local cost = tonumber(ARGV[5 + (q - 1) * 7 + 1])
+  local cost = tonumber(ARGV[4 + (q - 1) * 7 + 1])
   redis.call('HSET', KEYS[nl + q], 'g', out[o + 1], 'r', out[o + 2] - cost, 'p', out[o + 3])
   redis.call('PEXPIRE', KEYS[nl + q], ttlq)
 end
@@ -98,16 +119,26 @@ export interface RedisEngineOptions {
 }
 
 export class RedisEngine implements RateLimitEngine {
-  private readonly overLimit = new Map<string, { tat: number; toleranceMs: number; intervalMs: number }>();
+  /** Counters known to be over their limit: their tat when Redis said so (another node can only move it later). */
+  private readonly overLimit = new Map<string, { ms: number; frac: number }>();
   private readonly exhausted = new Map<string, number>();
   private down = false;
   /** Quota owners spent from locally while Redis was down: their Redis counters are stale. */
   private readonly spentWhileDown = new Set<string>();
-  /** Requests decided by the fallback, and refused while Redis was down (fail-closed): for metrics. */
-  readonly stats = { fallbackChecks: 0, refusedWhileDown: 0, rememberedDenials: 0 };
+  /**
+   * For metrics (src/metrics/registry.ts): requests decided by the fallback (fail-open), refused
+   * while Redis was down (fail-closed), refused from this node's memory without a Redis call, and
+   * script calls that failed (an error or a timeout; not counted while the client is known down).
+   */
+  readonly stats = { fallbackChecks: 0, refusedWhileDown: 0, rememberedDenials: 0, redisErrors: 0 };
 
   constructor(private readonly opts: RedisEngineOptions) {
     opts.redis.commands.defineCommand('keywardRateLimit', { lua: SCRIPT });
+  }
+
+  /** Whether the shared counters are in use: the client is connected and the last script call did not fail. */
+  get redisUp(): boolean {
+    return !this.down && this.opts.redis.ready;
   }
 
   get mode(): string {
@@ -118,7 +149,11 @@ export class RedisEngine implements RateLimitEngine {
     const remembered = this.remembered(req);
     if (remembered) return remembered;
     if (!this.opts.redis.ready) return this.whileDown(req, undefined);
-    return this.run(req).catch((err: unknown) => (isKeywardError(err) ? Promise.reject(err) : this.whileDown(req, err)));
+    return this.run(req).catch((err: unknown) => {
+      if (isKeywardError(err)) return Promise.reject(err);
+      this.stats.redisErrors++;
+      return this.whileDown(req, err);
+    });
   }
 
   /** A request that includes a counter known to be over its limit (or a spent quota) is refused here. */
@@ -136,12 +171,12 @@ export class RedisEngine implements RateLimitEngine {
     for (const l of req.limits) {
       const over = this.overLimit.get(l.counter);
       if (over === undefined) continue;
-      if (over.tat <= now) {
+      if (over.ms < now || (over.ms === now && over.frac === 0)) {
         this.overLimit.delete(l.counter);
         continue;
       }
-      const ahead = Math.max(over.tat, now) + l.cost * l.intervalMs - now;
-      if (ahead > l.toleranceMs + EPSILON_MS) retry = Math.max(retry, Math.ceil(ahead - l.toleranceMs));
+      const r = gcra(over.ms, over.frac, l, now);
+      if (!r.allowed) retry = Math.max(retry, r.retryAfterMs);
     }
     if (retry === 0) return undefined;
     this.stats.rememberedDenials++;
@@ -150,16 +185,9 @@ export class RedisEngine implements RateLimitEngine {
       code: 'RATE_LIMITED',
       retryAfterMs: retry,
       limits: req.limits.map((l) => {
-        const over = this.overLimit.get(l.counter);
-        const held = over ? Math.max(0, over.tat - now) : 0;
-        return {
-          name: l.name,
-          owner: l.owner,
-          limit: l.limit,
-          windowSeconds: l.windowSeconds,
-          remaining: Math.max(0, Math.floor((l.toleranceMs - held + EPSILON_MS) / l.intervalMs)),
-          resetMs: Math.ceil(held),
-        };
+        // What the counter holds as this request is refused (as remembered; whole when not remembered).
+        const held = heldState(this.overLimit.get(l.counter) ?? NEVER_USED, l, now);
+        return { name: l.name, owner: l.owner, limit: l.limit, windowSeconds: l.windowSeconds, ...held };
       }),
       quotas: [],
     };
@@ -171,8 +199,8 @@ export class RedisEngine implements RateLimitEngine {
   ): Promise<CheckOutcome> {
     if (this.spentWhileDown.size > 0) await this.dropStaleQuotas();
     const p = this.opts.prefix;
-    const keys = [...req.limits.map((l) => `${p}r:${l.counter}`), ...req.quotas.map((q) => `${p}q:${q.ownerId}`)];
-    const args: (string | number)[] = [req.now, req.limits.length, req.quotas.length, EPSILON_MS];
+    const keys = [...req.limits.map((l) => `${p}g:${l.counter}`), ...req.quotas.map((q) => `${p}q:${q.ownerId}`)];
+    const args: (string | number)[] = [req.now, req.limits.length, req.quotas.length];
     req.quotas.forEach((q, i) => {
       const seed = seeds.get(i);
       args.push(
@@ -185,7 +213,7 @@ export class RedisEngine implements RateLimitEngine {
         seed?.periodStart ?? 0,
       );
     });
-    for (const l of req.limits) args.push(l.intervalMs, l.toleranceMs, l.cost);
+    for (const l of req.limits) args.push(l.den, l.windowSeconds * 1000, l.stepMs, l.stepFrac, l.tolMs, l.tolFrac);
     args.push(QUOTA_TTL_MS);
     const reply = await (this.opts.redis.commands as unknown as ScriptRunner).keywardRateLimit(keys.length, ...keys, ...args);
     if (this.down) {
@@ -213,7 +241,7 @@ export class RedisEngine implements RateLimitEngine {
       o += 3;
       return { q, c };
     });
-    const limitTats: number[] = [];
+    const limitTats: { ms: number; frac: number }[] = [];
     const limits = req.limits.map((l) => {
       const state = {
         name: l.name,
@@ -223,8 +251,8 @@ export class RedisEngine implements RateLimitEngine {
         remaining: Number(reply[o]),
         resetMs: Number(reply[o + 1]),
       };
-      limitTats.push(Number(reply[o + 2]));
-      o += 3;
+      limitTats.push({ ms: Number(reply[o + 2]), frac: Number(reply[o + 3]) });
+      o += 4;
       return state;
     });
     if (status === -1) {
@@ -234,8 +262,8 @@ export class RedisEngine implements RateLimitEngine {
     }
     if (status === 0) {
       req.limits.forEach((l, i) => {
-        const tat = limitTats[i] as number;
-        if (Math.max(tat, req.now) + l.cost * l.intervalMs - req.now > l.toleranceMs + EPSILON_MS) this.rememberOver(l, tat);
+        const tat = limitTats[i] as { ms: number; frac: number };
+        if (!gcra(tat.ms, tat.frac, l, req.now).allowed) this.rememberOver(l, tat);
       });
       return {
         allowed: false,
@@ -249,9 +277,9 @@ export class RedisEngine implements RateLimitEngine {
     return { allowed: true, limits, quotas: quotaCounters.map(({ q, c }) => quotaState(q, c.remaining - q.cost)) };
   }
 
-  private rememberOver(l: LimitCheck, tat: number): void {
+  private rememberOver(l: LimitCheck, tat: { ms: number; frac: number }): void {
     if (this.overLimit.size >= MAX_REMEMBERED) this.overLimit.clear();
-    this.overLimit.set(l.counter, { tat, toleranceMs: l.toleranceMs, intervalMs: l.intervalMs });
+    this.overLimit.set(l.counter, tat);
   }
 
   private rememberExhausted(q: QuotaCheck, generation: number): void {
@@ -287,6 +315,15 @@ export class RedisEngine implements RateLimitEngine {
     this.opts.fallback.forgetQuotas();
     await this.opts.redis.commands.del(...owners.map((o) => `${this.opts.prefix}q:${o}`));
   }
+}
+
+const NEVER_USED = { ms: 0, frac: 0 };
+
+/** A remembered counter's state as a refusal reports it: remaining and reset of its tat, nothing counted. */
+function heldState(tat: { ms: number; frac: number }, l: LimitCheck, now: number): { remaining: number; resetMs: number } {
+  // gcra of a zero-cost request leaves the tat where it is: its remaining and reset are the counter's own.
+  const r = gcra(tat.ms, tat.frac, { ...l, stepMs: 0, stepFrac: 0 }, now);
+  return { remaining: r.remaining, resetMs: r.resetMs };
 }
 
 function isKeywardError(e: unknown): boolean {

@@ -3,8 +3,8 @@ import { createConfig } from '@redocly/openapi-core';
 import openapiTS from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERIFY_CODES } from '../../src/auth/access-key.js';
-import { SIGNATURE_CODES } from '../../src/auth/device-signature.js';
 import { ERROR_CODES, type ErrorCode, httpStatusOf, SERVER_WIDE_ERROR_CODES } from '../../src/core/errors.js';
+import { SIGNATURE_VERIFY_CODES } from '../../src/http/routes/signatures-verify.js';
 import { createHarness, DIALECTS, type Harness } from '../harness.js';
 
 /**
@@ -129,7 +129,7 @@ describe.skipIf(!DIALECTS[0]?.enabled)('/openapi.json', () => {
     expect(codeOf('/v1/keys/verify')?.$ref).toBe('#/components/schemas/VerifyResultCode');
     expect(codeOf('/v1/signatures/verify')?.$ref).toBe('#/components/schemas/SignatureResultCode');
     expect(doc.components.schemas.VerifyResultCode?.enum).toEqual([...VERIFY_CODES]);
-    expect(doc.components.schemas.SignatureResultCode?.enum).toEqual([...SIGNATURE_CODES]);
+    expect(doc.components.schemas.SignatureResultCode?.enum).toEqual([...SIGNATURE_VERIFY_CODES]);
     // VALID and INSUFFICIENT_SCOPE are answers, never errors.
     expect(doc.components.schemas.ErrorCode?.enum).not.toContain('VALID');
     expect(doc.components.schemas.ErrorCode?.enum).not.toContain('INSUFFICIENT_SCOPE');

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOGUE } from '../../src/core/catalogue.js';
+import type { RedisEngine } from '../../src/ratelimit/redis-engine.js';
 import { createKeyward, type Keyward } from '../../src/server.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, REDIS_URL, type Tenant } from '../harness.js';
+import { createDevice, signedCheck } from '../signing.js';
 import { TcpProxy } from '../tcp-proxy.js';
 
 /**
@@ -19,6 +21,24 @@ const verifyOn = async (kw: Keyward, body: Record<string, unknown>): Promise<Rec
   const res = await kw.app.inject({ method: 'POST', url: '/v1/keys/verify', payload: body });
   return { status: res.statusCode, ...(res.json() as Record<string, any>) };
 };
+
+const signedOn = async (kw: Keyward, body: Record<string, unknown>): Promise<Record<string, any>> => {
+  const res = await kw.app.inject({ method: 'POST', url: '/v1/signatures/verify', payload: body });
+  return { status: res.statusCode, ...(res.json() as Record<string, any>) };
+};
+
+/** The sample lines of GET /metrics: `name{labels}` → value. */
+async function scrape(kw: Keyward): Promise<Map<string, number>> {
+  const res = await kw.app.inject({ method: 'GET', url: '/metrics' });
+  expect(res.statusCode).toBe(200);
+  const out = new Map<string, number>();
+  for (const line of res.body.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
 
 function clockOf(kws: Keyward[], start = T0) {
   let t = start;
@@ -186,6 +206,73 @@ for (const dialect of DIALECTS) {
       expect(limited.body.error.code).toBe('RATE_LIMITED');
       expect(limited.headers).toMatchObject({ 'retry-after': '30', 'ratelimit-remaining': '0', 'x-keyward-error': 'RATE_LIMITED' });
     });
+
+    it("signed device requests spend their account's limits: limit 5, 8 signed → exactly 5; shared with the account's keys; none without limits", async () => {
+      const u = await h.tenant();
+      const dev = await createDevice(h, u);
+      const signedVerify = (kw: Keyward = h.kw) => signedOn(kw, signedCheck(dev.id, dev.secret as string, { now: clock.now }));
+      // Before the account has limits: answered as before (and the account's no-limits is what is cached now).
+      const free = await signedVerify();
+      expect(free).toEqual({ status: 200, valid: true, code: 'VALID', deviceId: dev.id, accountId: u.accountId });
+      const set = await h.call('PATCH', `/v1/accounts/${u.accountId}`, {
+        token: h.operatorToken,
+        body: { ratelimits: [{ name: 'devices', limit: 5, window: 'minute' }] },
+      });
+      expect(set.status).toBe(200);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => signedVerify()));
+      expect(answers.filter((a) => a.code === 'VALID')).toHaveLength(5);
+      const refused = answers.filter((a) => a.code === 'RATE_LIMITED');
+      expect(refused).toHaveLength(3);
+      expect(refused[0]).toMatchObject({ valid: false, deviceId: dev.id, accountId: u.accountId, retryAfterSeconds: 12 });
+      expect(refused[0]?.ratelimits).toEqual([{ name: 'devices', owner: 'account', limit: 5, remaining: 0, reset: 60 }]);
+      // The same counter as the account's keys: a key of the account is refused too.
+      const k = await appWithKey(h, u, u.adminToken, ['device:read']);
+      expect((await verifyOn(h.kw, { key: k.key })).code).toBe('RATE_LIMITED');
+      // GET /v1/authorize with a signature: RateLimit headers on 200, 429 when over.
+      clock.advance(12_000);
+      const ask = () => {
+        const c = signedCheck(dev.id, dev.secret as string, {
+          now: clock.now,
+          method: 'GET',
+          path: `/integration/device/status?n=${Math.random()}`,
+          host: 'api.example.com',
+          body: '',
+        });
+        return h.call('GET', '/v1/authorize', {
+          headers: {
+            authorization: c.authorization,
+            'x-bcot-timestamp': c.timestamp,
+            'x-original-method': c.method,
+            'x-original-uri': c.path,
+            'x-original-host': 'api.example.com',
+          },
+        });
+      };
+      const ok = await ask();
+      expect(ok.status).toBe(200);
+      expect(ok.headers).toMatchObject({
+        'ratelimit-limit': '5',
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': '60',
+        'ratelimit-policy': '5;w=60',
+      });
+      const over = await ask();
+      expect([over.status, over.body.error.code, over.headers['retry-after'], over.headers['x-keyward-error']]).toEqual([
+        429,
+        'RATE_LIMITED',
+        '12',
+        'RATE_LIMITED',
+      ]);
+      // The account's quota too: 3 credits, 6 concurrent signed requests → exactly 3.
+      clock.advance(60_000);
+      await h.call('PATCH', `/v1/accounts/${u.accountId}`, { token: h.operatorToken, body: { ratelimits: [], quota: { credits: 3 } } });
+      const spent = await Promise.all(Array.from({ length: 6 }, () => signedVerify()));
+      expect(spent.filter((a) => a.code === 'VALID')).toHaveLength(3);
+      expect(spent.filter((a) => a.code === 'USAGE_EXCEEDED')).toHaveLength(3);
+      expect(spent.find((a) => a.code === 'USAGE_EXCEEDED')?.quotas).toEqual([{ owner: 'account', remaining: 0, refillAt: null }]);
+      // A wrong signature never reaches a counter: INVALID_SIGNATURE, not USAGE_EXCEEDED.
+      expect((await signedOn(h.kw, signedCheck(dev.id, 'f'.repeat(64), { now: clock.now }))).code).toBe('INVALID_SIGNATURE');
+    });
   });
 }
 
@@ -210,12 +297,44 @@ describe.skipIf(!postgres.enabled || !REDIS_URL)('exact across 3 nodes over Redi
   it('limit 100/min, 1,000 concurrent requests spread over 3 nodes: exactly 100 allowed', async () => {
     const { key } = await appWithKey(h, t, t.adminToken, [], { ratelimits: [{ name: 'default', limit: 100, window: 'minute' }] });
     const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => verifyOn(nodes[i % 3] as Keyward, { key })));
+    // Every decision was Redis's: a script call slower than 1 s (an overloaded machine) would fall back to per-node counters.
+    expect(nodes.map((n) => (n.ctx.limiter as RedisEngine).stats.fallbackChecks)).toEqual([0, 0, 0]);
     expect(answers.filter((a) => a.code === 'VALID')).toHaveLength(100);
     expect(answers.filter((a) => a.code === 'RATE_LIMITED')).toHaveLength(900);
     // Over the limit, a node answers from what it remembers, without Redis.
     clock.advance(600);
     const next = await Promise.all([0, 1, 2].map((i) => verifyOn(nodes[i] as Keyward, { key })));
     expect(next.filter((a) => a.code === 'VALID')).toHaveLength(1);
+  });
+
+  it('account limit 20/min, 60 concurrent signed device requests over 3 nodes: exactly 20 allowed', async () => {
+    const u = await h.tenant();
+    const dev = await createDevice(h, u);
+    await h.call('PATCH', `/v1/accounts/${u.accountId}`, {
+      token: h.operatorToken,
+      body: { ratelimits: [{ name: 'devices', limit: 20, window: 'minute' }] },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        signedOn(nodes[i % 3] as Keyward, signedCheck(dev.id, dev.secret as string, { now: clock.now })),
+      ),
+    );
+    expect(answers.filter((a) => a.code === 'VALID')).toHaveLength(20);
+    expect(answers.filter((a) => a.code === 'RATE_LIMITED')).toHaveLength(40);
+  });
+
+  it('10⁶ a second with a burst of 1,000, 1,100 requests in one ms over 3 nodes: exactly 1,000 (the Lua script is exact too)', async () => {
+    const { key } = await appWithKey(h, t, t.adminToken, [], {
+      ratelimits: [{ name: 'hot', limit: 1_000_000, window: 'second', burst: 1000 }],
+    });
+    const answers = await Promise.all(Array.from({ length: 1100 }, (_, i) => verifyOn(nodes[i % 3] as Keyward, { key })));
+    expect(nodes.map((n) => (n.ctx.limiter as RedisEngine).stats.fallbackChecks)).toEqual([0, 0, 0]);
+    expect(answers.filter((a) => a.code === 'VALID')).toHaveLength(1000);
+    const refused = answers.find((a) => a.code === 'RATE_LIMITED');
+    expect(refused).toMatchObject({ retryAfterSeconds: 1, ratelimits: [{ name: 'hot', remaining: 0, reset: 1 }] });
+    clock.advance(1);
+    const next = await Promise.all(Array.from({ length: 1100 }, (_, i) => verifyOn(nodes[i % 3] as Keyward, { key })));
+    expect(next.filter((a) => a.code === 'VALID')).toHaveLength(1000);
   });
 
   it('quota 50 at cost 3 over 3 nodes: exactly 16 allowed; a request denied by a limit consumes no credit', async () => {
@@ -259,6 +378,11 @@ for (const mode of ['open', 'closed'] as const) {
       const free = await appWithKey(h, t, t.adminToken, []);
       expect((await verifyOn(h.kw, { key })).code).toBe('VALID');
       expect(h.kw.ctx.limiter.mode).toBe('redis');
+      const before = await scrape(h.kw);
+      expect(before.get('keyward_ratelimit_backend_up{backend="redis"}')).toBe(1);
+      expect(before.get('keyward_ratelimit_decisions_total{outcome="allowed"}')).toBe(1);
+      expect(before.get('keyward_ratelimit_fail_open_total')).toBe(0);
+      expect(before.get('keyward_ratelimit_fail_closed_total')).toBe(0);
       proxy.cut('reset');
       const answers = [];
       for (let i = 0; i < 8; i++) answers.push(await verifyOn(h.kw, { key }));
@@ -271,6 +395,14 @@ for (const mode of ['open', 'closed'] as const) {
         expect(answers[0]?.error.code).toBe('STORE_UNAVAILABLE');
       }
       expect((await verifyOn(h.kw, { key: free.key })).code).toBe('VALID');
+      const after = await scrape(h.kw);
+      expect(after.get('keyward_ratelimit_backend_up{backend="redis"}')).toBe(0);
+      // Every limited request after the cut went to the fallback (open) or was refused (closed); the free key decides nothing.
+      expect(after.get('keyward_ratelimit_fail_open_total')).toBe(mode === 'open' ? 8 : 0);
+      expect(after.get('keyward_ratelimit_fail_closed_total')).toBe(mode === 'closed' ? 8 : 0);
+      expect(after.get('keyward_ratelimit_decisions_total{outcome="allowed"}')).toBe(mode === 'open' ? 6 : 1);
+      expect(after.get('keyward_ratelimit_decisions_total{outcome="limited"}')).toBe(mode === 'open' ? 3 : 0);
+      expect(after.get('keyward_ratelimit_redis_errors_total')).toBeGreaterThanOrEqual(0);
       proxy.reopen();
     });
   });
@@ -297,6 +429,35 @@ describe('plans of the catalogue, given to accounts by the operator [sqlite]', (
     clockOf([h.kw]);
   });
   afterAll(async () => h?.close());
+
+  it('GET /v1/plans: the operator and account admins read the plans; members and keys not acting as admins are refused', async () => {
+    const starter = {
+      name: 'starter',
+      description: 'Starter',
+      ratelimits: [{ name: 'default', limit: 2, window: 'minute', burst: null }],
+      quota: { credits: 3, refill: { amount: 3, interval: 'monthly' } },
+    };
+    for (const token of [h.operatorToken, t.adminToken]) {
+      const res = await h.call('GET', '/v1/plans', { token });
+      expect([res.status, res.body]).toEqual([200, { plans: [starter] }]);
+    }
+    const member = await h.call('POST', `/v1/accounts/${t.accountId}/users`, {
+      token: t.adminToken,
+      body: { email: `plans-member-${Date.now()}@test.local`, name: 'M', password: 'member-password-1' },
+    });
+    expect(member.status).toBe(201);
+    const memberToken = (await h.call('POST', '/v1/auth/login', { body: { email: member.body.email, password: 'member-password-1' } })).body
+      .token;
+    const refused = await h.call('GET', '/v1/plans', { token: memberToken });
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    // A key with a management scope that is not an admin's: 403; a key without any keyward: scope is no management credential: 401.
+    const manager = await appWithKey(h, t, t.adminToken, ['keyward:applications.view']);
+    const byKey = await h.call('GET', '/v1/plans', { token: manager.key });
+    expect([byKey.status, byKey.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    const plain = await appWithKey(h, t, t.adminToken, ['device:read']);
+    const noScope = await h.call('GET', '/v1/plans', { token: plain.key });
+    expect([noScope.status, noScope.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
+  });
 
   it("a plan's limits apply to every key of the account; its quota is granted when given; own limits replace the plan's", async () => {
     const { key } = await appWithKey(h, t, t.adminToken);

@@ -89,6 +89,8 @@ const ACCESS: Record<string, Row> = {
   'GET /v1/accounts': { expect: [401, 401, 200, 200, 200] },
   'GET /v1/accounts/:accountId': { expect: [401, 401, 200, 200, 404] },
   'PATCH /v1/accounts/:accountId': { expect: [401, 401, 403, 403, 403], body: { name: 'Renamed' } },
+  // Operator and account admins (any account's: plans are the operator's offer, not a tenant's data).
+  'GET /v1/plans': { expect: [401, 401, 403, 403, 200] },
 
   'POST /v1/accounts/:accountId/users': {
     expect: TENANT,

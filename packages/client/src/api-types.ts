@@ -39,6 +39,8 @@ export type Me = Ok<'/v1/me', 'get'>;
 export type Catalogue = Ok<'/v1/catalogue', 'get'>;
 export type Account = Ok<'/v1/accounts/{accountId}', 'get'>;
 export type CreatedAccount = Ok<'/v1/accounts', 'post'>;
+/** A plan of the catalogue (GET /v1/plans: the operator and account admins). */
+export type Plan = Ok<'/v1/plans', 'get'>['plans'][number];
 export type User = Ok<'/v1/accounts/{accountId}/users/{userId}', 'get'>;
 export type Permission = User['permissions'][number];
 export type Application = Ok<'/v1/accounts/{accountId}/applications/{applicationId}', 'get'>;

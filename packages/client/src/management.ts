@@ -174,6 +174,10 @@ export class KeywardClient {
   updateAccount(accountId: string, patch: UpdateAccountInput) {
     return this.call('patch', '/v1/accounts/{accountId}', { params: { accountId }, body: patch });
   }
+  /** The catalogue's plans (the operator, and account admins). */
+  listPlans() {
+    return this.call('get', '/v1/plans');
+  }
 
   // Users
   /** Search, sort, filters and pages: see the query's fields (`limit` + `nextCursor` as `cursor`). */

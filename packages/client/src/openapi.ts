@@ -210,6 +210,26 @@ export interface paths {
     patch: operations['updateAccount'];
     trace?: never;
   };
+  '/v1/plans': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the catalogue's plans
+     * @description The operator, and account admins (session, or an access key acting as one); anyone else 403 FORBIDDEN, and an access key without any keyward: management scope 401 UNAUTHORIZED as on every management route. The plans of the catalogue file (KEYWARD_CATALOGUE), in its order: each with its rate limits and the quota granted when it is given to an account. Read-only: plans are changed in the file. Which accounts are on a plan is not shown here (each account says its own `plan`).
+     */
+    get: operations['listPlans'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/accounts/{accountId}/users': {
     parameters: {
       query?: never;
@@ -629,7 +649,7 @@ export interface paths {
     put?: never;
     /**
      * Verify a CTN1-HMAC-SHA256 signed device request
-     * @description Anyone: the signature in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the device through and `code` (a SignatureResultCode, not an error code) says why not. An accepted signature is remembered (by every node sharing KEYWARD_REDIS_URL), so the same one answers REPLAYED within the timestamp window. 503 STORE_UNAVAILABLE when the device is not cached and the database does not answer in time.
+     * @description Anyone: the signature in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the device through and `code` (a SignatureResultCode, not an error code) says why not. An accepted signature is remembered (by every node sharing KEYWARD_REDIS_URL), so the same one answers REPLAYED within the timestamp window. A correct signature of an active device then spends 1 on each rate limit of the device’s account (its own and its plan’s, the counters its keys share) and 1 credit of its quota: RATE_LIMITED / USAGE_EXCEEDED when one refuses (consuming nothing; the signature stays used), with `ratelimits` and `quotas` whenever the account has any. 503 STORE_UNAVAILABLE when the device is not cached and the database does not answer in time.
      */
     post: operations['verifySignature'];
     delete?: never;
@@ -1160,8 +1180,32 @@ export interface components {
       | 'DEVICE_DISABLED'
       | 'REPLAYED'
       | 'SECRET_UNAVAILABLE';
+    Plan: {
+      /** @description What `PATCH /v1/accounts/{accountId}` takes as `plan` */
+      name: string;
+      description: string;
+      /** @description Rate limits shared by every key and device of an account on the plan (an account's own limit of the same name replaces one) */
+      ratelimits: {
+        name: string;
+        /** @description Requests per window */
+        limit: number;
+        /** @enum {string} */
+        window: 'second' | 'minute' | 'hour' | 'day';
+        /** @description Requests allowed at once; null: `limit` */
+        burst: number | null;
+      }[];
+      quota: {
+        /** @description Credits granted when the plan is given */
+        credits: number;
+        refill: {
+          amount: number;
+          /** @enum {string} */
+          interval: 'daily' | 'monthly';
+        } | null;
+      } | null;
+    };
     /**
-     * @description Why a CTN1-HMAC-SHA256 signed request is (not) valid: `VALID`; `MISSING_HEADERS`, `BAD_TIMESTAMP`, `TIMESTAMP_OUT_OF_WINDOW` (more than 300 s from the server's clock), `MALFORMED_AUTHORIZATION`, `SIGN_DATE_OUT_OF_RANGE`, `INVALID_SIGNATURE` (also for an unknown device), `DEVICE_DISABLED`, `REPLAYED` (already accepted once), `SECRET_UNAVAILABLE` (the device's stored secret cannot be opened with the loaded master key). A verification result, not an error code.
+     * @description Why a CTN1-HMAC-SHA256 signed request is (not) valid: `VALID`; `MISSING_HEADERS`, `BAD_TIMESTAMP`, `TIMESTAMP_OUT_OF_WINDOW` (more than 300 s from the server's clock), `MALFORMED_AUTHORIZATION`, `SIGN_DATE_OUT_OF_RANGE`, `INVALID_SIGNATURE` (also for an unknown device), `DEVICE_DISABLED`, `REPLAYED` (already accepted once), `SECRET_UNAVAILABLE` (the device's stored secret cannot be opened with the loaded master key), `RATE_LIMITED` (a correct signature, but the device's account is over one of its rate limits: `retryAfterSeconds`), `USAGE_EXCEEDED` (a correct signature, but the account's quota of credits is spent). A verification result, not an error code.
      * @enum {string}
      */
     SignatureResultCode:
@@ -1174,7 +1218,9 @@ export interface components {
       | 'INVALID_SIGNATURE'
       | 'DEVICE_DISABLED'
       | 'REPLAYED'
-      | 'SECRET_UNAVAILABLE';
+      | 'SECRET_UNAVAILABLE'
+      | 'RATE_LIMITED'
+      | 'USAGE_EXCEEDED';
     /**
      * @description A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `usage.threshold` and `ratelimit.exceeded` are defined, not yet sent.
      * @enum {string}
@@ -3052,6 +3098,138 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  listPlans: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            plans: components['schemas']['Plan'][];
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
               /** @description For people: the code's message from the table, or a more specific one */
               message: string;
               /** @description Also sent as X-Request-Id; quote it when reporting a problem */
@@ -10239,6 +10417,28 @@ export interface operations {
             code: components['schemas']['SignatureResultCode'];
             deviceId: string | null;
             accountId: string | null;
+            /** @description Each rate limit of the device's account applied, after this request; absent when the account has none */
+            ratelimits?: {
+              name: string;
+              /**
+               * @description Always `account`: a device has no limits of its own
+               * @enum {string}
+               */
+              owner: 'key' | 'account';
+              limit: number;
+              remaining: number;
+              /** @description Seconds until the limit is whole again */
+              reset: number;
+            }[];
+            /** @description The account's quota, after this request */
+            quotas?: {
+              /** @enum {string} */
+              owner: 'key' | 'account';
+              remaining: number;
+              refillAt: number | null;
+            }[];
+            /** @description With RATE_LIMITED: when to retry */
+            retryAfterSeconds?: number;
           };
         };
       };

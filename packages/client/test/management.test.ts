@@ -45,6 +45,9 @@ for (const dialect of DIALECTS) {
       expect((await op.listAccounts()).accounts.map((a) => a.id)).toContain(created.account.id);
       expect((await op.getAccount(created.account.id)).name).toBe('Client Co');
       expect((await op.updateAccount(created.account.id, { maxApplications: 3 })).maxApplications).toBe(3);
+      // The catalogue's plans: the operator and account admins (the test catalogue has none).
+      expect(await op.listPlans()).toEqual({ plans: [] });
+      expect(await admin.listPlans()).toEqual({ plans: [] });
     });
 
     it('users: create, read, update rights, change own password (current one checked), delete', async () => {
