@@ -8,7 +8,11 @@
  *
  *   npx tsx bench/micro/ctn1-load.ts
  *
- * Env: DURATION (seconds per round, default 6), CONNECTIONS (default 50), ROUNDS (default 3), PROFILE.
+ * With BASELINE=<dir>, a checkout of another commit (e.g. `git archive <commit> src bench packages
+ * tsconfig.json package.json | tar -x -C <dir>`, node_modules linked), its Keyward target is loaded
+ * too, in the same rounds: the ratio of the two is steadier than either number on a busy machine.
+ *
+ * Env: DURATION (seconds per round, default 6), CONNECTIONS (default 50), ROUNDS (default 3), PROFILE, BASELINE.
  */
 
 import { fork } from 'node:child_process';
@@ -39,17 +43,20 @@ async function startProfiled(modulePath: string, dir: string): Promise<Started> 
 }
 const keyward = profile ? await startProfiled(here('../targets/keyward.ts'), profile) : await startTarget(here('../targets/keyward.ts'));
 const ceiling = await startTarget(here('../targets/ceiling.ts'));
-const device = keyward.ready.device;
-if (!device) throw new Error('the Keyward target created no device');
+const baseline = process.env.BASELINE ? await startTarget(`${process.env.BASELINE}/bench/targets/keyward.ts`) : undefined;
 
-const ctn1 = (durationSeconds: number): LoadSpec => ({
-  url: `http://127.0.0.1:${keyward.ready.port}/v1/authorize`,
-  method: 'GET',
-  headers: { 'x-original-method': 'GET', 'x-original-host': 'api.example.com' },
-  connections: CONNECTIONS,
-  durationSeconds,
-  ctn1: { deviceId: device.id, secret: device.secret, host: 'api.example.com', path: '/integration/device/status' },
-});
+const ctn1 = (s: Started, durationSeconds: number): LoadSpec => {
+  const device = s.ready.device;
+  if (!device) throw new Error('the Keyward target created no device');
+  return {
+    url: `http://127.0.0.1:${s.ready.port}/v1/authorize`,
+    method: 'GET',
+    headers: { 'x-original-method': 'GET', 'x-original-host': 'api.example.com' },
+    connections: CONNECTIONS,
+    durationSeconds,
+    ctn1: { deviceId: device.id, secret: device.secret, host: 'api.example.com', path: '/integration/device/status' },
+  };
+};
 const bare = (durationSeconds: number): LoadSpec => ({
   url: `http://127.0.0.1:${ceiling.ready.port}/`,
   method: 'GET',
@@ -58,21 +65,27 @@ const bare = (durationSeconds: number): LoadSpec => ({
   durationSeconds,
 });
 
-await runLoad(ctn1(2));
+await runLoad(ctn1(keyward, 2));
+if (baseline) await runLoad(ctn1(baseline, 2));
 await runLoad(bare(2));
-const rows: { ctn1: number; ceiling: number }[] = [];
+const rows: { ctn1: number; ceiling: number; baseline: number }[] = [];
+const us = (x: number) => Number(x.toFixed(1));
 for (let r = 0; r < ROUNDS; r++) {
-  const k = await loadWithCpu(keyward, ctn1(DURATION));
+  const k = await loadWithCpu(keyward, ctn1(keyward, DURATION));
+  const b = baseline ? await loadWithCpu(baseline, ctn1(baseline, DURATION)) : undefined;
   const c = await loadWithCpu(ceiling, bare(DURATION));
-  if (k.load.non2xx > 0 || k.load.errors > 0) throw new Error(`CTN1 load: ${k.load.non2xx} non-2xx, ${k.load.errors} errors`);
-  rows.push({ ctn1: k.cpuUsPerRequest, ceiling: c.cpuUsPerRequest });
+  for (const x of [k, b]) {
+    if (x && (x.load.non2xx > 0 || x.load.errors > 0)) throw new Error(`CTN1 load: ${x.load.non2xx} non-2xx, ${x.load.errors} errors`);
+  }
+  rows.push({ ctn1: k.cpuUsPerRequest, ceiling: c.cpuUsPerRequest, baseline: b?.cpuUsPerRequest ?? Number.NaN });
   console.log(
     JSON.stringify({
       round: r + 1,
       ctn1Rps: Math.round(k.load.requestsPerSecond),
-      ctn1CpuUs: Number(k.cpuUsPerRequest.toFixed(1)),
+      ctn1CpuUs: us(k.cpuUsPerRequest),
+      ...(b && { baselineRps: Math.round(b.load.requestsPerSecond), baselineCpuUs: us(b.cpuUsPerRequest) }),
       ceilingRps: Math.round(c.load.requestsPerSecond),
-      ceilingCpuUs: Number(c.cpuUsPerRequest.toFixed(1)),
+      ceilingCpuUs: us(c.cpuUsPerRequest),
       ratio: Number((c.cpuUsPerRequest / k.cpuUsPerRequest).toFixed(3)),
     }),
   );
@@ -80,8 +93,18 @@ for (let r = 0; r < ROUNDS; r++) {
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const k = med(rows.map((r) => r.ctn1));
 const c = med(rows.map((r) => r.ceiling));
+const b = med(rows.map((r) => r.baseline));
 console.log(
-  JSON.stringify({ medianCtn1CpuUs: Number(k.toFixed(1)), medianCeilingCpuUs: Number(c.toFixed(1)), ratio: Number((c / k).toFixed(3)) }),
+  JSON.stringify({
+    medianCtn1CpuUs: us(k),
+    medianCeilingCpuUs: us(c),
+    ratio: Number((c / k).toFixed(3)),
+    ...(baseline && {
+      medianBaselineCpuUs: us(b),
+      baselineRatio: Number((c / b).toFixed(3)),
+      cpuAfterOverBaseline: Number((k / b).toFixed(3)),
+    }),
+  }),
 );
 
 async function stop(s: Started): Promise<void> {
@@ -90,4 +113,4 @@ async function stop(s: Started): Promise<void> {
   s.child.disconnect(); // the targets exit on disconnect, so --cpu-prof writes its profile
   await exited;
 }
-await Promise.all([stop(keyward), stop(ceiling)]);
+await Promise.all([stop(keyward), stop(ceiling), ...(baseline ? [stop(baseline)] : [])]);
