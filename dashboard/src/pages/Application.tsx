@@ -2,7 +2,7 @@ import type { AccessKey, Application } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
 import { EditKeyModal, expiryText, NewAccessKeyModal, RevokeKeyModal, ScopeList } from '../components/keys';
-import { EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { CopyId, EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync } from '../hooks';
 import { Link } from '../router';
@@ -99,7 +99,7 @@ function Summary({ app }: { app: Application }) {
       <dl className="details">
         <dt>Application ID</dt>
         <dd>
-          <code className="mono id">{app.id}</code>
+          <CopyId value={app.id} label="application ID" />
         </dd>
         <dt>Description</dt>
         <dd>{app.description || <span className="muted">No description</span>}</dd>
@@ -109,7 +109,7 @@ function Summary({ app }: { app: Application }) {
         </dd>
         <dt>Created by</dt>
         <dd>
-          <code className="mono id">{app.createdBy}</code>
+          <CopyId value={app.createdBy} label="creator's user ID" />
         </dd>
         <dt>Created</dt>
         <dd>{formatTime(app.createdAt)}</dd>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
 import { DeviceSecretModal } from '../components/SecretShownModal';
-import { ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { CopyId, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync } from '../hooks';
 import { Link, navigate } from '../router';
@@ -81,7 +81,7 @@ export function DevicePage({ id }: { id: string }) {
         <dl className="details">
           <dt>Device ID</dt>
           <dd>
-            <code className="mono id">{d.id}</code>
+            <CopyId value={d.id} label="device ID" />
           </dd>
           <dt>API access secret</dt>
           <dd>
