@@ -19,7 +19,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: key page', () => {
     const t = await e.tenant();
     const k = await keyOf(t.adminToken, t.accountId, 'Billing sync');
     for (let i = 0; i < 2; i++) expect((await e.call('POST', '/v1/keys/verify', { body: { key: k.key } })).status).toBe(200);
-    await eventually(async () => (await e.call('GET', `/v1/accounts/${t.accountId}/keys/${k.id}`, { token: t.adminToken })).body.usageCount === 2);
+    await eventually(
+      async () => (await e.call('GET', `/v1/accounts/${t.accountId}/keys/${k.id}`, { token: t.adminToken })).body.usageCount === 2,
+    );
 
     await e.signIn(t.adminEmail, t.adminPassword);
     const page = e.page;
