@@ -9,6 +9,7 @@
  * out every tab holding the same token. Why this and not localStorage: docs/security.md.
  */
 import { KeywardApiError, KeywardClient } from '@keyward/client/management';
+import { safeNextPath } from './next';
 
 const TOKEN_KEY = 'keyward.session';
 const ACCOUNT_KEY = 'keyward.account';
@@ -103,24 +104,8 @@ export function isMissingRoute(e: unknown): boolean {
   return e instanceof KeywardApiError && e.code === 'ROUTE_NOT_FOUND';
 }
 
-/**
- * Where to go after signing in: `next` only when it is a path of this dashboard (starts with one
- * "/", same origin once resolved, not the sign-in page); anything else — absolute URLs,
- * protocol-relative "//evil.example", "/\evil.example", javascript: — falls back to "/". No open redirect.
- */
-export function safeNext(raw: string | null | undefined): string {
-  if (!raw?.startsWith('/') || raw.startsWith('//')) return '/';
-  // Browsers read a backslash as "/" and drop tabs and newlines: "/" + backslash + "evil.example" is "//evil.example".
-  if ([...raw].some((c) => c === '\\' || c.charCodeAt(0) < 0x20)) return '/';
-  let url: URL;
-  try {
-    url = new URL(raw, location.origin);
-  } catch {
-    return '/';
-  }
-  if (url.origin !== location.origin || url.pathname === '/login' || url.pathname.startsWith('/v1/')) return '/';
-  return url.pathname + url.search + url.hash;
-}
+/** Where to go after signing in: a path of this dashboard from `?next=`, else "/" (dashboard/src/next.ts). */
+export const safeNext = (raw: string | null | undefined): string => safeNextPath(raw, location.origin);
 
 /** The sign-in page's address that comes back to `path` (the current page when omitted). */
 export function loginPath(path = location.pathname + location.search + location.hash): string {
