@@ -73,6 +73,12 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: Accounts (operator)', () => {
     // Open switches to the account.
     await row.getByRole('button', { name: 'Open Globex Metering' }).click();
     await page.getByRole('link', { name: 'Globex app' }).waitFor();
+
+    // On a phone the page itself does not scroll sideways (the table scrolls in its box).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/accounts');
+    await page.getByTestId(`account-${t.customerId}`).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
   });
 
   it('is the operator’s alone: an account admin has no Accounts link and gets the no-access page', async () => {

@@ -66,6 +66,12 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: key page', () => {
     expect(old.body.expiresAt).toBeLessThanOrEqual(Date.now() + 60 * 60_000);
     // The secret is on no page after the dialog closes.
     expect(await page.content()).not.toContain(secret);
+
+    // On a phone the key page does not scroll sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`/api-keys/${k.id}`);
+    await page.getByTestId('uses-7d').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
   });
 
   it('says why Rotate is disabled for a viewer and for the operator, and names no one the viewer may not see', async () => {
