@@ -110,7 +110,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: rate limits and quotas', () => {
     await e.signIn('operator@e2e.local', 'operator-password-1');
     const page = e.page;
     await page.getByLabel('Account', { exact: true }).selectOption({ label: `${t.name} (${t.customerId})` });
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account', exact: true }).click();
     await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
     await page.getByText('This account has no rate limits, quota or plan.').waitFor();
     await page.getByRole('button', { name: 'Edit limits' }).click();

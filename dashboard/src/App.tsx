@@ -1,9 +1,10 @@
 import { type Account, type Catalogue, KeywardApiError, type Me } from '@keyward/client/management';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, session } from './api';
+import { api, loginPath, safeNext, session } from './api';
 import { Shell } from './components/Shell';
-import { Toaster } from './components/Toast';
+import { Toaster, toast } from './components/Toast';
 import { ErrorBanner, Loading } from './components/ui';
+import { NewAccountModal } from './pages/Accounts';
 import { LoginPage } from './pages/Login';
 import { navigate, usePath } from './router';
 import { ACCOUNT_KEY, SessionContext, type SessionState } from './session';
@@ -24,12 +25,13 @@ export function App() {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [accountId, setAccountId] = useState<string | null>(() => sessionStorage.getItem(ACCOUNT_KEY));
-  const [booting, setBooting] = useState(() => session.token !== null);
+  // Until the session is known: the token of this tab, or one handed over by another open tab.
+  const [booting, setBooting] = useState(true);
+  const [creatingFirst, setCreatingFirst] = useState(false);
 
   const signOut = useCallback(() => {
     if (session.token) api.logout().catch(() => {});
     session.clear();
-    sessionStorage.removeItem(ACCOUNT_KEY);
     setLoaded(null);
     navigate('/login');
   }, []);
@@ -38,7 +40,6 @@ export function App() {
     // Server first: if it fails, this browser stays signed in and the menu shows why.
     await api.logoutAll();
     session.clear();
-    sessionStorage.removeItem(ACCOUNT_KEY);
     setLoaded(null);
     navigate('/login');
   }, []);
@@ -48,23 +49,46 @@ export function App() {
     setError(null);
     try {
       setLoaded(await loadSession());
+      setAccountId(sessionStorage.getItem(ACCOUNT_KEY));
     } catch (e) {
       if (e instanceof KeywardApiError && e.status === 401) {
         session.clear();
-        navigate('/login', { replace: true });
+        navigate(loginPath(), { replace: true });
       } else setError(e);
     } finally {
       setBooting(false);
     }
   }, []);
 
+  const refreshAccounts = useCallback(async () => {
+    const { accounts } = await api.listAccounts();
+    setLoaded((l) => l && { ...l, accounts });
+  }, []);
+
   useEffect(() => {
+    // A session that ends mid-use: back to the sign-in page, which returns here afterwards.
     session.onUnauthorized(() => {
+      setLoaded(null);
+      navigate(loginPath(), { replace: true });
+    });
+    // Signed out in another tab: this one follows.
+    session.onSignedOutElsewhere(() => {
       setLoaded(null);
       navigate('/login', { replace: true });
     });
-    if (session.token) start();
-    else if (location.pathname !== '/login') navigate('/login', { replace: true });
+    let cancelled = false;
+    session.handoff().then((has) => {
+      if (cancelled) return;
+      if (has) {
+        start();
+        return;
+      }
+      setBooting(false);
+      if (location.pathname !== '/login') navigate(loginPath(), { replace: true });
+    });
+    return () => {
+      cancelled = true;
+    };
   }, [start]);
 
   const value = useMemo<SessionState | null>(() => {
@@ -83,17 +107,19 @@ export function App() {
         sessionStorage.setItem(ACCOUNT_KEY, id);
         setAccountId(id);
       },
+      refreshAccounts,
       signOut,
       signOutEverywhere,
     };
-  }, [loaded, accountId, signOut, signOutEverywhere]);
+  }, [loaded, accountId, signOut, signOutEverywhere, refreshAccounts]);
 
+  if (booting && !loaded && !session.token && path !== '/login') return <Loading label="Signing you in…" />;
   if (path === '/login' || !session.token) {
     return (
       <LoginPage
         onSignedIn={async () => {
           await start();
-          navigate(new URLSearchParams(location.search).get('next') ?? '/', { replace: true });
+          navigate(safeNext(new URLSearchParams(location.search).get('next')), { replace: true });
         }}
       />
     );
@@ -110,15 +136,36 @@ export function App() {
     );
   }
   if (loaded && !value) {
+    const operator = loaded.me.user.isOperator;
     return (
       <main className="centered">
         <h1>No customer accounts yet</h1>
-        <p>
-          Create one with <code>keyward account create</code> or <code>POST /v1/accounts</code>, then reload.
-        </p>
-        <button type="button" className="button" onClick={signOut}>
-          Sign out
-        </button>
+        {operator ? (
+          <p>Create the first account with its first admin; you can add more on the Accounts page.</p>
+        ) : (
+          <p>Your user is not in a customer account. Ask the operator.</p>
+        )}
+        <div className="card-actions">
+          {operator && (
+            <button type="button" className="button button-primary" onClick={() => setCreatingFirst(true)}>
+              New account
+            </button>
+          )}
+          <button type="button" className="button" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+        {creatingFirst && (
+          <NewAccountModal
+            onClose={() => setCreatingFirst(false)}
+            onCreated={(a) => {
+              setCreatingFirst(false);
+              toast(`Account ${a.name} created`);
+              refreshAccounts();
+            }}
+          />
+        )}
+        <Toaster />
       </main>
     );
   }

@@ -21,6 +21,7 @@ import { registerCreateAccount } from './routes/accounts-create.js';
 import { registerGetAccount } from './routes/accounts-get.js';
 import { registerListAccounts } from './routes/accounts-list.js';
 import { registerUpdateAccount } from './routes/accounts-update.js';
+import { registerAccountUsage } from './routes/accounts-usage.js';
 import { registerCreateApplication } from './routes/applications-create.js';
 import { registerGetApplication } from './routes/applications-get.js';
 import { registerListApplications } from './routes/applications-list.js';
@@ -253,6 +254,7 @@ export async function buildApp(ctx: Runtime, opts: AppOptions = {}): Promise<App
   registerMe(app, ctx);
   registerCreateAccount(app, ctx);
   registerListAccounts(app, ctx);
+  registerAccountUsage(app, ctx);
   registerGetAccount(app, ctx);
   registerUpdateAccount(app, ctx);
   registerListPlans(app, ctx);

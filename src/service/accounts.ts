@@ -2,13 +2,22 @@ import { KeywardError } from '../core/errors.js';
 import { newCustomerId, newId } from '../core/ids.js';
 import type { Account, User } from '../core/model.js';
 import { hashPassword } from '../core/password.js';
-import { customerIdTaken, findAccount, insertAccount, listAccounts as listAccountRows, updateAccount } from '../store/repos/accounts.js';
+import {
+  type AccountUsageRow,
+  accountUsageRows,
+  customerIdTaken,
+  findAccount,
+  insertAccount,
+  listAccounts as listAccountRows,
+  updateAccount,
+} from '../store/repos/accounts.js';
 import { deleteQuotaCounter } from '../store/repos/quotas.js';
 import { insertUser, liveEmailTaken } from '../store/repos/users.js';
 import { audit } from './audit.js';
 import type { Actor, Ctx } from './context.js';
 import { authorize, authorizeOn } from './guards.js';
 import { assertPlan, currentRemaining, type LimitsPatch, quotaSpec, startQuotaCounter, storedCounters } from './limits.js';
+import { HOUR_MS } from './usage-recorder.js';
 
 export interface CreateAccountInput {
   name: string;
@@ -120,4 +129,19 @@ export async function withAccountRemaining(ctx: Ctx, account: Account): Promise<
   if (account.quota === null) return account;
   const counters = await storedCounters(ctx, [account.id]);
   return { ...account, quotaRemaining: currentRemaining(account.quota, counters.get(account.id), ctx.now()) };
+}
+
+/** How far back the operator's account overview counts uses: the last 7 days, from the start of an hour. */
+export const ACCOUNT_USAGE_DAYS = 7;
+
+/**
+ * Every account's size (live users, active applications and keys, devices) and its uses and
+ * refusals over the last 7 days: the operator alone. Buffered uses are flushed first.
+ */
+export async function listAccountUsage(ctx: Ctx, actor: Actor): Promise<{ since: number; accounts: AccountUsageRow[] }> {
+  authorize(actor, { operatorOnly: true });
+  const now = ctx.now();
+  const since = Math.floor((now - ACCOUNT_USAGE_DAYS * 24 * HOUR_MS) / HOUR_MS) * HOUR_MS;
+  await ctx.usage.flush();
+  return { since, accounts: await accountUsageRows(ctx.store.db, now, since) };
 }

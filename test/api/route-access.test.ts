@@ -87,6 +87,7 @@ const ACCESS: Record<string, Row> = {
     body: { name: 'N', admin: { email: 'new-admin@route-access.test', name: 'A', password: 'long-enough-1' } },
   },
   'GET /v1/accounts': { expect: [401, 401, 200, 200, 200] },
+  'GET /v1/accounts/usage': { expect: OPERATOR_ONLY },
   'GET /v1/accounts/:accountId': { expect: [401, 401, 200, 200, 404] },
   'PATCH /v1/accounts/:accountId': { expect: [401, 401, 403, 403, 403], body: { name: 'Renamed' } },
   // Operator and account admins (any account's: plans are the operator's offer, not a tenant's data).

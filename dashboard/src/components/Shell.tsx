@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { AccountPage } from '../pages/Account';
+import { AccountsPage } from '../pages/Accounts';
 import { ApiAccessPage } from '../pages/ApiAccess';
 import { ApiKeysPage } from '../pages/ApiKeys';
 import { ApplicationPage } from '../pages/Application';
@@ -8,11 +9,12 @@ import { AuditPage } from '../pages/Audit';
 import { DevicePage } from '../pages/Device';
 import { DevicesPage } from '../pages/Devices';
 import { KeyPage } from '../pages/Key';
+import { NoAccessPage } from '../pages/NoAccess';
 import { UsagePage } from '../pages/Usage';
 import { UsersPage } from '../pages/Users';
 import { canViewWebhooks, WebhookPage, WebhooksPage } from '../pages/Webhooks';
 import { Link, match, navigate } from '../router';
-import { type SessionState, useSession } from '../session';
+import { rights, type SessionState, useSession } from '../session';
 import { EmptyState } from './ui';
 
 interface NavItem {
@@ -22,59 +24,72 @@ interface NavItem {
   visible(s: SessionState): boolean;
 }
 
-const canViewKeys = (s: SessionState) => s.can('keys.view.any') || s.can('keys.view.mine');
-
 const NAV: NavItem[] = [
-  { to: '/applications', label: 'Applications', visible: (s) => s.can('applications.view') || s.can('applications.create') },
-  { to: '/devices', label: 'Devices', visible: (s) => s.isAdmin },
-  { to: '/api-access', label: 'API ACCESS', visible: (s) => s.isAdmin },
-  { to: '/usage', label: 'Usage', visible: canViewKeys },
-  { to: '/api-keys', label: 'API Keys', section: 'Administration', visible: canViewKeys },
+  { to: '/applications', label: 'Applications', visible: rights.viewApplications },
+  { to: '/devices', label: 'Devices', visible: rights.viewDevices },
+  { to: '/api-access', label: 'API ACCESS', visible: rights.sharedSecret },
+  { to: '/usage', label: 'Usage', visible: rights.viewKeys },
+  { to: '/api-keys', label: 'API Keys', section: 'Administration', visible: rights.viewKeys },
   // Read-only for members holding users.view; only admins see the actions.
-  { to: '/users', label: 'Users', section: 'Administration', visible: (s) => s.isAdmin || s.can('users.view') },
+  { to: '/users', label: 'Users', section: 'Administration', visible: rights.viewUsers },
   // Read-only with webhooks.view; actions need webhooks.manage (admins and the operator have both).
   { to: '/webhooks', label: 'Webhooks', section: 'Administration', visible: canViewWebhooks },
-  { to: '/audit', label: 'Audit log', section: 'Administration', visible: (s) => s.isAdmin },
+  { to: '/audit', label: 'Audit log', section: 'Administration', visible: rights.audit },
   // Limits, quota and plan: the operator edits them, the account's admins read them.
-  { to: '/account', label: 'Account', section: 'Administration', visible: (s) => s.isAdmin },
+  { to: '/account', label: 'Account', section: 'Administration', visible: rights.account },
+  { to: '/accounts', label: 'Accounts', section: 'Operator', visible: rights.operator },
 ];
 
-type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode];
+/** A page, who may open it (the server checks again) and its name for the no-access page. */
+type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode, allowed: (s: SessionState) => boolean, what: string];
 
 const ROUTES: Route[] = [
-  ['/', () => <Home />],
-  ['/applications', () => <ApplicationsPage />],
-  ['/applications/:id', (p) => <ApplicationPage id={p.id as string} tab="summary" />],
-  ['/applications/:id/keys', (p) => <ApplicationPage id={p.id as string} tab="keys" />],
-  ['/api-keys', () => <ApiKeysPage />],
-  ['/api-keys/:id', (p) => <KeyPage id={p.id as string} />],
-  ['/account', () => <AccountPage />],
-  ['/devices', () => <DevicesPage />],
-  ['/devices/:id', (p) => <DevicePage id={p.id as string} />],
-  ['/api-access', () => <ApiAccessPage />],
-  ['/users', () => <UsersPage />],
-  ['/usage', () => <UsagePage />],
-  ['/audit', () => <AuditPage />],
-  ['/webhooks', () => <WebhooksPage />],
-  ['/webhooks/:id', (p) => <WebhookPage id={p.id as string} />],
+  ['/', () => <Home />, () => true, 'Home'],
+  ['/applications', () => <ApplicationsPage />, rights.viewApplications, 'Applications'],
+  ['/applications/:id', (p) => <ApplicationPage id={p.id as string} tab="summary" />, rights.viewApplications, 'Applications'],
+  ['/applications/:id/keys', (p) => <ApplicationPage id={p.id as string} tab="keys" />, rights.viewApplications, 'Applications'],
+  ['/api-keys', () => <ApiKeysPage />, rights.viewKeys, 'API Keys'],
+  ['/api-keys/:id', (p) => <KeyPage id={p.id as string} />, rights.viewKeys, 'API Keys'],
+  ['/account', () => <AccountPage />, rights.account, 'Account'],
+  ['/accounts', () => <AccountsPage />, rights.operator, 'Accounts'],
+  ['/devices', () => <DevicesPage />, rights.viewDevices, 'Devices'],
+  ['/devices/:id', (p) => <DevicePage id={p.id as string} />, rights.viewDevices, 'Devices'],
+  ['/api-access', () => <ApiAccessPage />, rights.sharedSecret, 'API ACCESS'],
+  ['/users', () => <UsersPage />, rights.viewUsers, 'Users'],
+  ['/usage', () => <UsagePage />, rights.viewKeys, 'Usage'],
+  ['/audit', () => <AuditPage />, rights.audit, 'Audit log'],
+  ['/webhooks', () => <WebhooksPage />, canViewWebhooks, 'Webhooks'],
+  ['/webhooks/:id', (p) => <WebhookPage id={p.id as string} />, canViewWebhooks, 'Webhooks'],
 ];
 
+/** The first page the user may open, or null when they may open none yet. */
+export function homePath(s: SessionState): string | null {
+  return NAV.find((n) => n.visible(s))?.to ?? null;
+}
+
 function Page({ path }: { path: string }) {
-  for (const [pattern, render] of ROUTES) {
+  const s = useSession();
+  for (const [pattern, render, allowed, what] of ROUTES) {
     const params = match(pattern, path);
-    if (params) return <>{render(params)}</>;
+    if (!params) continue;
+    // A page the user may not open: say so plainly instead of letting its API call fail.
+    if (!allowed(s)) return <NoAccessPage what={what} home={homePath(s)} />;
+    return <>{render(params)}</>;
   }
+  const home = homePath(s);
   return (
-    <EmptyState title="Page not found" action={<Link to="/applications">Go to Applications</Link>}>
+    <EmptyState title="Page not found" action={home && <Link to={home}>Go to {NAV.find((n) => n.to === home)?.label}</Link>}>
       There is no page at <code>{path}</code>.
     </EmptyState>
   );
 }
 
-/** The first page the user may open: members without application rights land elsewhere. */
+/** The first page the user may open: members without application rights land elsewhere; no rights at all, a friendly page. */
 function Home() {
   const s = useSession();
-  return <Redirect to={NAV.find((n) => n.visible(s))?.to ?? '/applications'} />;
+  const to = homePath(s);
+  if (!to) return <NoAccessPage home={null} />;
+  return <Redirect to={to} />;
 }
 
 function Redirect({ to }: { to: string }) {
@@ -99,7 +114,8 @@ function AccountSwitcher() {
         value={s.account.id}
         onChange={(e) => {
           s.switchAccount(e.target.value);
-          navigate('/applications');
+          // The Accounts page is the same in every account; any other page starts again from home.
+          if (location.pathname !== '/accounts') navigate('/');
         }}
       >
         {s.accounts.map((a) => (
@@ -206,7 +222,7 @@ export function Shell({ path }: { path: string }) {
         >
           ☰
         </button>
-        <Link to="/applications" className="brand">
+        <Link to="/" className="brand">
           <span className="brand-mark" aria-hidden="true">
             K
           </span>

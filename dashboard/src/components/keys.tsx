@@ -6,7 +6,7 @@ import { useSession } from '../session';
 import { Checkbox, ConfirmModal, FormModal, TextArea, TextInput } from './forms';
 import { FormCheckError, keyLimits, LimitsFields, limitsPatch, limitsSummary, readDraft, useLimitsDraft } from './limits';
 import { Modal } from './Modal';
-import { Notice, SecretBox } from './ui';
+import { CopyId, Notice, SecretBox } from './ui';
 
 const MGMT = 'keyward:';
 
@@ -170,7 +170,7 @@ export function KeyCreatedModal({ created, onClose }: { created: CreatedKey; onC
           <tr>
             <th scope="row">Key ID</th>
             <td>
-              <code className="mono id">{k.id}</code>
+              <CopyId value={k.id} label="key ID" />
             </td>
           </tr>
           <tr>

@@ -1,6 +1,7 @@
 import { KeywardApiError } from '@keyward/client/management';
 import { type ReactNode, useEffect, useState } from 'react';
-import { formatTime } from '../format';
+import { formatTime, relative } from '../format';
+import { toast } from './Toast';
 
 /** Headlines for the error codes a user can act on; the API's own message follows underneath. */
 const CODE_TITLES: Record<string, string> = {
@@ -153,4 +154,100 @@ export function SecretBox({ label, value }: { label: string; value: string }) {
 
 export function Code({ children }: { children: ReactNode }) {
   return <code className="mono id">{children}</code>;
+}
+
+const exactTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
+/** A time to the second, with its zone offset: the exact moment behind a relative time. */
+export const formatExact = (ms: number) => `${exactTime.format(new Date(ms))} (UTC${utcOffset(ms)})`;
+function utcOffset(ms: number): string {
+  const m = -new Date(ms).getTimezoneOffset();
+  if (m === 0) return '';
+  const a = Math.abs(m);
+  return `${m < 0 ? '−' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/** "5 min ago" with the exact time on hover (title) and for machines (datetime); "Never" without a time. */
+export function Ago({ ms, never = 'Never' }: { ms: number | null | undefined; never?: string }) {
+  if (ms == null) return <>{never}</>;
+  return (
+    <time dateTime={new Date(ms).toISOString()} title={formatExact(ms)}>
+      {relative(ms)}
+    </time>
+  );
+}
+
+/** A date and time with the exact time (to the second) on hover. */
+export function When({ ms }: { ms: number | null | undefined }) {
+  if (ms == null) return <>—</>;
+  return (
+    <time dateTime={new Date(ms).toISOString()} title={formatExact(ms)}>
+      {formatTime(ms)}
+    </time>
+  );
+}
+
+/** Copies `text`; falls back to a hidden textarea where the Clipboard API is refused (plain http). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand?.('copy') ?? false;
+    area.remove();
+    return ok;
+  }
+}
+
+/**
+ * An ID in monospace with a Copy button beside it (never for secrets: they use SecretBox).
+ * `label` names what is copied for screen readers ("Copy key ID"); a toast confirms.
+ */
+export function CopyId({ value, label = 'ID', children }: { value: string; label?: string; children?: ReactNode }) {
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const t = setTimeout(() => setCopied(false), 1500);
+    return () => clearTimeout(t);
+  }, [copied]);
+  return (
+    <span className="copy-id">
+      {children ?? <code className="mono id">{value}</code>}
+      <button
+        type="button"
+        className="copy-button"
+        aria-label={`Copy ${label}`}
+        title={`Copy ${label}`}
+        data-copy={value}
+        onClick={async () => {
+          if (await copyText(value)) {
+            setCopied(true);
+            toast(`${label[0]?.toUpperCase()}${label.slice(1)} copied`, 'info');
+          } else toast('Could not copy: select the text and copy it by hand', 'error');
+        }}
+      >
+        <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
+          {copied ? (
+            <path d="M3 8.5l3 3 7-7" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+          ) : (
+            <>
+              <rect x="5.5" y="5.5" width="8" height="8" rx="1.5" fill="none" stroke="currentColor" strokeWidth="1.4" />
+              <path
+                d="M10.5 3.5v-.5A1.5 1.5 0 0 0 9 1.5H4A1.5 1.5 0 0 0 2.5 3v5A1.5 1.5 0 0 0 4 9.5h.5"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="1.4"
+              />
+            </>
+          )}
+        </svg>
+      </button>
+    </span>
+  );
 }

@@ -3,18 +3,35 @@ import { type FormEvent, useState } from 'react';
 import { api, isMissingRoute } from '../api';
 import { FormModal, TextInput } from '../components/forms';
 import { accountLimits, FormCheckError, LimitsDetails, LimitsFields, limitsPatch, readDraft, useLimitsDraft } from '../components/limits';
-import { ErrorBanner, Loading, Notice, PageHeader } from '../components/ui';
-import { formatTime } from '../format';
+import { toast } from '../components/Toast';
+import { CopyId, ErrorBanner, Loading, Notice, PageHeader, When } from '../components/ui';
 import { useAsync } from '../hooks';
 import { useSession } from '../session';
 
 const PLAN_RE = /^[a-z0-9][a-z0-9._-]{0,49}$/;
 
-/** The account's rate limits, quota and plan, shared by all its keys: the operator edits them (PATCH /v1/accounts/{id}). */
-function EditAccountLimitsModal({ account, onClose, onSaved }: { account: Account; onClose(): void; onSaved(): void }) {
+const MAX_COUNT = 10_000;
+
+/** A whole number from 0 to 10 000 (the API's bound for an account's limits), or the reason it is not. */
+function countError(v: string): string {
+  const n = Number(v);
+  return v.trim() !== '' && Number.isInteger(n) && n >= 0 && n <= MAX_COUNT
+    ? ''
+    : `A whole number from 0 to ${MAX_COUNT.toLocaleString('en-GB')}.`;
+}
+
+/**
+ * The account's name, application and key limits, rate limits, quota and plan (the limits shared
+ * by all its keys): the operator edits them (PATCH /v1/accounts/{id}); only what changed is sent.
+ */
+export function EditAccountLimitsModal({ account, onClose, onSaved }: { account: Account; onClose(): void; onSaved(): void }) {
   const limits = useLimitsDraft(accountLimits(account));
   const [plan, setPlan] = useState(account.plan ?? '');
   const [planError, setPlanError] = useState('');
+  const [name, setName] = useState(account.name);
+  const [maxApps, setMaxApps] = useState(String(account.maxApplications));
+  const [maxKeys, setMaxKeys] = useState(String(account.maxKeysPerApplication));
+  const [fieldErrors, setFieldErrors] = useState<{ name?: string; maxApps?: string; maxKeys?: string }>({});
   return (
     <FormModal
       title="Edit account limits"
@@ -26,11 +43,20 @@ function EditAccountLimitsModal({ account, onClose, onSaved }: { account: Accoun
         const p = plan.trim();
         const badPlan = p !== '' && !PLAN_RE.test(p) ? 'Plan names are lower-case letters, digits, ".", "_" or "-" (at most 50).' : '';
         setPlanError(badPlan);
-        if ('errors' in read || badPlan) {
+        const errs = {
+          name: name.trim() === '' ? 'Give the account a name.' : '',
+          maxApps: countError(maxApps),
+          maxKeys: countError(maxKeys),
+        };
+        setFieldErrors(errs);
+        if ('errors' in read || badPlan || errs.name || errs.maxApps || errs.maxKeys) {
           if ('errors' in read) limits.setErrors(read.errors);
           throw new FormCheckError();
         }
         const patch = {
+          ...(name.trim() !== account.name && { name: name.trim() }),
+          ...(Number(maxApps) !== account.maxApplications && { maxApplications: Number(maxApps) }),
+          ...(Number(maxKeys) !== account.maxKeysPerApplication && { maxKeysPerApplication: Number(maxKeys) }),
           ...limitsPatch(accountLimits(account), read.value),
           ...(p !== (account.plan ?? '') && { plan: p === '' ? null : p }),
         };
@@ -47,6 +73,29 @@ function EditAccountLimitsModal({ account, onClose, onSaved }: { account: Accoun
       <p className="hint">
         These apply to every key of <strong>{account.name}</strong>, on top of each key's own limits. Changes are audited.
       </p>
+      <TextInput id="account-name" label="Name" value={name} onChange={setName} required maxLength={100} error={fieldErrors.name} />
+      <div className="field-row">
+        <TextInput
+          id="account-max-apps"
+          label="Applications"
+          type="number"
+          value={maxApps}
+          onChange={setMaxApps}
+          required
+          error={fieldErrors.maxApps}
+          hint="Active applications allowed. Lowering it keeps what exists and refuses new ones."
+        />
+        <TextInput
+          id="account-max-keys"
+          label="Keys per application"
+          type="number"
+          value={maxKeys}
+          onChange={setMaxKeys}
+          required
+          error={fieldErrors.maxKeys}
+          hint="Active keys allowed per application (and customer keys per account)."
+        />
+      </div>
       <TextInput
         id="account-plan"
         label="Plan"
@@ -116,6 +165,7 @@ function LeakPolicySection({ accountId }: { accountId: string }) {
     setBusy(true);
     try {
       await api.setLeakPolicy(accountId, { mode: shownMode, overlapSeconds: seconds });
+      toast('Leak policy saved');
       setSaved(true);
       setMode(null);
       setOverlap('');
@@ -222,18 +272,20 @@ export function AccountPage() {
             <dd>{a.name}</dd>
             <dt>Customer ID</dt>
             <dd>
-              <code className="mono id">{a.customerId}</code>
+              <CopyId value={a.customerId} label="customer ID" />
             </dd>
             <dt>Account ID</dt>
             <dd>
-              <code className="mono id">{a.id}</code>
+              <CopyId value={a.id} label="account ID" />
             </dd>
             <dt>Applications</dt>
             <dd>At most {a.maxApplications}</dd>
             <dt>Keys per application</dt>
             <dd>At most {a.maxKeysPerApplication}</dd>
             <dt>Created</dt>
-            <dd>{formatTime(a.createdAt)}</dd>
+            <dd>
+              <When ms={a.createdAt} />
+            </dd>
           </dl>
         </section>
         <section className="card" aria-labelledby="account-limits">
@@ -256,6 +308,7 @@ export function AccountPage() {
           onSaved={() => {
             setEditing(false);
             setSaved(true);
+            toast('Account limits saved');
             account.reload();
           }}
         />

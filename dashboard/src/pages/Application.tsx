@@ -4,7 +4,7 @@ import { api } from '../api';
 import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
 import { EditKeyModal, expiryText, NewAccessKeyModal, RevokeKeyModal, ScopeList } from '../components/keys';
 import { toast } from '../components/Toast';
-import { EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { CopyId, EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync, usePagedList, useUrlQuery } from '../hooks';
 import { Link } from '../router';
@@ -103,7 +103,7 @@ function Summary({ app }: { app: Application }) {
       <dl className="details">
         <dt>Application ID</dt>
         <dd>
-          <code className="mono id">{app.id}</code>
+          <CopyId value={app.id} label="application ID" />
         </dd>
         <dt>Description</dt>
         <dd>{app.description || <span className="muted">No description</span>}</dd>
@@ -113,7 +113,7 @@ function Summary({ app }: { app: Application }) {
         </dd>
         <dt>Created by</dt>
         <dd>
-          <code className="mono id">{app.createdBy}</code>
+          <CopyId value={app.createdBy} label="creator's user ID" />
         </dd>
         <dt>Created</dt>
         <dd>{formatTime(app.createdAt)}</dd>

@@ -3,11 +3,11 @@ import { useState } from 'react';
 import { api } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
 import { DeviceSecretModal } from '../components/SecretShownModal';
-import { ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { CopyId, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync } from '../hooks';
 import { Link, navigate } from '../router';
-import { useSession } from '../session';
+import { rights, useSession } from '../session';
 import { SecretSource } from './Devices';
 
 type Dialog = 'reset' | 'rename' | 'delete' | null;
@@ -36,6 +36,7 @@ export function DevicePage({ id }: { id: string }) {
     );
   }
   const d: Device = dev.data;
+  const manage = rights.manageDevices(s);
   const toggleStatus = async () => {
     setError(null);
     try {
@@ -52,24 +53,26 @@ export function DevicePage({ id }: { id: string }) {
         title={d.name}
         subtitle={<StatusBadge status={d.status} />}
         actions={
-          <>
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setName(d.name);
-                setDialog('rename');
-              }}
-            >
-              Rename
-            </button>
-            <button type="button" className="button" onClick={toggleStatus}>
-              {d.status === 'active' ? 'Disable' : 'Enable'}
-            </button>
-            <button type="button" className="button button-danger-outline" onClick={() => setDialog('delete')}>
-              Delete
-            </button>
-          </>
+          manage && (
+            <>
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  setName(d.name);
+                  setDialog('rename');
+                }}
+              >
+                Rename
+              </button>
+              <button type="button" className="button" onClick={toggleStatus}>
+                {d.status === 'active' ? 'Disable' : 'Enable'}
+              </button>
+              <button type="button" className="button button-danger-outline" onClick={() => setDialog('delete')}>
+                Delete
+              </button>
+            </>
+          )
         }
       />
       <ErrorBanner error={error} />
@@ -78,7 +81,7 @@ export function DevicePage({ id }: { id: string }) {
         <dl className="details">
           <dt>Device ID</dt>
           <dd>
-            <code className="mono id">{d.id}</code>
+            <CopyId value={d.id} label="device ID" />
           </dd>
           <dt>API access secret</dt>
           <dd>
@@ -96,18 +99,24 @@ export function DevicePage({ id }: { id: string }) {
           <dt>Created</dt>
           <dd>{formatTime(d.createdAt)}</dd>
         </dl>
-        <div className="card-actions">
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => {
-              setUseShared(false);
-              setDialog('reset');
-            }}
-          >
-            Reset device secret
-          </button>
-        </div>
+        {manage ? (
+          <div className="card-actions">
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => {
+                setUseShared(false);
+                setDialog('reset');
+              }}
+            >
+              Reset device secret
+            </button>
+          </div>
+        ) : (
+          <p className="hint" data-testid="view-only">
+            You can view this device. Renaming, disabling, deleting it or resetting its secret needs the devices.manage permission.
+          </p>
+        )}
       </section>
       {dialog === 'reset' && (
         <FormModal

@@ -9,7 +9,7 @@ import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } fro
 import { formatTime, relative } from '../format';
 import { usePagedList, useUrlQuery } from '../hooks';
 import { Link, navigate } from '../router';
-import { useSession } from '../session';
+import { rights, useSession } from '../session';
 
 export function SecretSource({ d }: { d: Device }) {
   return d.secretSource === 'shared' ? (
@@ -112,7 +112,8 @@ export function DevicesPage() {
         title="Devices"
         subtitle="Each device authenticates with its device ID and either its own unique API access secret or the account's shared one."
         actions={
-          !missing && (
+          !missing &&
+          rights.manageDevices(s) && (
             <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
               New device
             </button>

@@ -4,7 +4,7 @@ import { api, isMissingRoute } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
 import { FormCheckError } from '../components/limits';
 import { Modal } from '../components/Modal';
-import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, SecretBox } from '../components/ui';
+import { CopyId, EmptyState, ErrorBanner, Loading, Notice, PageHeader, SecretBox } from '../components/ui';
 import { formatTime } from '../format';
 import { useAsync } from '../hooks';
 import { Link, navigate } from '../router';
@@ -338,7 +338,7 @@ export function WebhookPage({ id }: { id: string }) {
             </dd>
             <dt>Endpoint ID</dt>
             <dd>
-              <code className="mono id">{e.id}</code>
+              <CopyId value={e.id} label="endpoint ID" />
             </dd>
             <dt>Created</dt>
             <dd>{formatTime(e.createdAt)}</dd>

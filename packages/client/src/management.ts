@@ -165,6 +165,10 @@ export class KeywardClient {
   listAccounts() {
     return this.call('get', '/v1/accounts');
   }
+  /** The operator: every account's users, active applications and keys, devices and last 7 days' uses. */
+  listAccountUsage() {
+    return this.call('get', '/v1/accounts/usage');
+  }
   createAccount(input: CreateAccountInput) {
     return this.call('post', '/v1/accounts', { body: input });
   }

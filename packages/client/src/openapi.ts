@@ -186,6 +186,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/accounts/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every account's size and use over the last 7 days (operator only)
+     * @description The operator only (others get 403 FORBIDDEN, access keys included). For every account, oldest first (as GET /v1/accounts): live users, active applications, active keys, devices, and the uses and refusals of its keys over the last 7 days. Counts only: no names, emails or secrets.
+     */
+    get: operations['listAccountUsage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/accounts/{accountId}': {
     parameters: {
       query?: never;
@@ -2668,6 +2688,156 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'UNSUPPORTED_MEDIA_TYPE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `INTERNAL_ERROR`: An unexpected error occurred. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INTERNAL_ERROR';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `STORE_UNAVAILABLE`: The database could not be reached in time; retry shortly. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'STORE_UNAVAILABLE';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  listAccountUsage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Start of the counted uses (epoch ms, the start of an hour 7 days ago) */
+            since: number;
+            accounts: {
+              accountId: string;
+              /** @description Live users (deleted ones are not counted) */
+              users: number;
+              /** @description Applications counting towards the limit: not revoked, creator not deleted */
+              activeApplications: number;
+              /** @description Active, unexpired access keys, application and customer keys */
+              activeKeys: number;
+              /** @description Devices, disabled ones included */
+              devices: number;
+              /** @description Successful verifications and gateway authorizations of the account's keys since `since` */
+              uses: number;
+              /** @description Verifications refused by a rate limit or quota since `since` */
+              rejected: number;
+              /** @description The latest use of any of the account's keys (null: never) */
+              lastUsedAt: number | null;
+            }[];
+          };
+        };
+      };
+      /** @description `VALIDATION_FAILED`: The request body, query or path did not match the schema. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'VALIDATION_FAILED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `UNAUTHORIZED`: Missing or invalid credentials. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'UNAUTHORIZED';
+              /** @description For people: the code's message from the table, or a more specific one */
+              message: string;
+              /** @description Also sent as X-Request-Id; quote it when reporting a problem */
+              requestId: string;
+              /** @description Particulars of some codes, e.g. `issues` (VALIDATION_FAILED), `limit`, `unknown`, `excess`, `retryAfterSeconds` */
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description `FORBIDDEN`: The caller lacks the permission this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN';
               /** @description For people: the code's message from the table, or a more specific one */
               message: string;
               /** @description Also sent as X-Request-Id; quote it when reporting a problem */

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, useE2E } from './support.js';
+
+/** Issue #16 item 1: the operator's Accounts page. */
+describe.skipIf(!HAS_CHROMIUM)('dashboard: Accounts (operator)', () => {
+  const e = useE2E();
+
+  it("lists every account with its use, creates one with its first admin, and edits an account's limits", async () => {
+    const t = await e.tenant('Globex Metering');
+    const app = await e.call('POST', `/v1/accounts/${t.accountId}/applications`, { token: t.adminToken, body: { name: 'Globex app' } });
+    const key = await e.call('POST', `/v1/accounts/${t.accountId}/applications/${app.body.id}/keys`, {
+      token: t.adminToken,
+      body: { name: 'Globex key', scopes: ['device:read'] },
+    });
+    expect(key.status).toBe(201);
+    for (let i = 0; i < 2; i++) expect((await e.call('POST', '/v1/keys/verify', { body: { key: key.body.key } })).status).toBe(200);
+
+    await e.signIn('operator@e2e.local', 'operator-password-1');
+    const page = e.page;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('heading', { name: 'Accounts', level: 1 }).waitFor();
+    const row = page.getByTestId(`account-${t.customerId}`);
+    await row.waitFor();
+    expect(await row.getByTestId('applications').textContent()).toBe('1 of 10');
+    expect(await row.getByTestId('keys').textContent()).toBe('1');
+    expect(await row.getByTestId('users').textContent()).toBe('1');
+    expect(await row.getByTestId('uses').textContent()).toBe('2');
+    // Relative times carry the exact time on hover.
+    expect(await row.locator('time').first().getAttribute('title')).toMatch(/\d{2}:\d{2}:\d{2}/);
+    // The customer ID has a copy button.
+    await row.getByRole('button', { name: 'Copy customer ID' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(t.customerId);
+
+    // New account: the browser checks the form first, with the reason next to the field.
+    await page.getByRole('button', { name: 'New account' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New account' });
+    await dialog.getByLabel('Account name').fill('Initech Sensors');
+    await dialog.getByLabel('Customer ID').fill('x');
+    await dialog.getByLabel('Admin name').fill('Ida Initech');
+    const email = `ida.${Date.now().toString(36)}@initech.test`;
+    await dialog.getByLabel('Admin email').fill(email);
+    await dialog.getByLabel('Initial password').fill('short');
+    await dialog.getByRole('button', { name: 'Create account' }).click();
+    await dialog.getByText('Too short: the password needs at least 10 characters.').waitFor();
+    await dialog.getByText('Letters, digits and dashes, 3 to 40 characters', { exact: false }).first().waitFor();
+    expect(await dialog.getByLabel('Initial password').getAttribute('aria-invalid')).toBe('true');
+    await dialog.getByLabel('Customer ID').fill('');
+    await dialog.getByLabel('Initial password').fill('initech-password-1');
+    await dialog.getByRole('button', { name: 'Create account' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('toast').filter({ hasText: 'Account Initech Sensors created' }).waitFor();
+    await page.getByRole('cell', { name: 'Initech Sensors', exact: true }).waitFor();
+    // The switcher knows it at once, and its admin can sign in.
+    expect(await page.getByLabel('Account', { exact: true }).locator('option').allTextContents()).toContainEqual(
+      expect.stringContaining('Initech Sensors'),
+    );
+    expect((await e.call('POST', '/v1/auth/login', { body: { email, password: 'initech-password-1' } })).status).toBe(200);
+
+    // Edit limits: the application limit and a rate limit, checked in the browser, saved, shown.
+    await page.getByRole('button', { name: 'Edit limits of Globex Metering' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit account limits' });
+    await edit.getByLabel('Applications', { exact: true }).fill('20000');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByText('A whole number from 0 to 10,000.').waitFor();
+    await edit.getByLabel('Applications', { exact: true }).fill('3');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await page.getByTestId('toast').filter({ hasText: 'Account limits saved' }).waitFor();
+    await row.getByTestId('applications').filter({ hasText: '1 of 3' }).waitFor();
+    const after = await e.call('GET', `/v1/accounts/${t.accountId}`, { token: e.operatorToken });
+    expect(after.body.maxApplications).toBe(3);
+
+    // Open switches to the account.
+    await row.getByRole('button', { name: 'Open Globex Metering' }).click();
+    await page.getByRole('link', { name: 'Globex app' }).waitFor();
+
+    // On a phone the page itself does not scroll sideways (the table scrolls in its box).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/accounts');
+    await page.getByTestId(`account-${t.customerId}`).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  });
+
+  it('is the operator’s alone: an account admin has no Accounts link and gets the no-access page', async () => {
+    const t = await e.tenant();
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).count()).toBe(0);
+    await page.goto('/accounts');
+    await page.getByRole('heading', { name: 'No access to Accounts', level: 1 }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+});
