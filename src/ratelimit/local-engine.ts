@@ -3,6 +3,7 @@ import {
   type CheckRequest,
   type GcraResult,
   gcra,
+  type LimitCheck,
   type LimitState,
   type QuotaCheck,
   type QuotaState,
@@ -21,6 +22,9 @@ interface QuotaCounter {
   remaining: number;
   periodStart: number;
 }
+
+/** The quota states of a request without quotas: shared, never written to. */
+const NO_QUOTA_STATES: QuotaState[] = Object.freeze([]) as unknown as QuotaState[];
 
 /** Counters kept at most; past it, counters already back to whole (tat ≤ now) are dropped first. */
 const MAX_COUNTERS = 200_000;
@@ -65,6 +69,7 @@ export class LocalEngine {
   }
 
   private decide(req: CheckRequest): CheckOutcome {
+    if (req.quotas.length === 0 && req.limits.length === 1) return this.decideOne(req.limits[0] as LimitCheck, req.now);
     const { now } = req;
     const quotaStates: QuotaState[] = [];
     const brought: QuotaCounter[] = [];
@@ -120,6 +125,27 @@ export class LocalEngine {
       if (q.cost > 0) this.ledger.debit(q, c.periodStart, q.cost);
     });
     return { allowed: true, limits: limitStates, quotas: quotaStates };
+  }
+
+  /**
+   * The usual limited request, one limit and no quota: the same decision as `decide`, without its
+   * per-limit arrays and closures (the hot path of a key with one limit).
+   */
+  private decideOne(l: LimitCheck, now: number): CheckOutcome {
+    const tat = this.tats.get(l.counter);
+    const r = tat === undefined ? gcra(0, 0, l, now) : gcra(tat.ms, tat.frac, l, now);
+    const limits: LimitState[] = [
+      { name: l.name, owner: l.owner, limit: l.limit, windowSeconds: l.windowSeconds, remaining: r.remaining, resetMs: r.resetMs },
+    ];
+    if (!r.allowed) return { allowed: false, code: 'RATE_LIMITED', retryAfterMs: r.retryAfterMs, limits, quotas: NO_QUOTA_STATES };
+    if (tat !== undefined) {
+      tat.ms = r.newMs;
+      tat.frac = r.newFrac;
+    } else {
+      if (this.tats.size >= MAX_COUNTERS) this.prune(now);
+      this.tats.set(l.counter, { ms: r.newMs, frac: r.newFrac });
+    }
+    return { allowed: true, limits, quotas: NO_QUOTA_STATES };
   }
 
   /** The counter brought to this request's generation and period (a newer stored generation wins). */
