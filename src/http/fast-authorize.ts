@@ -38,8 +38,8 @@ type LogError = (error: unknown) => void;
  * `GET /v1/authorize` (nginx auth_request, Envoy ext_authz with X-Original-* headers) answered
  * straight on node:http, ahead of Fastify, like `POST /v1/keys/verify` (fast-verify.ts).
  *
- * It takes the plain request only — GET on the exact path, both X-Original-* headers within
- * the route's schema, no body — and leaves everything else to Fastify untouched (HEAD, other
+ * It takes the plain request only — GET or HEAD on the exact path, both X-Original-* headers within
+ * the route's schema, no body — and leaves everything else to Fastify untouched (other
  * methods, the path-appended form, a query, a missing header's 400). A bearer key the cache
  * knows is answered in the same event-loop turn from answers prepared per cached key record
  * (records are immutable and replaced on every change, so a revoked key's answers go with its
@@ -50,7 +50,8 @@ type LogError = (error: unknown) => void;
  */
 export function createFastAuthorize(ctx: Runtime, opts: { logError: LogError }) {
   return function tryHandle(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.method !== 'GET' || req.url !== PATH) return false;
+    // HEAD as GET (examples/nginx.conf asks with HEAD so nginx keeps the connection): node writes no body for it.
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.url !== PATH) return false;
     const h = req.headers;
     const uri = h['x-original-uri'];
     const method = h['x-original-method'];

@@ -203,6 +203,31 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    // examples/nginx.conf asks with HEAD (nginx keeps an auth subrequest's connection only without a body).
+    it.each(cases)("HEAD is answered on the fast path like the Fastify route's HEAD: %s", async (_name, headers, offset = 0) => {
+      const at = Date.now() + offset;
+      h.kw.ctx.now = () => at;
+      try {
+        const viaFast = await overHttp(`${fast.url}/v1/authorize`, 'HEAD', headers());
+        const viaGet = await overHttp(`${fast.url}/v1/authorize`, 'GET', headers());
+        const injected = fromInject(await h.kw.app.inject({ method: 'HEAD', url: '/v1/authorize', headers: headers() }));
+        expect(viaFast.status, 'the fast path took the request').not.toBe(599);
+        expect(viaFast.body).toBe('');
+        expect(injected.body).toBe('');
+        const a = normalize(viaFast);
+        const b = normalize(injected);
+        expect({ status: a.status, headers: a.headers, hasRequestId: a.hasRequestId }).toEqual({
+          status: b.status,
+          headers: b.headers,
+          hasRequestId: b.hasRequestId,
+        });
+        expect(viaFast.headers['content-length']).toBe(injected.headers['content-length']);
+        expect(viaFast.status).toBe(viaGet.status);
+      } finally {
+        h.kw.ctx.now = Date.now;
+      }
+    });
+
     // Requests the fast path leaves to Fastify: the server still answers them as the route does.
     const declined: [string, string, string, Record<string, string>][] = [
       ['missing X-Original-URI (400)', 'GET', '/v1/authorize', { 'x-original-method': 'GET', authorization: `Bearer k` }],
