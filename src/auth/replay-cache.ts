@@ -26,17 +26,23 @@ const BUCKET_MS = 1000;
  * is refused up to and including its expiry instant; one already expired on arrival can never be
  * refused again, so it is not recorded (the verifier never claims one).
  *
- * Beyond `maxEntries` the oldest second goes first: its pairs are the closest to expiring. The
- * bound is a memory ceiling (about 100 bytes a pair); a pair dropped there early could be replayed
- * until its own expiry.
+ * Beyond `maxEntries` (a memory ceiling, about 150 bytes a pair) the oldest second goes first: its
+ * pairs are the closest to expiring. The guard stays exact through that: it remembers the newest
+ * second it dropped early, and refuses every pair expiring in or before it that it does not hold
+ * (it cannot prove such a pair was not seen). So at the bound a request signed longer ago than the
+ * pairs dropped is refused as REPLAYED, and never is a replay let through. Fresh signatures expire
+ * after every dropped second and are unaffected unless more than `maxEntries` pairs arrive within
+ * one timestamp window.
  */
 export class MemoryReplayGuard implements ReplayGuard {
   private readonly buckets = new Map<number, Set<string>>();
   private count = 0;
   /** Every bucket below this one has been dropped (or never held anything). */
   private next = Number.NEGATIVE_INFINITY;
+  /** The newest second dropped at the bound: pairs expiring in or before it are refused. */
+  private droppedThrough = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly maxEntries = 100_000) {}
+  constructor(private readonly maxEntries = 1_000_000) {}
 
   get size(): number {
     return this.count;
@@ -54,6 +60,7 @@ export class MemoryReplayGuard implements ReplayGuard {
     const k = `${deviceId}/${signature}`;
     let bucket = this.buckets.get(b);
     if (bucket?.has(k)) return false;
+    if (b <= this.droppedThrough) return false;
     if (this.count >= this.maxEntries) {
       while (this.count >= this.maxEntries && this.buckets.size > 0) this.dropOldest();
       bucket = this.buckets.get(b);
@@ -92,5 +99,6 @@ export class MemoryReplayGuard implements ReplayGuard {
     let oldest = Number.POSITIVE_INFINITY;
     for (const b of this.buckets.keys()) if (b < oldest) oldest = b;
     this.drop(oldest);
+    if (oldest > this.droppedThrough) this.droppedThrough = oldest;
   }
 }

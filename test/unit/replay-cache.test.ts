@@ -84,7 +84,31 @@ describe('MemoryReplayGuard: time buckets', () => {
     expect(g.size).toBe(10);
     expect(await g.claim('dev', 's1', 11_000, 0)).toBe(false);
     expect(await g.claim('dev', 'new', 50_000, 0)).toBe(false);
-    // s0 (the oldest) was dropped at the bound: the documented ceiling.
-    expect(await g.claim('dev', 's0', 10_000, 0)).toBe(true);
+    // s0 (the oldest) was dropped at the bound: not held any more, yet still refused (exact).
+    expect(await g.claim('dev', 's0', 10_000, 0)).toBe(false);
+    // So is any unseen pair expiring in or before the dropped second; later ones are not.
+    expect(await g.claim('dev', 'older-unseen', 10_500, 0)).toBe(false);
+    expect(await g.claim('dev', 'later-unseen', 11_000, 0)).toBe(true);
+  });
+
+  it('never accepts a replay at the bound, whatever order pairs arrive in', async () => {
+    const g = new MemoryReplayGuard(50);
+    const accepted = new Set<string>();
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const sig = `s${Math.floor(rnd() * 300)}`;
+      const expiry = 100_000 + Number(sig.slice(1)) * 97;
+      const ok = await g.claim('dev', sig, expiry, 0);
+      if (ok) {
+        expect(accepted.has(sig), `${sig} accepted twice`).toBe(false);
+        accepted.add(sig);
+      }
+    }
+    expect(g.size).toBeLessThanOrEqual(50);
+    expect(accepted.size).toBeGreaterThan(50);
   });
 });
