@@ -2,7 +2,7 @@ import type { Application } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
 import { ConfirmModal, FormModal, TextArea, TextInput } from '../components/forms';
-import { EmptyState, ErrorBanner, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, ErrorBanner, LimitedButton, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { formatDate } from '../format';
 import { useAsync } from '../hooks';
 import { Link, navigate } from '../router';
@@ -79,9 +79,12 @@ export function ApplicationsPage() {
         subtitle={`Applications group your access keys. ${active} of ${s.account.maxApplications} active applications used.`}
         actions={
           s.can('applications.create') && (
-            <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
-              New
-            </button>
+            <LimitedButton
+              used={active}
+              max={s.account.maxApplications}
+              reason={`${active} of ${s.account.maxApplications} active applications: revoke one to create another.`}
+              onClick={() => setDialog({ type: 'new' })}
+            />
           )
         }
       />

@@ -2,6 +2,7 @@ import type { Permission, User } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
+import { ScopeChips } from '../components/keys';
 import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/ui';
 import { formatDate, permissionLabel } from '../format';
 import { useAsync } from '../hooks';
@@ -176,9 +177,7 @@ export function UsersPage() {
                         ? 'None'
                         : `${u.permissions.length} of ${s.catalogue.permissions.length}`}
                   </td>
-                  <td>
-                    <span className="clamp">{u.isAdmin ? 'All' : u.apiScopes.join(', ') || 'None'}</span>
-                  </td>
+                  <td>{u.isAdmin ? 'All' : <ScopeChips names={u.apiScopes} />}</td>
                   <td className="nowrap">{formatDate(u.createdAt)}</td>
                   <td className="row-actions">
                     {s.isAdmin && (
