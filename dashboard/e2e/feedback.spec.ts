@@ -70,4 +70,25 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: form feedback and scope display', () 
       'Device: Read Access',
     ]);
   });
+
+  it('a revoked application\'s keys tab says it is revoked, not "No access keys yet"', async () => {
+    const t = await e.tenant();
+    const base = `/v1/accounts/${t.accountId}`;
+    const empty = await e.call('POST', `${base}/applications`, { token: t.adminToken, body: { name: 'Never used' } });
+    const app = await e.call('POST', `${base}/applications`, { token: t.adminToken, body: { name: 'Old sync' } });
+    await e.call('POST', `${base}/applications/${app.body.id}/keys`, {
+      token: t.adminToken,
+      body: { name: 'Old key', scopes: ['device:read'] },
+    });
+    for (const a of [empty, app]) await e.call('POST', `${base}/applications/${a.body.id}/revoke`, { token: t.adminToken });
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    await page.goto(`/applications/${empty.body.id}/keys`);
+    await page.getByRole('heading', { name: 'This application is revoked' }).waitFor();
+    expect(await page.getByText('No access keys yet').count()).toBe(0);
+    await page.goto(`/applications/${app.body.id}/keys`);
+    await page.getByRole('row').filter({ hasText: 'Old key' }).waitFor();
+    await page.getByText('This application is revoked: its access keys no longer work').waitFor();
+    expect(await page.getByRole('button', { name: 'New', exact: true }).count()).toBe(0);
+  });
 });

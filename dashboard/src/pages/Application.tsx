@@ -2,7 +2,7 @@ import type { AccessKey, Application } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
 import { EditKeyModal, expiryText, NewAccessKeyModal, RevokeKeyModal, ScopeList } from '../components/keys';
-import { EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, ErrorBanner, LeakedBadge, LimitedButton, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync } from '../hooks';
 import { Link } from '../router';
@@ -157,17 +157,29 @@ function AccessKeys({ app }: { app: Application }) {
             Show revoked keys
           </label>
           {app.status === 'active' && may('create') && (
-            <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
-              New
-            </button>
+            <LimitedButton
+              used={activeCount}
+              max={s.account.maxKeysPerApplication}
+              reason={`${activeCount} of ${s.account.maxKeysPerApplication} active access keys: revoke one to create another.`}
+              onClick={() => setDialog({ type: 'new' })}
+            />
           )}
         </div>
       </div>
       <ErrorBanner error={list.error} title="Could not load access keys" />
+      {app.status === 'revoked' && keys.length > 0 && (
+        <Notice tone="info">This application is revoked: its access keys no longer work and no new ones can be created.</Notice>
+      )}
       {list.loading && !list.data ? (
         <Loading />
       ) : keys.length === 0 && !list.error ? (
-        <EmptyState title="No access keys yet">Create an access key and include it as a bearer credential in your API calls.</EmptyState>
+        app.status === 'revoked' ? (
+          <EmptyState title="This application is revoked">
+            Its access keys no longer work and no new ones can be created.{showRevoked ? '' : ' Show revoked keys to see the keys it had.'}
+          </EmptyState>
+        ) : (
+          <EmptyState title="No access keys yet">Create an access key and include it as a bearer credential in your API calls.</EmptyState>
+        )
       ) : (
         <div className="table-wrap">
           <table className="table">
