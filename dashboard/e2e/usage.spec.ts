@@ -35,6 +35,14 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: usage', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
     const chart = page.getByRole('img', { name: /Verifications per key over time: 4 in total across 2 keys/ });
     await chart.waitFor();
+    // At desktop width too, no two time labels are the same (a 24-hour range starts and ends on one clock time).
+    const desktopLabels = await chart.evaluate((svg) =>
+      Array.from(svg.querySelectorAll('text.axis'))
+        .map((t) => t.textContent ?? '')
+        .filter((l) => /[:a-z]/i.test(l)),
+    );
+    expect(desktopLabels.length).toBeGreaterThan(4);
+    expect(new Set(desktopLabels).size).toBe(desktopLabels.length);
     await page.getByText('Show the data as a table').click();
     const busyRow = page.getByRole('row').filter({ hasText: 'Busy key' });
     expect(await busyRow.textContent()).toContain('3');

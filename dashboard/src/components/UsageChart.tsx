@@ -56,7 +56,8 @@ export function timeTicks(from: number, to: number, width: number): { t: number;
     const start = new Date(from);
     start.setMinutes(0, 0, 0);
     for (let d = start; d.getTime() <= to; d = new Date(d.getTime() + HOUR)) {
-      if (d.getTime() < from || d.getHours() % hours !== 0) continue;
+      // Not the first instant: a 24-hour range would start and end on the same clock time.
+      if (d.getTime() <= from || d.getHours() % hours !== 0) continue;
       ticks.push({ t: d.getTime(), label: d.getHours() === 0 ? dayFmt.format(d) : timeFmt.format(d) });
     }
     return ticks;
