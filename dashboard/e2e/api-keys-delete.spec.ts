@@ -29,7 +29,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: customer keys and deleting API keys',
     const row = page.getByRole('row').filter({ hasText: 'Billing export' });
     await row.waitFor();
     expect(await row.textContent()).toContain('Customer');
-    expect(await row.textContent()).toContain('billing:access');
+    expect(await row.textContent()).toContain('Billing Access');
   });
 
   it('deletes an application key only after its application ID is typed back', async (ctx) => {
@@ -134,6 +134,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: customer keys and deleting API keys',
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     const alert = dialog.getByRole('alert').filter({ hasText: 'RECENT_USE_CONFIRMATION_REQUIRED' });
     await alert.waitFor();
+    // Plain words for a person, not the API's hint for callers ("send confirmRecentUse: true").
+    expect(await alert.textContent()).toContain('Tick the confirmation below');
+    expect(await alert.textContent()).not.toContain('confirmRecentUse');
     await dialog.getByLabel(/I understand that this key is in use/).check();
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });

@@ -99,7 +99,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: applications and access keys', () => 
 
     const row = page.getByRole('row').filter({ hasText: 'Production' });
     await row.waitFor();
-    expect(await row.textContent()).toContain('device:onboarding');
+    // Scopes read as the catalogue describes them; the name callers use is in the chip's title.
+    expect(await row.textContent()).toContain('Device: Onboarding');
+    expect(await row.getByRole('listitem').first().getAttribute('title')).toBe('device:onboarding');
     expect(await row.textContent()).toContain('31 Dec 2099');
     // The key is never displayed again.
     expect(await page.content()).not.toContain(key);
@@ -107,18 +109,27 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: applications and access keys', () => 
     expect(verified.body.valid).toBe(true);
   });
 
-  it('shows the API error code when a limit is reached', async () => {
+  it('disables New with the reason when the application limit is reached, and shows the API error code past it', async () => {
     const t = await e.tenant();
-    await e.call('PATCH', `/v1/accounts/${t.accountId}`, { token: e.operatorToken, body: { maxApplications: 1 } });
-    await e.call('POST', `/v1/accounts/${t.accountId}/applications`, { token: t.adminToken, body: { name: 'Only one' } });
+    await e.call('PATCH', `/v1/accounts/${t.accountId}`, { token: e.operatorToken, body: { maxApplications: 2 } });
+    await e.call('POST', `/v1/accounts/${t.accountId}/applications`, { token: t.adminToken, body: { name: 'First' } });
     await e.signIn(t.adminEmail, t.adminPassword);
-    await e.page.getByRole('button', { name: 'New', exact: true }).click();
+    const newButton = e.page.getByRole('button', { name: 'New', exact: true });
+    await newButton.click();
     const dialog = e.page.getByRole('dialog', { name: 'New application' });
-    await dialog.getByLabel('Name').fill('One too many');
+    await dialog.getByLabel('Name').fill('Second');
+    // Filled in another tab meanwhile: the server refuses, in plain words with its code.
+    await e.call('POST', `/v1/accounts/${t.accountId}/applications`, { token: t.adminToken, body: { name: 'Elsewhere' } });
     await dialog.getByRole('button', { name: 'Create' }).click();
     const alert = dialog.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('APPLICATION_LIMIT_REACHED');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await e.page.reload();
+    await e.page.getByRole('link', { name: 'Elsewhere' }).waitFor();
+    expect(await newButton.isDisabled()).toBe(true);
+    expect(await newButton.getAttribute('aria-describedby')).toBeTruthy();
+    await e.page.getByText('2 of 2 active applications: revoke one to create another.').waitFor();
   });
 
   it("shows the application's Summary, edits an access key's name and revokes the key", async () => {
@@ -144,7 +155,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: applications and access keys', () => 
     const row = page.getByRole('row').filter({ hasText: 'Reader' });
     await row.waitFor();
     // Roles are shown as granted, not as the scopes they expand to.
-    expect(await row.getByRole('listitem').allTextContents()).toEqual(['device:full-access']);
+    expect(await row.getByRole('listitem').allTextContents()).toEqual(['Device: Full Access']);
     await page.getByRole('button', { name: 'Edit Reader' }).click();
     const edit = page.getByRole('dialog', { name: 'Edit access key' });
     await edit.getByLabel('Name', { exact: true }).fill('Meter reader');

@@ -21,7 +21,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: users and permissions', () => {
     await dialog.waitFor({ state: 'detached' });
     const row = page.getByRole('row').filter({ hasText: 'bob@acme.test' });
     await row.waitFor();
-    expect(await row.textContent()).toContain('device:read');
+    expect(await row.textContent()).toContain('Device: Read Access');
 
     const users = await e.call('GET', `/v1/accounts/${t.accountId}/users`, { token: t.adminToken });
     const bob = users.body.users.find((u: { email: string }) => u.email === 'bob@acme.test');

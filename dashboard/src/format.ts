@@ -31,5 +31,9 @@ export function permissionLabel(p: string): string {
     return `${verb} access keys for ${whose === 'any' ? 'any application' : 'my applications'}`;
   }
   if (p === 'users.view') return 'View users';
+  if (p === 'devices.view') return 'View devices';
+  if (p === 'devices.manage') return 'Manage devices and their secrets';
+  if (p === 'webhooks.view') return 'View webhooks';
+  if (p === 'webhooks.manage') return 'Manage webhooks';
   return p;
 }

@@ -1,7 +1,7 @@
 import type { AccessKey, CreatedKey, CreateKeyInput } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
-import { formatDate, formatTime, relative } from '../format';
+import { formatDate, formatTime, permissionLabel, relative } from '../format';
 import { useSession } from '../session';
 import { Checkbox, ConfirmModal, FormModal, TextArea, TextInput } from './forms';
 import { FormCheckError, keyLimits, LimitsFields, limitsPatch, limitsSummary, readDraft, useLimitsDraft } from './limits';
@@ -116,7 +116,14 @@ export function NewAccessKeyModal({
           <details className="scope-group">
             <summary>Management API permissions ({management.length})</summary>
             {management.map((s) => (
-              <Checkbox key={s} id={`scope-${s}`} label={<code>{s}</code>} checked={chosen.has(s)} onChange={(on) => toggle(s, on)} />
+              <Checkbox
+                key={s}
+                id={`scope-${s}`}
+                label={permissionLabel(s.slice(MGMT.length))}
+                hint={<code>{s}</code>}
+                checked={chosen.has(s)}
+                onChange={(on) => toggle(s, on)}
+              />
             ))}
           </details>
         )}
@@ -144,6 +151,7 @@ export function NewAccessKeyModal({
 export function KeyCreatedModal({ created, onClose }: { created: CreatedKey; onClose(): void }) {
   const k = created.accessKey;
   const scopeNames = useScopeNames(k);
+  const scopeLabel = useScopeLabel();
   return (
     <Modal
       title="Access key created"
@@ -175,7 +183,7 @@ export function KeyCreatedModal({ created, onClose }: { created: CreatedKey; onC
           </tr>
           <tr>
             <th scope="row">Scopes</th>
-            <td>{scopeNames.join(', ') || 'None'}</td>
+            <td>{scopeNames.map(scopeLabel).join(', ') || 'None'}</td>
           </tr>
           <tr>
             <th scope="row">Expires</th>
@@ -271,18 +279,56 @@ export function useScopeNames(k: AccessKey): string[] {
   return [...k.roles, ...k.scopes.filter((s) => !covered.has(s))];
 }
 
-export function ScopeList({ k }: { k: AccessKey }) {
-  const shown = useScopeNames(k);
-  if (shown.length === 0) return <span className="muted">None</span>;
+/**
+ * One way to show a scope everywhere: the catalogue's words ("Device: Full Access"), with the
+ * name callers and the API use (`device:full-access`) on hover and for screen readers in the title.
+ * Management permissions a key carries (`keyward:devices.view`) read "Manage: View devices".
+ */
+export function useScopeLabel(): (name: string) => string {
+  const { catalogue } = useSession();
+  const described = new Map<string, string>([
+    ...catalogue.scopes.map((s) => [s.name, s.description] as const),
+    ...catalogue.roles.map((r) => [r.name, r.description] as const),
+  ]);
+  return (name) => {
+    if (name.startsWith(MGMT)) return `Management: ${permissionLabel(name.slice(MGMT.length))}`;
+    return described.get(name) || name;
+  };
+}
+
+/** Scope chips on one line (wrapping within a max width); past `max`, a "+N more" button shows the rest. */
+export function ScopeChips({ names, max = 2 }: { names: string[]; max?: number }) {
+  const label = useScopeLabel();
+  const [open, setOpen] = useState(false);
+  if (names.length === 0) return <span className="muted">None</span>;
+  const shown = open || names.length <= max ? names : names.slice(0, max - 1);
+  const hidden = names.length - shown.length;
   return (
-    <ul className="chips" aria-label="Scopes">
+    <ul className={`chips${open ? ' chips-open' : ''}`} aria-label="Scopes">
       {shown.map((s) => (
-        <li key={s} className="chip">
-          {s}
+        <li key={s} className="chip" title={s}>
+          {label(s)}
         </li>
       ))}
+      {hidden > 0 && (
+        <li>
+          <button
+            type="button"
+            className="chip-more"
+            title={names.slice(shown.length).map(label).join(', ')}
+            aria-label={`Show ${hidden} more scope${hidden === 1 ? '' : 's'}`}
+            onClick={() => setOpen(true)}
+          >
+            +{hidden} more
+          </button>
+        </li>
+      )}
     </ul>
   );
+}
+
+export function ScopeList({ k, max }: { k: AccessKey; max?: number }) {
+  return <ScopeChips names={useScopeNames(k)} max={max} />;
 }
 
 export const expiryText = (k: AccessKey) => (k.expiresAt ? formatDate(k.expiresAt) : 'Never');

@@ -4,7 +4,7 @@ import { api } from '../api';
 import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
 import { EditKeyModal, expiryText, NewAccessKeyModal, RevokeKeyModal, ScopeList } from '../components/keys';
 import { toast } from '../components/Toast';
-import { CopyId, EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { CopyId, EmptyState, ErrorBanner, LeakedBadge, LimitedButton, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync, usePagedList, useUrlQuery } from '../hooks';
 import { Link } from '../router';
@@ -157,6 +157,7 @@ function AccessKeys({ app }: { app: Application }) {
   );
   // Live keys count towards the limit, whatever the page shows (at most the limit's worth).
   const live = useAsync(() => api.listApplicationKeys(s.account.id, app.id, { status: 'active' }), [s.account.id, app.id, list.items]);
+  const activeCount = live.data?.keys.length ?? 0;
   const mine = app.createdBy === s.me.user.id;
   const may = (action: string) => s.can(`keys.${action}.any`) || (mine && s.can(`keys.${action}.mine`));
   const keys = list.items;
@@ -224,9 +225,12 @@ function AccessKeys({ app }: { app: Application }) {
         </p>
         <div className="toolbar-right">
           {app.status === 'active' && may('create') && (
-            <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
-              New
-            </button>
+            <LimitedButton
+              used={activeCount}
+              max={s.account.maxKeysPerApplication}
+              reason={`${activeCount} of ${s.account.maxKeysPerApplication} active access keys: revoke one to create another.`}
+              onClick={() => setDialog({ type: 'new' })}
+            />
           )}
         </div>
       </div>
@@ -243,10 +247,15 @@ function AccessKeys({ app }: { app: Application }) {
         </label>
       </ListControls>
       <ErrorBanner error={list.error} title="Could not load access keys" />
+      {app.status === 'revoked' && keys.length > 0 && (
+        <Notice tone="info">This application is revoked: its access keys no longer work and no new ones can be created.</Notice>
+      )}
       {list.loading && keys.length === 0 ? (
         <Loading />
       ) : list.error && keys.length === 0 ? null : keys.length === 0 ? (
-        filtered ? (
+        app.status === 'revoked' && !filtered ? (
+          <EmptyState title="This application is revoked">Its access keys no longer work and no new ones can be created.</EmptyState>
+        ) : filtered ? (
           <EmptyState title="No matching access keys">Change the search or the filters to see more keys.</EmptyState>
         ) : (
           <EmptyState title="No access keys yet">Create an access key and include it as a bearer credential in your API calls.</EmptyState>

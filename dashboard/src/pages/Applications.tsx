@@ -4,7 +4,7 @@ import { api } from '../api';
 import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
 import { ConfirmModal, FormModal, TextArea, TextInput } from '../components/forms';
 import { toast } from '../components/Toast';
-import { EmptyState, ErrorBanner, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, ErrorBanner, LimitedButton, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { formatDate, formatTime } from '../format';
 import { useAsync, usePagedList, useUrlQuery } from '../hooks';
 import { Link, navigate } from '../router';
@@ -153,9 +153,12 @@ export function ApplicationsPage() {
         subtitle={`Applications group your access keys. ${active ?? '…'} of ${s.account.maxApplications} active applications used.`}
         actions={
           s.can('applications.create') && (
-            <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
-              New
-            </button>
+            <LimitedButton
+              used={active ?? 0}
+              max={s.account.maxApplications}
+              reason={`${active} of ${s.account.maxApplications} active applications: revoke one to create another.`}
+              onClick={() => setDialog({ type: 'new' })}
+            />
           )
         }
       />

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
 import { DeviceSecretModal } from '../components/SecretShownModal';
+import { toast } from '../components/Toast';
 import { CopyId, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync } from '../hooks';
@@ -41,6 +42,7 @@ export function DevicePage({ id }: { id: string }) {
     setError(null);
     try {
       await api.updateDevice(s.account.id, d.id, { status: d.status === 'active' ? 'disabled' : 'active' });
+      toast(d.status === 'active' ? 'Device disabled' : 'Device enabled');
       dev.reload();
     } catch (e) {
       setError(e);
@@ -128,6 +130,7 @@ export function DevicePage({ id }: { id: string }) {
             const r = await api.resetDeviceSecret(s.account.id, d.id, { useSharedSecret: useShared });
             setDialog(null);
             setNotice(r.secret ? null : 'The device now uses the shared API access secret.');
+            toast('Device secret reset');
             setSecret(r.secret);
             dev.reload();
           }}
@@ -143,6 +146,7 @@ export function DevicePage({ id }: { id: string }) {
           onClose={() => setDialog(null)}
           submit={async () => {
             await api.updateDevice(s.account.id, d.id, { name: name.trim() });
+            toast('Device renamed');
             setDialog(null);
             dev.reload();
           }}
@@ -157,6 +161,7 @@ export function DevicePage({ id }: { id: string }) {
           onClose={() => setDialog(null)}
           onConfirm={async () => {
             await api.deleteDevice(s.account.id, d.id);
+            toast('Device deleted');
             navigate('/devices');
           }}
         >

@@ -38,7 +38,7 @@ export function UsagePage() {
         title="Usage"
         subtitle="Verifications per access key, and requests rejected by rate limits or quotas, in hourly buckets."
       />
-      <div className="toolbar">
+      <div className="toolbar usage-toolbar">
         <div className="field inline">
           <label htmlFor="usage-key">Access key</label>
           <select id="usage-key" value={keyId} onChange={(e) => setKeyId(e.target.value)}>

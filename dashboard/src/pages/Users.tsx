@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
+import { ScopeChips } from '../components/keys';
 import { toast } from '../components/Toast';
 import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/ui';
 import { formatDate, formatTime, permissionLabel } from '../format';
@@ -163,7 +164,7 @@ export function UsersPage() {
       cell: (u) =>
         u.isAdmin ? 'All' : u.permissions.length === 0 ? 'None' : `${u.permissions.length} of ${s.catalogue.permissions.length}`,
     },
-    { label: 'API scopes', cell: (u) => <span className="clamp">{u.isAdmin ? 'All' : u.apiScopes.join(', ') || 'None'}</span> },
+    { label: 'API scopes', cell: (u) => (u.isAdmin ? 'All' : u.apiScopes.length === 0 ? 'None' : <ScopeChips names={u.apiScopes} />) },
     { label: 'Created', className: 'nowrap', cell: (u) => <span title={formatTime(u.createdAt)}>{formatDate(u.createdAt)}</span> },
   ];
   const actions = (u: User) => (

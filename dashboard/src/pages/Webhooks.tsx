@@ -4,6 +4,7 @@ import { api, isMissingRoute } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
 import { FormCheckError } from '../components/limits';
 import { Modal } from '../components/Modal';
+import { toast } from '../components/Toast';
 import { CopyId, EmptyState, ErrorBanner, Loading, Notice, PageHeader, SecretBox } from '../components/ui';
 import { formatTime } from '../format';
 import { useAsync } from '../hooks';
@@ -223,6 +224,7 @@ export function WebhooksPage() {
           onCreated={(endpoint, secret) => {
             setCreating(false);
             list.reload();
+            toast('Webhook endpoint created');
             setCreated({ endpoint, secret });
           }}
         />
@@ -430,6 +432,7 @@ export function WebhookPage({ id }: { id: string }) {
           onClose={() => setDeleting(false)}
           onConfirm={async () => {
             await api.deleteWebhook(s.account.id, id);
+            toast('Webhook endpoint deleted');
             navigate('/webhooks');
           }}
         >
