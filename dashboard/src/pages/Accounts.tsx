@@ -119,6 +119,8 @@ export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCre
           onChange={set('adminPassword')}
           required
           maxLength={200}
+          // Checked by this form, with its reason next to the field (a native minLength would block the submit silently).
+          minLength={0}
           error={errors.adminPassword}
           hint={`At least ${MIN_PASSWORD} characters.`}
         />
