@@ -92,7 +92,8 @@ export const api = new KeywardClient({
   token: () => session.token,
   onError(error, request) {
     // A session that expired mid-use sends the user back to the sign-in page; a wrong password does not.
-    if (error.status === 401 && request.authenticated && request.path !== '/v1/auth/login') {
+    // A late 401 of a session already replaced (signed out, then in again) must not end the new one.
+    if (error.status === 401 && request.authenticated && !request.stale && request.path !== '/v1/auth/login') {
       session.clear();
       onUnauthorized();
     }

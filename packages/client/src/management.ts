@@ -53,6 +53,11 @@ export interface RequestDescription {
   path: string;
   /** Whether the request carried a token. */
   authenticated: boolean;
+  /**
+   * Whether the token option answers another token now than when the request was sent (signed out
+   * and in again meanwhile): a 401 then speaks of the old session, not of the current one.
+   */
+  stale: boolean;
 }
 
 export interface KeywardClientOptions {
@@ -116,7 +121,7 @@ export class KeywardClient {
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const fail = (error: KeywardApiError): never => {
-      this.onError?.(error, { method, path, authenticated: Boolean(token) });
+      this.onError?.(error, { method, path, authenticated: Boolean(token), stale: (this.token() ?? undefined) !== token });
       throw error;
     };
     let res: Response;

@@ -157,9 +157,21 @@ for (const dialect of DIALECTS) {
       const err = await kw.getMe().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(KeywardApiError);
       expect((err as KeywardApiError).requestId).toMatch(/\S/);
+      // A request sent with a token replaced before its answer came: its 401 is reported as stale.
+      const oldToken = token;
+      token = await h.login(OPERATOR.email, OPERATOR.password);
+      const late = (async () => {
+        const sent = oldToken;
+        token = sent;
+        const p = kw.getMe();
+        token = 'kws_a-token-signed-in-meanwhile';
+        return p;
+      })();
+      await expect(late).rejects.toMatchObject({ status: 401 });
       expect(seen).toEqual([
-        [401, 'UNAUTHORIZED', { method: 'GET', path: '/v1/me', authenticated: false }],
-        [401, 'UNAUTHORIZED', { method: 'GET', path: '/v1/me', authenticated: true }],
+        [401, 'UNAUTHORIZED', { method: 'GET', path: '/v1/me', authenticated: false, stale: false }],
+        [401, 'UNAUTHORIZED', { method: 'GET', path: '/v1/me', authenticated: true, stale: false }],
+        [401, 'UNAUTHORIZED', { method: 'GET', path: '/v1/me', authenticated: true, stale: true }],
       ]);
     });
   });
