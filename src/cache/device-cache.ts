@@ -2,7 +2,7 @@ import type { Change } from '../core/changes.js';
 import type { DeviceSigningRecord } from '../store/repos/devices.js';
 import { type SecondChance, secondChanceVictim } from './second-chance.js';
 import { addTo, removeFrom } from './set-index.js';
-import { SigningKeyCache } from './signing-key-cache.js';
+import { devicesChangedBy, SigningKeyCache } from './signing-key-cache.js';
 
 export interface DeviceCacheOptions {
   /** The store read being cached: the device and the sealed secret it signs with. */
@@ -79,23 +79,11 @@ export class DeviceSigningCache {
   invalidate(change: Change): void {
     this.counters.invalidations++;
     this.signingKeys.invalidate(change);
-    switch (change.type) {
-      case 'device':
-        this.epoch++;
-        this.remove(change.deviceId);
-        break;
-      case 'account':
-        this.epoch++;
-        for (const id of [...(this.byAccount.get(change.accountId) ?? [])]) this.remove(id);
-        break;
-      case 'key':
-      case 'application':
-      case 'user':
-        // Keys, applications and users are not part of a device's signing record.
-        break;
-      default:
-        this.clear();
-    }
+    const devices = devicesChangedBy(change, this.byAccount);
+    if (devices === 'all') return this.clear();
+    if (devices === null) return;
+    this.epoch++; // even with none held: a read in flight for one of them must not be stored
+    for (const id of devices) this.remove(id);
   }
 
   clear(): void {

@@ -3,6 +3,27 @@ import { SIGN_DATE_VALIDITY_MS } from '../core/ctn1.js';
 import { type SecondChance, secondChanceVictim } from './second-chance.js';
 import { addTo, removeFrom } from './set-index.js';
 
+/**
+ * The devices a change touches in a cache of device records indexed by account: the one device, or
+ * the account's (shared-secret reset), possibly none held; null for keys, applications and users (not
+ * part of a device's signing record); 'all' for a kind of change not known here (always safe). One rule for the device
+ * cache and the signing keys it holds.
+ */
+export function devicesChangedBy(change: Change, byAccount: ReadonlyMap<string, Set<string>>): readonly string[] | null | 'all' {
+  switch (change.type) {
+    case 'device':
+      return [change.deviceId];
+    case 'account':
+      return [...(byAccount.get(change.accountId) ?? [])];
+    case 'key':
+    case 'application':
+    case 'user':
+      return null;
+    default:
+      return 'all';
+  }
+}
+
 /** signDates usable at one instant are at most 8 (7 days plus the timestamp window across midnight). */
 const MAX_DAYS_PER_DEVICE = 8;
 
@@ -123,23 +144,11 @@ export class SigningKeyCache {
   /** The device cache's invalidation, applied to the keys. */
   invalidate(change: Change): void {
     this.counters.invalidations++;
-    switch (change.type) {
-      case 'device':
-        this.epochCounter++;
-        this.remove(change.deviceId);
-        break;
-      case 'account':
-        this.epochCounter++;
-        for (const id of [...(this.byAccount.get(change.accountId) ?? [])]) this.remove(id);
-        break;
-      case 'key':
-      case 'application':
-      case 'user':
-        // Not part of a device's secret.
-        break;
-      default:
-        this.clear();
-    }
+    const devices = devicesChangedBy(change, this.byAccount);
+    if (devices === 'all') return this.clear();
+    if (devices === null) return;
+    this.epochCounter++; // even with none held: a read in flight for one of them must not be stored
+    for (const id of devices) this.remove(id);
   }
 
   clear(): void {
