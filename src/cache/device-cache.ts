@@ -80,8 +80,11 @@ export class DeviceSigningCache {
     this.counters.invalidations++;
     this.signingKeys.invalidate(change);
     const devices = devicesChangedBy(change, this.byAccount);
-    if (devices === 'all') return this.clear();
     if (devices === null) return;
+    if (devices === 'all') {
+      this.clear();
+      return;
+    }
     this.epoch++; // even with none held: a read in flight for one of them must not be stored
     for (const id of devices) this.remove(id);
   }

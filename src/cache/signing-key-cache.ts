@@ -145,8 +145,11 @@ export class SigningKeyCache {
   invalidate(change: Change): void {
     this.counters.invalidations++;
     const devices = devicesChangedBy(change, this.byAccount);
-    if (devices === 'all') return this.clear();
     if (devices === null) return;
+    if (devices === 'all') {
+      this.clear();
+      return;
+    }
     this.epochCounter++; // even with none held: a read in flight for one of them must not be stored
     for (const id of devices) this.remove(id);
   }
