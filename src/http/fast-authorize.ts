@@ -82,11 +82,14 @@ export function createFastAuthorize(ctx: Runtime, opts: { logError: LogError }) 
 
 /** Answers at once when it can (a known key), else returns the promise of the answer. */
 function answer(ctx: Runtime, req: IncomingMessage, res: ServerResponse, requestId: string, method: string, uri: string) {
-  const key = keyOf(req.headers.authorization);
+  const authorization = req.headers.authorization;
+  if (authorization?.startsWith(CTN1_PREFIX)) {
+    const signed = signedAnswer(ctx, req, res, requestId, authorization, method, uri);
+    if (signed !== false) return signed;
+  }
+  const key = keyOf(authorization);
   if (key === undefined) {
     const h = req.headers;
-    const signed = signedAnswer(ctx, req, res, requestId, method, uri);
-    if (signed !== false) return signed;
     return authorizeRequest(ctx, {
       authorization: h.authorization,
       method,
@@ -274,13 +277,13 @@ function signedAnswer(
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
+  authorization: string,
   method: string,
   uri: string,
 ): false | undefined | Promise<void> {
   const h = req.headers;
-  const authorization = h.authorization;
-  // parseGatewayCredential reads such a header as CTN1 and passes it on as it stands (nothing to trim).
-  if (authorization === undefined || !authorization.startsWith(CTN1_PREFIX) || authorization.trim() !== authorization) return false;
+  // Starting with the scheme and a space, with nothing to trim: parseGatewayCredential reads it as CTN1 and passes it on as it stands.
+  if (authorization.trim() !== authorization) return false;
   const timestamp = h['x-bcot-timestamp'];
   const host = h['x-original-host'];
   const sha = h['x-content-sha256'];
