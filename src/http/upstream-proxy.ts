@@ -47,18 +47,25 @@ function servedByKeyward(req: FastifyRequest): boolean {
   return req.headers.authorization === undefined && (req.headers.accept ?? '').includes('text/html');
 }
 
+/**
+ * The caller's headers as the upstream gets them: without hop-by-hop ones, Host, Authorization and
+ * any claimed identity, with X-Forwarded-* and Keyward's identity headers. One object, filled in one
+ * pass (it runs on every proxied request).
+ */
 function forwardHeaders(incoming: IncomingHttpHeaders, identity: Record<string, string>, remote: string | undefined) {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || name === 'host' || name === 'authorization') continue;
     // The caller must not be able to claim an identity: only Keyward sets these.
     if (name.startsWith('x-keyward-')) continue;
     out[name] = value;
   }
   const prior = incoming['x-forwarded-for'];
-  out['x-forwarded-for'] = [prior, remote].filter(Boolean).join(', ');
+  out['x-forwarded-for'] = prior ? (remote ? `${prior}, ${remote}` : prior) : (remote ?? '');
   if (incoming.host) out['x-forwarded-host'] = incoming.host;
-  return { ...out, ...identity };
+  for (const name in identity) out[name] = identity[name] as string;
+  return out;
 }
 
 /** Streams the request to the upstream and its response back; no buffering either way. */
@@ -84,11 +91,13 @@ function forward(
     },
     (upRes) => {
       const resHeaders: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(upRes.headers)) {
+      const upHeaders = upRes.headers;
+      for (const name in upHeaders) {
+        const value = upHeaders[name];
         if (value !== undefined && !HOP_BY_HOP.has(name)) resHeaders[name] = value;
       }
       // The caller learns its limits from Keyward, whatever the upstream says.
-      Object.assign(resHeaders, extraResponseHeaders);
+      for (const name in extraResponseHeaders) resHeaders[name] = extraResponseHeaders[name] as string;
       upRes.on('error', () => res.destroy());
       try {
         res.writeHead(upRes.statusCode ?? 502, resHeaders);
@@ -104,6 +113,9 @@ function forward(
   outbound.on('error', onError);
   req.on('aborted', () => outbound.destroy());
   if (body) outbound.end(body);
+  // A request with neither header has no body (RFC 9112 §6.3): sent at once, rather than when the
+  // piped stream ends a tick later. Node drains the unread request when the response ends.
+  else if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) outbound.end();
   else req.pipe(outbound);
 }
 
