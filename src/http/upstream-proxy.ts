@@ -30,7 +30,8 @@ const HOP_BY_HOP = new Set([
 
 /** Keyward's own paths are never forwarded, even when no route matches them. */
 function isOwnPath(url: string): boolean {
-  const path = url.split('?', 1)[0] ?? '';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
   return path === '/v1' || path.startsWith('/v1/') || path === '/openapi.json' || path === '/healthz' || path === '/readyz';
 }
 
@@ -69,8 +70,28 @@ function forwardHeaders(incoming: IncomingHttpHeaders, identity: Record<string, 
 }
 
 /** Streams the request to the upstream and its response back; no buffering either way. */
+/** What every forwarded request shares, computed once: the client module and the upstream's address. */
+interface Upstream {
+  client: typeof http | typeof https;
+  protocol: string;
+  hostname: string;
+  port: string;
+  /** The upstream URL's path without its trailing slash, put before each request's path. */
+  basePath: string;
+}
+
+function upstreamOf(url: URL): Upstream {
+  return {
+    client: url.protocol === 'https:' ? https : http,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port,
+    basePath: url.pathname.replace(/\/$/, ''),
+  };
+}
+
 function forward(
-  upstream: URL,
+  upstream: Upstream,
   req: IncomingMessage,
   res: ServerResponse,
   headers: Record<string, string | string[]>,
@@ -78,15 +99,13 @@ function forward(
   body?: Buffer,
   extraResponseHeaders: Record<string, string> = {},
 ) {
-  const client = upstream.protocol === 'https:' ? https : http;
-  const basePath = upstream.pathname.replace(/\/$/, '');
-  const outbound = client.request(
+  const outbound = upstream.client.request(
     {
       protocol: upstream.protocol,
       hostname: upstream.hostname,
       port: upstream.port,
       method: req.method,
-      path: basePath + (req.url ?? '/'),
+      path: upstream.basePath + (req.url ?? '/'),
       headers,
     },
     (upRes) => {
@@ -146,7 +165,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export function registerUpstreamProxy(app: App, ctx: Runtime) {
   const target = ctx.config.upstream;
   if (target === undefined) return;
-  const upstream = new URL(target);
+  const upstream = upstreamOf(new URL(target));
   app.addHook('onRequest', async (req, reply) => {
     if (servedByKeyward(req)) return;
     try {
