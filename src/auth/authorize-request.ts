@@ -1,5 +1,5 @@
 import { KeywardError } from '../core/errors.js';
-import type { LimitReport } from '../core/ratelimit.js';
+import type { DeviceLimitDecision, LimitReport } from '../core/ratelimit.js';
 import { findAccount } from '../store/repos/accounts.js';
 import { applyLimits, type VerifyResult, verifiedKeyOf } from './access-key.js';
 import type { AuthCtx } from './context.js';
@@ -78,12 +78,17 @@ export async function authorizeRequest(ctx: AuthCtx, req: GatewayRequest): Promi
     limits = limitedVerdict(ctx, await applyLimits(ctx, identity.verified.record, identity.verified.result, {}));
   } else if (identity.deviceId !== null && ctx.deviceLimits !== undefined) {
     // A signed device request: its account's limits (src/service/limits.ts DeviceLimits).
-    const d = await ctx.deviceLimits.check(identity.accountId);
-    limits = d?.report ?? null;
-    if (d !== null && !d.allowed) throw new KeywardError(d.code, limitMessage(d.code, limits, 'account'), limitDetails(limits));
+    limits = deviceLimitsVerdict(await ctx.deviceLimits.check(identity.accountId));
   }
   if (identity.keyId) ctx.usage.record(identity.keyId, ctx.now());
   return { identity, customerId, scope, limits };
+}
+
+/** A signed device request's account limits decided: the report to answer with, or the 429 to throw. */
+export function deviceLimitsVerdict(d: DeviceLimitDecision): LimitReport | null {
+  const limits = d?.report ?? null;
+  if (d !== null && !d.allowed) throw new KeywardError(d.code, limitMessage(d.code, limits, 'account'), limitDetails(limits));
+  return limits;
 }
 
 function limitMessage(code: 'RATE_LIMITED' | 'USAGE_EXCEEDED', r: LimitReport | null, of: 'key' | 'account' = 'key'): string {

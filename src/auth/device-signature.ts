@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { SigningKeyCache } from '../cache/signing-key-cache.js';
 import {
   EMPTY_BODY_HASH,
+  type ParsedAuthorization,
   parseAuthorization,
   parseSignDate,
   parseTimestamp,
@@ -12,7 +13,7 @@ import {
 } from '../core/ctn1.js';
 import type { Device } from '../core/model.js';
 import { sealedWith, secretAad } from '../crypto/secret-box.js';
-import { touchDeviceUsed } from '../store/repos/devices.js';
+import { type DeviceSigningRecord, touchDeviceUsed } from '../store/repos/devices.js';
 import type { AuthCtx } from './context.js';
 
 export const SIGNATURE_CODES = [
@@ -112,6 +113,38 @@ function signingKeyOf(
   return key;
 }
 
+/** What the checks before the device lookup found: the request's instant, its Authorization, its signDate's midnight. */
+interface Checked {
+  at: number;
+  auth: ParsedAuthorization;
+  signDay: number;
+}
+
+/** The checks of SIGNING.md that need no device, in its order: a refusal, or what the rest goes on with. */
+function checkHeaders(req: SignedRequest, now: number): Checked | SignatureResult {
+  if (!req.timestamp || !req.authorization) return fail('MISSING_HEADERS');
+  const at = parseTimestamp(req.timestamp);
+  if (at === null) return fail('BAD_TIMESTAMP');
+  if (Math.abs(now - at) > TIMESTAMP_WINDOW_MS) return fail('TIMESTAMP_OUT_OF_WINDOW');
+  const auth = parseAuthorization(req.authorization);
+  const signDay = auth && parseSignDate(auth.signDate);
+  if (!auth || signDay === null) return fail('MALFORMED_AUTHORIZATION');
+  if (now < signDay || now >= signDay + SIGN_DATE_VALIDITY_MS) return fail('SIGN_DATE_OUT_OF_RANGE');
+  return { at, auth, signDay };
+}
+
+/** The request's signature under `signKey`, compared in constant time with the one it carries. */
+function signatureMatches(signKey: Buffer, req: SignedRequest, auth: ParsedAuthorization): boolean {
+  const expected = signatureWithKey(signKey, auth.signDate, {
+    method: req.method,
+    path: req.path,
+    host: req.host,
+    timestamp: req.timestamp as string,
+    bodyHash: (req.bodyHash ?? EMPTY_BODY_HASH).toLowerCase(),
+  });
+  return timingSafeEqual(expected, Buffer.from(auth.signature, 'hex'));
+}
+
 /**
  * Checks a CTN1-HMAC-SHA256 signed request (docs/devices.md), in SIGNING.md's order. Unknown
  * devices and wrong signatures give the same INVALID_SIGNATURE; DEVICE_DISABLED and REPLAYED
@@ -120,15 +153,10 @@ function signingKeyOf(
  * without the device or account id.
  */
 export async function verifySignedRequest(ctx: AuthCtx, req: SignedRequest): Promise<SignatureResult> {
-  if (!req.timestamp || !req.authorization) return fail('MISSING_HEADERS');
   const now = ctx.now();
-  const at = parseTimestamp(req.timestamp);
-  if (at === null) return fail('BAD_TIMESTAMP');
-  if (Math.abs(now - at) > TIMESTAMP_WINDOW_MS) return fail('TIMESTAMP_OUT_OF_WINDOW');
-  const auth = parseAuthorization(req.authorization);
-  const signDay = auth && parseSignDate(auth.signDate);
-  if (!auth || signDay === null) return fail('MALFORMED_AUTHORIZATION');
-  if (now < signDay || now >= signDay + SIGN_DATE_VALIDITY_MS) return fail('SIGN_DATE_OUT_OF_RANGE');
+  const checked = checkHeaders(req, now);
+  if ('code' in checked) return checked;
+  const { at, auth, signDay } = checked;
 
   const keys = ctx.deviceCache?.signingKeys;
   // Taken before the read: a key derived from a record read across a reset is not kept.
@@ -140,14 +168,7 @@ export async function verifySignedRequest(ctx: AuthCtx, req: SignedRequest): Pro
     if (found === null) return fail('SECRET_UNAVAILABLE');
     signKey = found;
   }
-  const expected = signatureWithKey(signKey, auth.signDate, {
-    method: req.method,
-    path: req.path,
-    host: req.host,
-    timestamp: req.timestamp,
-    bodyHash: (req.bodyHash ?? EMPTY_BODY_HASH).toLowerCase(),
-  });
-  const matches = timingSafeEqual(expected, Buffer.from(auth.signature, 'hex'));
+  const matches = signatureMatches(signKey, req, auth);
   if (!record || record.sealedSecret === null || !matches) return fail('INVALID_SIGNATURE');
 
   const { device } = record;
@@ -161,4 +182,47 @@ export async function verifySignedRequest(ctx: AuthCtx, req: SignedRequest): Pro
     ctx.deviceCache?.touched(device.id, now);
   }
   return { valid: true, code: 'VALID', ...found };
+}
+
+/**
+ * `verifySignedRequest` answered in the same event-loop turn, for the common case: the device's
+ * record and its signing key for the signDate in the device cache, an in-process replay guard, and
+ * no last-use write due. Undefined when any of these is missing, decided before anything is
+ * recorded (no replay claim, no counter), so the caller runs `verifySignedRequest` instead and
+ * the answer is the same. Same steps, same order, same answers; `record` (when valid) is the device
+ * cache's record, immutable and replaced on every change, which callers may key prepared answers by.
+ */
+export function verifySignedRequestNow(
+  ctx: AuthCtx,
+  req: SignedRequest,
+): { result: SignatureResult; record: DeviceSigningRecord | null } | undefined {
+  const now = ctx.now();
+  const checked = checkHeaders(req, now);
+  if ('code' in checked) return { result: checked, record: null };
+  const { at, auth } = checked;
+  const cache = ctx.deviceCache;
+  const replay = ctx.replay;
+  if (cache === undefined || replay.claimNow === undefined) return undefined;
+  const record = cache.peek(auth.deviceId);
+  if (record === undefined) return undefined;
+  let signKey = DUMMY_SIGN_KEY;
+  if (record?.sealedSecret != null) {
+    const { device, sealedSecret } = record;
+    const src = { deviceId: device.id, accountId: device.accountId, secretSource: device.secretSource, sealed: sealedSecret };
+    const found = cache.signingKeys.peek(src, auth.signDate, now);
+    if (found === undefined) return undefined; // the secret is to be opened: verifySignedRequest does it
+    signKey = found;
+  }
+  const matches = signatureMatches(signKey, req, auth);
+  if (record === null || record.sealedSecret === null || !matches) return { result: fail('INVALID_SIGNATURE'), record: null };
+
+  const { device } = record;
+  const found = { deviceId: device.id, accountId: device.accountId };
+  if (device.status !== 'active') return { result: { valid: false, code: 'DEVICE_DISABLED', ...found }, record };
+  // A last use to write is a store write: left to verifySignedRequest, before anything is claimed.
+  if (device.lastUsedAt === null || now - device.lastUsedAt >= LAST_USED_RESOLUTION_MS) return undefined;
+  if (!replay.claimNow(device.id, auth.signature, at + TIMESTAMP_WINDOW_MS, now)) {
+    return { result: { valid: false, code: 'REPLAYED', ...found }, record };
+  }
+  return { result: { valid: true, code: 'VALID', ...found }, record };
 }

@@ -10,6 +10,11 @@ export interface ReplayGuard {
    * while `now <= expiresAt`, the boundary included.
    */
   claim(deviceId: string, signature: string, expiresAt: number, now: number): Promise<boolean>;
+  /**
+   * `claim` answered synchronously, by a guard that can (the in-process one); absent on guards that
+   * must ask another process (Redis, a cluster primary), whose claims stay asynchronous.
+   */
+  claimNow?(deviceId: string, signature: string, expiresAt: number, now: number): boolean;
 }
 
 /** Width of the expiry buckets: pairs expiring within the same second are forgotten together. */

@@ -70,6 +70,19 @@ export class DeviceSigningCache {
     return record;
   }
 
+  /**
+   * The cached record without a store read: the record, null for a device known not to exist,
+   * undefined when nothing usable is held (not cached, expired, cache disabled), counted as a hit
+   * only when found (the caller then reads through `lookup`, which counts the miss).
+   */
+  peek(deviceId: string): DeviceSigningRecord | null | undefined {
+    const entry = this.entries.get(deviceId);
+    if (entry === undefined || entry.expiresAt <= this.opts.now()) return undefined;
+    this.counters.hits++;
+    entry.used = true;
+    return entry.record;
+  }
+
   /** The device's last use was written to the store: keep the cached copy in step. */
   touched(deviceId: string, at: number): void {
     const entry = this.entries.get(deviceId);

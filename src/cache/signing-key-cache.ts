@@ -90,6 +90,13 @@ export class SigningKeyCache {
 
   /** The key for this device, sealed secret and signDate, if derived before and still usable at `now`. */
   get(src: SigningKeySource, signDate: string, now: number): Buffer | undefined {
+    const key = this.peek(src, signDate, now);
+    if (key === undefined) this.counters.misses++;
+    return key;
+  }
+
+  /** `get` without counting a miss: for a caller that goes on to `get` through the full path when it finds nothing. */
+  peek(src: SigningKeySource, signDate: string, now: number): Buffer | undefined {
     const entry = this.entries.get(src.deviceId);
     if (entry !== undefined && entry.sealed === src.sealed && entry.secretSource === src.secretSource) {
       for (const day of entry.days) {
@@ -100,7 +107,6 @@ export class SigningKeyCache {
         }
       }
     }
-    this.counters.misses++;
     return undefined;
   }
 

@@ -3,16 +3,19 @@ import { applyLimits, decide, isLimited, peekPresented, type VerifyResult, valid
 import {
   authorizeRequest,
   customerIdSoon,
+  deviceLimitsVerdict,
   type GatewayDecision,
   identityHeaders,
   limitedVerdict,
   scopeDenied,
 } from '../auth/authorize-request.js';
-import { parseGatewayCredential } from '../auth/gateway-credential.js';
+import { verifySignedRequestNow } from '../auth/device-signature.js';
+import { CTN1_SCHEME, parseGatewayCredential } from '../auth/gateway-credential.js';
 import type { Runtime } from '../compose.js';
 import type { CatalogueIndex, ScopeMatcher } from '../core/catalogue.js';
 import { ERROR_CODES, type ErrorCode, httpStatusOf, isKeywardError, type KeywardError } from '../core/errors.js';
-import type { LimitState } from '../core/ratelimit.js';
+import type { DeviceLimitDecision, LimitState } from '../core/ratelimit.js';
+import type { DeviceSigningRecord } from '../store/repos/devices.js';
 import type { KeyVerificationRecord } from '../store/repos/keys.js';
 import { retryAfterOf } from './errors.js';
 import { answerInternalError } from './node-server.js';
@@ -30,6 +33,7 @@ const CONTENT_SHA_MAX = 128;
  * `Bearer <key>` or a bare key, read as parseGatewayCredential reads them: a match is always
  * its `{ scheme: 'key' }`; anything else (other spacing, `BEARER`, CTN1) is parsed by it.
  */
+const CTN1_PREFIX = `${CTN1_SCHEME} `;
 const PLAIN_KEY = /^(?:[Bb]earer )?([0-9A-Za-z_]{1,512})$/;
 
 type LogError = (error: unknown) => void;
@@ -78,7 +82,12 @@ export function createFastAuthorize(ctx: Runtime, opts: { logError: LogError }) 
 
 /** Answers at once when it can (a known key), else returns the promise of the answer. */
 function answer(ctx: Runtime, req: IncomingMessage, res: ServerResponse, requestId: string, method: string, uri: string) {
-  const key = keyOf(req.headers.authorization);
+  const authorization = req.headers.authorization;
+  if (authorization?.startsWith(CTN1_PREFIX)) {
+    const signed = signedAnswer(ctx, req, res, requestId, authorization, method, uri);
+    if (signed !== false) return signed;
+  }
+  const key = keyOf(authorization);
   if (key === undefined) {
     const h = req.headers;
     return authorizeRequest(ctx, {
@@ -243,6 +252,136 @@ function headersOf(body: string, requestId: string, identity: Record<string, str
   for (const name of Object.keys(identity)) out.push(name, identity[name] as string);
   out.push(...extra, 'cache-control', 'no-store');
   return out;
+}
+
+/** What a cached device record answers once its signature passed, prepared once per record and catalogue. */
+interface DeviceAnswers {
+  catalogue: CatalogueIndex;
+  matcher: ScopeMatcher;
+  customerId: string | undefined;
+  /** The 200 without limits, by the scope that granted it. */
+  allowed: Map<string, Allowed>;
+}
+
+const deviceAnswers = new WeakMap<DeviceSigningRecord, DeviceAnswers>();
+
+/**
+ * A CTN1-signed request, answered with `authorizeRequest`'s steps for a device (signature,
+ * catalogue, account, the account's limits) when `verifySignedRequestNow` can verify it at once:
+ * a CTN1 header as `parseGatewayCredential` passes it on, the device and its signing key cached, the in-process replay guard. False otherwise, with
+ * nothing recorded, and the caller runs `authorizeRequest`. Answers and order are the route's; the
+ * prepared answers go with the device record, replaced on every device or account change.
+ */
+function signedAnswer(
+  ctx: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  authorization: string,
+  method: string,
+  uri: string,
+): false | undefined | Promise<void> {
+  const h = req.headers;
+  // Starting with the scheme and a space, with nothing to trim: parseGatewayCredential reads it as CTN1 and passes it on as it stands.
+  if (authorization.trim() !== authorization) return false;
+  const timestamp = h['x-bcot-timestamp'];
+  const host = h['x-original-host'];
+  const sha = h['x-content-sha256'];
+  const verified = verifySignedRequestNow(ctx, {
+    method,
+    path: uri,
+    host: typeof host === 'string' ? host : '',
+    timestamp: typeof timestamp === 'string' ? timestamp : undefined,
+    authorization,
+    bodyHash: typeof sha === 'string' ? sha : undefined,
+  });
+  if (verified === undefined) return false;
+  const { result, record } = verified;
+  // Refusals carry no details: SIGNATURE_REFUSALS maps each code to the error code of its name.
+  if (!result.valid) return sendRefusal(ctx, res, requestId, refusalOf(result.code));
+  const rec = record as DeviceSigningRecord;
+  let a = deviceAnswers.get(rec);
+  if (a === undefined || a.catalogue !== ctx.catalogue) {
+    a = {
+      catalogue: ctx.catalogue,
+      matcher: ctx.catalogue.matcher(ctx.catalogue.deviceScopes()),
+      customerId: undefined,
+      allowed: new Map(),
+    };
+    deviceAnswers.set(rec, a);
+  }
+  const scope = a.matcher.scopeFor(method, uri);
+  if (scope === undefined) return sendError(ctx, res, requestId, scopeDenied(method, uri));
+  const da = a;
+  if (da.customerId === undefined) {
+    const customerId = customerIdSoon(ctx, result.accountId);
+    if (customerId instanceof Promise) {
+      return customerId.then((id) => {
+        da.customerId = id;
+        return deviceLimited(ctx, res, requestId, result.accountId, result.deviceId, da, scope);
+      });
+    }
+    da.customerId = customerId;
+  }
+  return deviceLimited(ctx, res, requestId, result.accountId, result.deviceId, da, scope);
+}
+
+function deviceLimited(
+  ctx: Runtime,
+  res: ServerResponse,
+  requestId: string,
+  accountId: string,
+  deviceId: string,
+  a: DeviceAnswers,
+  scope: string,
+): undefined | Promise<void> {
+  const d = ctx.deviceLimits === undefined ? null : ctx.deviceLimits.check(accountId);
+  if (d instanceof Promise) return d.then((decided) => deviceGrant(ctx, res, requestId, accountId, deviceId, a, scope, decided));
+  deviceGrant(ctx, res, requestId, accountId, deviceId, a, scope, d);
+  return undefined;
+}
+
+function deviceGrant(
+  ctx: Runtime,
+  res: ServerResponse,
+  requestId: string,
+  accountId: string,
+  deviceId: string,
+  a: DeviceAnswers,
+  scope: string,
+  d: DeviceLimitDecision,
+): void {
+  const report = deviceLimitsVerdict(d); // throws the 429
+  let allowed: Allowed | undefined;
+  if (report === null) {
+    allowed = a.allowed.get(scope);
+    if (allowed === undefined) {
+      allowed = deviceAllowedOf(accountId, deviceId, a.customerId as string, scope, []);
+      a.allowed.set(scope, allowed);
+    }
+  } else {
+    const limitHeaders: string[] = [];
+    pushRateLimitHeaders(report.limits, limitHeaders);
+    allowed = deviceAllowedOf(accountId, deviceId, a.customerId as string, scope, limitHeaders);
+  }
+  allowed.headers[REQUEST_ID_AT] = requestId; // read by writeHead at once, never kept by it
+  ctx.metrics?.authorized('authorize', 'allowed');
+  res.writeHead(200, allowed.headers);
+  res.end(allowed.body);
+}
+
+/** A device's 200, as `sendDecision` writes it for a device identity. */
+function deviceAllowedOf(accountId: string, deviceId: string, customerId: string, scope: string, extra: string[]): Allowed {
+  const body = JSON.stringify({ allowed: true, accountId, customerId, keyId: null, applicationId: null, kind: 'device', scope });
+  const identity: Record<string, string> = {
+    'x-keyward-account-id': accountId,
+    'x-keyward-customer-id': customerId,
+    'x-keyward-key-id': '',
+    'x-keyward-application-id': '',
+    'x-keyward-key-kind': 'device',
+    'x-keyward-device-id': deviceId,
+  };
+  return { headers: headersOf(body, '', identity, extra), body };
 }
 
 /** An allowed decision of `authorizeRequest` (the other credentials), answered as the route answers it. */

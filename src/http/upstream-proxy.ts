@@ -30,7 +30,8 @@ const HOP_BY_HOP = new Set([
 
 /** Keyward's own paths are never forwarded, even when no route matches them. */
 function isOwnPath(url: string): boolean {
-  const path = url.split('?', 1)[0] ?? '';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
   return path === '/v1' || path.startsWith('/v1/') || path === '/openapi.json' || path === '/healthz' || path === '/readyz';
 }
 
@@ -47,23 +48,50 @@ function servedByKeyward(req: FastifyRequest): boolean {
   return req.headers.authorization === undefined && (req.headers.accept ?? '').includes('text/html');
 }
 
+/**
+ * The caller's headers as the upstream gets them: without hop-by-hop ones, Host, Authorization and
+ * any claimed identity, with X-Forwarded-* and Keyward's identity headers. One object, filled in one
+ * pass (it runs on every proxied request).
+ */
 function forwardHeaders(incoming: IncomingHttpHeaders, identity: Record<string, string>, remote: string | undefined) {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || name === 'host' || name === 'authorization') continue;
     // The caller must not be able to claim an identity: only Keyward sets these.
     if (name.startsWith('x-keyward-')) continue;
     out[name] = value;
   }
   const prior = incoming['x-forwarded-for'];
-  out['x-forwarded-for'] = [prior, remote].filter(Boolean).join(', ');
+  out['x-forwarded-for'] = prior ? (remote ? `${prior}, ${remote}` : prior) : (remote ?? '');
   if (incoming.host) out['x-forwarded-host'] = incoming.host;
-  return { ...out, ...identity };
+  for (const name in identity) out[name] = identity[name] as string;
+  return out;
 }
 
 /** Streams the request to the upstream and its response back; no buffering either way. */
+/** What every forwarded request shares, computed once: the client module and the upstream's address. */
+interface Upstream {
+  client: typeof http | typeof https;
+  protocol: string;
+  hostname: string;
+  port: string;
+  /** The upstream URL's path without its trailing slash, put before each request's path. */
+  basePath: string;
+}
+
+function upstreamOf(url: URL): Upstream {
+  return {
+    client: url.protocol === 'https:' ? https : http,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port,
+    basePath: url.pathname.replace(/\/$/, ''),
+  };
+}
+
 function forward(
-  upstream: URL,
+  upstream: Upstream,
   req: IncomingMessage,
   res: ServerResponse,
   headers: Record<string, string | string[]>,
@@ -71,24 +99,24 @@ function forward(
   body?: Buffer,
   extraResponseHeaders: Record<string, string> = {},
 ) {
-  const client = upstream.protocol === 'https:' ? https : http;
-  const basePath = upstream.pathname.replace(/\/$/, '');
-  const outbound = client.request(
+  const outbound = upstream.client.request(
     {
       protocol: upstream.protocol,
       hostname: upstream.hostname,
       port: upstream.port,
       method: req.method,
-      path: basePath + (req.url ?? '/'),
+      path: upstream.basePath + (req.url ?? '/'),
       headers,
     },
     (upRes) => {
       const resHeaders: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(upRes.headers)) {
+      const upHeaders = upRes.headers;
+      for (const name in upHeaders) {
+        const value = upHeaders[name];
         if (value !== undefined && !HOP_BY_HOP.has(name)) resHeaders[name] = value;
       }
       // The caller learns its limits from Keyward, whatever the upstream says.
-      Object.assign(resHeaders, extraResponseHeaders);
+      for (const name in extraResponseHeaders) resHeaders[name] = extraResponseHeaders[name] as string;
       upRes.on('error', () => res.destroy());
       try {
         res.writeHead(upRes.statusCode ?? 502, resHeaders);
@@ -104,6 +132,9 @@ function forward(
   outbound.on('error', onError);
   req.on('aborted', () => outbound.destroy());
   if (body) outbound.end(body);
+  // A request with neither header has no body (RFC 9112 §6.3): sent at once, rather than when the
+  // piped stream ends a tick later. Node drains the unread request when the response ends.
+  else if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) outbound.end();
   else req.pipe(outbound);
 }
 
@@ -134,7 +165,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export function registerUpstreamProxy(app: App, ctx: Runtime) {
   const target = ctx.config.upstream;
   if (target === undefined) return;
-  const upstream = new URL(target);
+  const upstream = upstreamOf(new URL(target));
   app.addHook('onRequest', async (req, reply) => {
     if (servedByKeyward(req)) return;
     try {

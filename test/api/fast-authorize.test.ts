@@ -79,6 +79,9 @@ for (const dialect of DIALECTS) {
     let t: Tenant;
     const keys: Record<string, string> = {};
     let device: { id: string; secret: string };
+    let disabledDevice: { id: string; secret: string };
+    let limitedDevice: { id: string; secret: string };
+    let replayed: Record<string, string>;
     beforeAll(async () => {
       h = await createHarness(dialect);
       await h.kw.app.listen({ host: '127.0.0.1', port: 0 });
@@ -116,6 +119,24 @@ for (const dialect of DIALECTS) {
       keys.spent = (await appWithKey(h, t, t.adminToken, ['device:read'], { quota: { credits: 0 } })).key;
       const dev = await createDevice(h, t);
       device = { id: dev.id, secret: dev.secret as string };
+      const off = await createDevice(h, t);
+      await h.call('PATCH', `/v1/accounts/${t.accountId}/devices/${off.id}`, { token: t.adminToken, body: { status: 'disabled' } });
+      disabledDevice = { id: off.id, secret: off.secret as string };
+      // A signature already used once: every later call answers REPLAYED.
+      replayed = signed('/integration/device/status');
+      expect((await overHttp(`${base}/v1/authorize`, 'GET', replayed)).status).toBe(200);
+      // A device whose account's one request a day is spent.
+      const t3 = await h.tenant();
+      const limitedDev = await createDevice(h, t3);
+      limitedDevice = { id: limitedDev.id, secret: limitedDev.secret as string };
+      const set = await h.call('PATCH', `/v1/accounts/${t3.accountId}`, {
+        token: h.operatorToken,
+        body: { ratelimits: [{ name: 'account', limit: 1, window: 'day' }] },
+      });
+      expect(set.status).toBe(200);
+      expect((await overHttp(`${base}/v1/authorize`, 'GET', signed('/integration/device/status', { device: limitedDevice }))).status).toBe(
+        200,
+      );
     });
     afterAll(async () => {
       await new Promise((r) => fast?.server.close(r));
@@ -130,12 +151,18 @@ for (const dialect of DIALECTS) {
     const CSV = '/integration/device/csvExport';
     let n = 0;
     /** A freshly signed device request each call: a signature is accepted once. */
-    const signed = (path: string, o: { secret?: string; method?: string } = {}) => {
-      const c = signedCheck(device.id, o.secret ?? device.secret, {
+    const signed = (
+      path: string,
+      o: { secret?: string; method?: string; device?: { id: string; secret: string }; body?: string; now?: number; signDate?: string } = {},
+    ) => {
+      const dev = o.device ?? device;
+      const c = signedCheck(dev.id, o.secret ?? dev.secret, {
         method: o.method ?? 'GET',
         path: `${path}?n=${n++}`,
         host: 'api.example.com',
-        body: '',
+        body: o.body ?? '',
+        ...(o.now !== undefined && { now: o.now }),
+        ...(o.signDate !== undefined && { signDate: o.signDate }),
       });
       return {
         authorization: c.authorization,
@@ -143,8 +170,10 @@ for (const dialect of DIALECTS) {
         'x-original-method': c.method,
         'x-original-uri': c.path,
         'x-original-host': 'api.example.com',
+        ...(o.body !== undefined && { 'x-content-sha256': c.bodyHash.toUpperCase() }),
       };
     };
+    const STATUS = '/integration/device/status';
 
     // [name, headers (fresh per call), clock offset]: every answer the fast path gives.
     const cases: [string, () => Record<string, string>, number?][] = [
@@ -178,6 +207,33 @@ for (const dialect of DIALECTS) {
       ['CTN1 signature, SCOPE_DENIED', () => signed('/integration/usage/details')],
       ['CTN1 signature, INVALID_SIGNATURE', () => signed('/integration/device/status', { secret: 'x'.repeat(40) })],
       ['CTN1 signature, MISSING_HEADERS', () => ({ ...signed('/integration/device/status'), 'x-bcot-timestamp': '' })],
+      ['CTN1 signature, a body hash in X-Content-SHA256 (upper-case hex)', () => signed(STATUS, { body: '{"a":1}' })],
+      ['CTN1 signature, lower-case method', () => signed(STATUS, { method: 'get' })],
+      ['CTN1 signature, an unknown device: INVALID_SIGNATURE', () => signed(STATUS, { device: { id: 'x'.repeat(20), secret: 'y' } })],
+      ['CTN1 signature, BAD_TIMESTAMP', () => ({ ...signed(STATUS), 'x-bcot-timestamp': '20201301T000000Z' })],
+      ['CTN1 signature, TIMESTAMP_OUT_OF_WINDOW', () => signed(STATUS, { now: Date.now() - 400_000 })],
+      [
+        'CTN1 signature, SIGN_DATE_OUT_OF_RANGE',
+        () => signed(STATUS, { signDate: new Date(Date.now() - 8 * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '') }),
+      ],
+      ['CTN1 signature, MALFORMED_AUTHORIZATION', () => ({ ...signed(STATUS), authorization: 'CTN1-HMAC-SHA256 Credential=x' })],
+      [
+        'CTN1 signature, spaces around the header (parsed)',
+        () => {
+          const r = signed(STATUS);
+          return { ...r, authorization: ` ${r.authorization}  ` };
+        },
+      ],
+      [
+        'CTN1 signature, no X-Original-Host',
+        () => {
+          const { 'x-original-host': _host, ...r } = signed(STATUS);
+          return r;
+        },
+      ],
+      ['CTN1 signature, REPLAYED', () => replayed],
+      ['CTN1 signature, DEVICE_DISABLED', () => signed(STATUS, { device: disabledDevice })],
+      ["CTN1 signature, the account's limit: RATE_LIMITED", () => signed(STATUS, { device: limitedDevice })],
     ];
 
     it.each(cases)('the fast path answers exactly like the Fastify route: %s', async (_name, headers, offset = 0) => {
@@ -417,6 +473,101 @@ for (const dialect of DIALECTS) {
       const points = usage.body.series[0].points as { count: number; rejected?: number }[];
       expect(points.reduce((sum, p) => sum + p.count, 0)).toBe(2);
       expect(points.reduce((sum, p) => sum + (p.rejected ?? 0), 0)).toBe(2);
+    });
+
+    /** The code a signed request gets from the server with only the fast path, 'allowed' for a 200. */
+    const askSigned = async (headers: Record<string, string>) => {
+      const res = await fetch(`${fast.url}/v1/authorize`, { headers });
+      expect(res.status, 'the fast path took the request').not.toBe(599);
+      return res.status === 200 ? 'allowed' : (((await res.json()) as { error: { code: string } }).error.code as string);
+    };
+
+    it("a cached device's signed request is verified in the same turn: no asynchronous claim, no store read", async () => {
+      const t = await h.tenant();
+      const dev = await createDevice(h, t);
+      const d = { id: dev.id, secret: dev.secret as string };
+      const { replay, deviceCache } = h.kw.ctx;
+      if (deviceCache === undefined) throw new Error('the device cache is on by default');
+      const claim = replay.claim;
+      let asyncClaims = 0;
+      replay.claim = (...args) => {
+        asyncClaims++;
+        return claim.apply(replay, args);
+      };
+      try {
+        expect(await askSigned(signed(STATUS, { device: d }))).toBe('allowed'); // reads, opens, writes the last use
+        expect(asyncClaims).toBe(1);
+        const loads = deviceCache.stats().loads;
+        const again = signed(STATUS, { device: d });
+        expect(await askSigned(again)).toBe('allowed');
+        expect(await askSigned(again)).toBe('REPLAYED');
+        expect(await askSigned(signed('/integration/usage/details', { device: d }))).toBe('SCOPE_DENIED');
+        expect(await askSigned(signed(STATUS, { device: d, secret: 'z'.repeat(128) }))).toBe('INVALID_SIGNATURE');
+        expect(asyncClaims, 'answered without verifySignedRequest').toBe(1);
+        expect(deviceCache.stats().loads).toBe(loads);
+      } finally {
+        replay.claim = claim;
+      }
+    });
+
+    it('a device disable or secret reset is seen by the same-turn path as soon as it has returned', async () => {
+      const t = await h.tenant();
+      const dev = await createDevice(h, t);
+      const d = { id: dev.id, secret: dev.secret as string };
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('allowed');
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('allowed');
+      const reset = await h.call('POST', `/v1/accounts/${t.accountId}/devices/${d.id}/reset-secret`, {
+        token: t.adminToken,
+        body: { useSharedSecret: false },
+      });
+      expect(reset.status).toBe(200);
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('INVALID_SIGNATURE');
+      const fresh = { id: d.id, secret: reset.body.secret as string };
+      expect(await askSigned(signed(STATUS, { device: fresh }))).toBe('allowed');
+      expect(await askSigned(signed(STATUS, { device: fresh }))).toBe('allowed');
+      await h.call('PATCH', `/v1/accounts/${t.accountId}/devices/${d.id}`, { token: t.adminToken, body: { status: 'disabled' } });
+      expect(await askSigned(signed(STATUS, { device: fresh }))).toBe('DEVICE_DISABLED');
+      expect(await askSigned(signed(STATUS, { device: fresh }))).toBe('DEVICE_DISABLED');
+      await h.call('PATCH', `/v1/accounts/${t.accountId}/devices/${d.id}`, { token: t.adminToken, body: { status: 'active' } });
+      expect(await askSigned(signed(STATUS, { device: fresh }))).toBe('allowed');
+    });
+
+    it("an account limit set on a device's account is applied at once, with its RateLimit-* headers as the route's", async () => {
+      const t = await h.tenant();
+      const dev = await createDevice(h, t);
+      const d = { id: dev.id, secret: dev.secret as string };
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('allowed');
+      const set = await h.call('PATCH', `/v1/accounts/${t.accountId}`, {
+        token: h.operatorToken,
+        body: { ratelimits: [{ name: 'account', limit: 5, window: 'day' }] },
+      });
+      expect(set.status).toBe(200);
+      const viaFast = await overHttp(`${fast.url}/v1/authorize`, 'GET', signed(STATUS, { device: d }));
+      const injected = fromInject(await h.kw.app.inject({ method: 'GET', url: '/v1/authorize', headers: signed(STATUS, { device: d }) }));
+      expect(viaFast.headers['ratelimit-remaining']).toBe('4');
+      expect(injected.headers['ratelimit-remaining']).toBe('3');
+      // Remaining and reset move with each request; the rest must be equal.
+      const { 'ratelimit-remaining': _a, 'ratelimit-reset': _c, ...fastRest } = normalize(viaFast).headers;
+      const { 'ratelimit-remaining': _b, 'ratelimit-reset': _d, ...routeRest } = normalize(injected).headers;
+      expect(fastRest).toEqual(routeRest);
+      expect(normalize(viaFast).body).toBe(normalize(injected).body);
+      for (let i = 0; i < 3; i++) await askSigned(signed(STATUS, { device: d }));
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('RATE_LIMITED');
+    });
+
+    it('signed requests are counted in keyward_authorize_total on the same-turn path too', async () => {
+      const metrics = h.kw.ctx.metrics;
+      if (metrics === undefined) throw new Error('metrics are on by default');
+      const counts = () => new Map(metrics.authorize.authorize);
+      expect(await askSigned(signed(STATUS))).toBe('allowed');
+      const before = counts();
+      const once = signed(STATUS);
+      expect(await askSigned(once)).toBe('allowed');
+      expect(await askSigned(once)).toBe('REPLAYED');
+      expect(await askSigned(signed('/integration/usage/details'))).toBe('SCOPE_DENIED');
+      const after = counts();
+      const delta = (o: string) => (after.get(o) ?? 0) - (before.get(o) ?? 0);
+      expect(['allowed', 'REPLAYED', 'SCOPE_DENIED'].map(delta)).toEqual([1, 1, 1]);
     });
 
     it('a key the cache has not seen is read from the store once, then answered from the cache', async () => {
