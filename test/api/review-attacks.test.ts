@@ -1,7 +1,12 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey } from '../../src/core/key-format.js';
 import { encodeCursor, encodeListCursor } from '../../src/http/cursor.js';
+import { createFastVerify } from '../../src/http/fast-verify.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
+import { open, rawExchange, untilClosed } from '../raw-http.js';
+import { createDevice, signedCheck } from '../signing.js';
 
 /**
  * An outside review of the surface added last: hostile input on the list APIs, the operator and
@@ -184,6 +189,132 @@ for (const dialect of DIALECTS) {
       ] as const) {
         const res = await h.call('GET', '/v1/plans', { token });
         expect([res.status, who], JSON.stringify(res.body)).toEqual([status, who]);
+      }
+    });
+
+    const authorizeReq = (uri: string, authorization: string, o: { method?: string; close?: boolean } = {}) =>
+      `${o.method ?? 'GET'} /v1/authorize HTTP/1.1\r\nHost: x\r\nX-Original-Method: GET\r\nX-Original-URI: ${uri}\r\nAuthorization: ${authorization}\r\n${o.close ? 'Connection: close\r\n' : ''}\r\n`;
+    const CSV = '/integration/device/csvExport';
+
+    it("the installed fast path takes HEAD /v1/authorize as well as GET (nginx's auth_request asks with HEAD)", async () => {
+      const logged: unknown[] = [];
+      const fast = createFastVerify(h.kw.ctx, { bodyLimit: 1024 * 1024, logError: (e) => logged.push(e) });
+      const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+        if (!fast(req, res)) res.writeHead(599).end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const fastPort = (server.address() as AddressInfo).port;
+        for (const method of ['GET', 'HEAD']) {
+          const r = await rawExchange(fastPort, authorizeReq(CSV, `Bearer ${aKey.key}`, { method, close: true }), 5000);
+          expect([method, r.status, r.headers['x-keyward-key-id']]).toEqual([method, 200, aKey.keyId]);
+          expect(r.body).toBe(method === 'HEAD' ? '' : r.body);
+        }
+        expect(logged).toEqual([]);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    });
+
+    it('pipelined gateway requests, cached, uncached and refused, are answered in order on one connection', async () => {
+      const unknown = generateKey();
+      const fresh = (await appWithKey(h, a, a.adminToken, ['device:read'])).key; // not yet in the verification cache
+      const socket = await open(port);
+      const closed = untilClosed(socket, 10_000);
+      socket.write(
+        authorizeReq(CSV, `Bearer ${fresh}`) +
+          authorizeReq(CSV, `Bearer ${unknown}`) +
+          authorizeReq('/integration/device/status', `Bearer ${aKey.key}`) +
+          `POST /v1/keys/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${JSON.stringify({ key: aKey.key }).length}\r\n\r\n${JSON.stringify({ key: aKey.key })}` +
+          authorizeReq(CSV, `Bearer ${aKey.key}`, { method: 'HEAD' }) +
+          authorizeReq(CSV, 'Basic eDp5', { close: true }),
+      );
+      const raw = (await closed).raw;
+      const statuses = [...raw.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+      expect(statuses).toEqual([200, 401, 403, 200, 200, 401]);
+      const codes = [...raw.matchAll(/"code":"([A-Z_]+)"/g)].map((m) => m[1]);
+      expect(codes).toEqual(['NOT_FOUND', 'SCOPE_DENIED', 'VALID', 'UNSUPPORTED_CREDENTIAL']);
+    });
+
+    it('clients that reset mid-request or mid-answer leave the server serving, with nothing logged as an error', async () => {
+      const errors: unknown[] = [];
+      const original = h.kw.app.log.error.bind(h.kw.app.log);
+      h.kw.app.log.error = ((...args: unknown[]) => {
+        errors.push(args[0]);
+        return (original as (...a: unknown[]) => void)(...args);
+      }) as typeof h.kw.app.log.error;
+      try {
+        const verifyBody = JSON.stringify({ key: generateKey() });
+        const requests = [
+          authorizeReq(CSV, `Bearer ${generateKey()}`), // answered after a store read: the socket is gone by then
+          authorizeReq(CSV, `Bearer ${aKey.key}`),
+          `POST /v1/keys/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${verifyBody.length}\r\n\r\n${verifyBody}`,
+          `POST /v1/keys/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"key":`, // mid-body
+          `POST /v1/signatures/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":`,
+        ];
+        for (let round = 0; round < 5; round++) {
+          for (const request of requests) {
+            const socket = await open(port);
+            socket.on('error', () => {});
+            socket.write(request);
+            socket.resetAndDestroy();
+          }
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        const after = await rawExchange(port, authorizeReq(CSV, `Bearer ${aKey.key}`, { close: true }), 5000);
+        expect(after.status).toBe(200);
+        expect(errors).toEqual([]);
+      } finally {
+        h.kw.app.log.error = original;
+      }
+    });
+
+    it('10 KB hostile values on the gateway and verify routes: 4xx with a stable code, never the secret echoed', async () => {
+      const big = 'A'.repeat(10_240);
+      const secretish = `${aKey.key}${'x'.repeat(10_000)}`;
+      const cases: [string, string, number, string | undefined][] = [
+        ['10 KB X-Original-URI', authorizeReq(`/${big}`, `Bearer ${aKey.key}`, { close: true }), 400, 'VALIDATION_FAILED'],
+        ['10 KB Authorization', authorizeReq(CSV, `Bearer ${secretish}`, { close: true }), 400, 'VALIDATION_FAILED'],
+        [
+          '10 KB X-Original-Method',
+          authorizeReq(CSV, `Bearer ${aKey.key}`, { close: true }).replace('X-Original-Method: GET', `X-Original-Method: ${big}`),
+          400,
+          'VALIDATION_FAILED',
+        ],
+        [
+          'CR in a header value',
+          `GET /v1/authorize HTTP/1.1\r\nHost: x\r\nX-Original-Method: GET\r\nX-Original-URI: /a\rb\r\nConnection: close\r\n\r\n`,
+          400,
+          'MALFORMED_REQUEST',
+        ],
+        ['NUL in Authorization', authorizeReq(CSV, `Bearer ${aKey.key}\u0000`, { close: true }), 400, 'MALFORMED_REQUEST'],
+        [
+          'a 10 KB key to verify',
+          `POST /v1/keys/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${secretish.length + 10}\r\nConnection: close\r\n\r\n{"key":"${secretish}"}`,
+          400,
+          'VALIDATION_FAILED',
+        ],
+      ];
+      for (const [name, request, status, code] of cases) {
+        const r = await rawExchange(port, request, 5000);
+        expect([name, r.status, r.json?.error?.code], r.raw.slice(0, 300)).toEqual([name, status, code]);
+        expect(r.raw, name).not.toContain(aKey.key);
+      }
+      const dev = await createDevice(h, a);
+      const signed = signedCheck(dev.id, dev.secret as string);
+      for (const [field, value] of [
+        ['authorization', `${signed.authorization}${big}`],
+        ['path', `/${big}`],
+        ['host', big],
+        ['bodyHash', big],
+        ['timestamp', big],
+        ['method', big],
+      ] as const) {
+        const res = await h.call('POST', '/v1/signatures/verify', { body: { ...signed, [field]: value } });
+        expect([field, res.status], JSON.stringify(res.body).slice(0, 300)).toEqual([field, res.status === 200 ? 200 : 400]);
+        if (res.status === 200) expect(res.body.valid).toBe(false);
+        else expect(res.body.error.code).toBe('VALIDATION_FAILED');
+        expect(JSON.stringify(res.body)).not.toContain(dev.secret as string);
       }
     });
   });
