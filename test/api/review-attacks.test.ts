@@ -367,5 +367,47 @@ for (const dialect of DIALECTS) {
         expect([url, res.status, res.body.error.code]).toEqual([url, 401, 'UNAUTHORIZED']);
       }
     });
+
+    it("filters and q never widen what a member may see: another user's keys, customer keys", async () => {
+      const mine = await h.user(a, {
+        permissions: ['keys.view.mine', 'applications.create', 'keys.create.mine'],
+        apiScopes: ['device:read'],
+      });
+      const own = await appWithKey(h, a, mine.token, ['device:read']);
+      const billing = await h.call('POST', `/v1/accounts/${a.accountId}/keys`, {
+        token: a.adminToken,
+        body: { kind: 'customer', name: 'Billing secret', scopes: ['billing:access'] },
+      });
+      expect(billing.status).toBe(201);
+      const adminKeyId = aKey.keyId;
+      const queries = [
+        '',
+        'kind=customer',
+        'kind=application',
+        `applicationId=${aKey.applicationId}`,
+        `q=${adminKeyId}`,
+        'q=Billing',
+        'status=active',
+        'status=revoked',
+        'include=revoked',
+        'sort=name&limit=1',
+        'sort=lastUsed&order=desc',
+      ];
+      for (const query of queries) {
+        const res = await h.call('GET', `/v1/accounts/${a.accountId}/keys?${query}`, { token: mine.token });
+        expect(res.status, query).toBe(200);
+        for (const k of res.body.keys) expect([query, k.id], JSON.stringify(k)).toEqual([query, own.keyId]);
+      }
+      const viaApp = await h.call('GET', `/v1/accounts/${a.accountId}/applications/${aKey.applicationId}/keys?q=${adminKeyId}`, {
+        token: mine.token,
+      });
+      expect([403, 404]).toContain(viaApp.status);
+      const member = await h.user(a, { permissions: ['keys.view.any'] });
+      for (const query of ['kind=customer', 'q=Billing', `q=${billing.body.accessKey.id}`]) {
+        const res = await h.call('GET', `/v1/accounts/${a.accountId}/keys?${query}`, { token: member.token });
+        expect([query, res.status, res.body.keys?.filter((k: { kind: string }) => k.kind === 'customer')]).toEqual([query, 200, []]);
+      }
+      expect((await h.call('GET', `/v1/accounts/${a.accountId}/audit`, { token: member.token })).status).toBe(403);
+    });
   });
 }
