@@ -409,5 +409,52 @@ for (const dialect of DIALECTS) {
       }
       expect((await h.call('GET', `/v1/accounts/${a.accountId}/audit`, { token: member.token })).status).toBe(403);
     });
+
+    it('hostile X-Original-URI / X-Original-Method: the fast path answers as the Fastify route, and only the exact granted path is allowed', async () => {
+      const fast = createFastVerify(h.kw.ctx, { bodyLimit: 1024 * 1024, logError: () => {} });
+      const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+        if (!fast(req, res)) res.writeHead(599).end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/authorize`;
+      try {
+        const cases: [string, string][] = [
+          ['GET', 'http://evil.example/integration/device/csvExport'],
+          ['GET', '//evil.example/integration/device/csvExport'],
+          ['GET', '/integration/device/%2e%2e/device/csvExport'],
+          ['GET', '/integration/device/%2E%2E/device/csvExport'],
+          ['GET', '/integration/device/csvExport/..'],
+          ['GET', '/integration/device/csvExport/.'],
+          ['GET', '/integration/device/csvExport%00'],
+          ['GET', '/integration/device/csvExport?x=%00'],
+          ['GET', '/integration//device/csvExport'],
+          ['GET', '/INTEGRATION/device/csvExport'],
+          ['GET', '/integration/device/csvExport;x=1'],
+          ['GET', '/integration/device/csvExport%2F..%2Fstatus'],
+          ['GET', '/integration/device/csvExport/'],
+          ['GET', '/integration/device/csvExport%'],
+          ['GET', '/integration/device/csvExport%zz'],
+          ['GET', '/integration/device/csvExport#/x'],
+          ['GET', '*'],
+          ['get', '/integration/device/csvExport'],
+          ['G E T', '/integration/device/csvExport'],
+          ['CONNECT', '/integration/device/csvExport'],
+          ['*', '/integration/device/csvExport'],
+        ];
+        for (const [method, uri] of cases) {
+          const headers = { 'x-original-method': method, 'x-original-uri': uri, authorization: `Bearer ${aKey.key}` };
+          const viaFast = await fetch(url, { headers });
+          const fastBody = (await viaFast.text()).replaceAll(/req_[0-9A-Za-z]+/g, 'req_X');
+          const injected = await h.kw.app.inject({ method: 'GET', url: '/v1/authorize', headers });
+          const fastifyBody = injected.body.replaceAll(/req_[0-9A-Za-z]+/g, 'req_X');
+          expect([method, uri, viaFast.status, fastBody]).toEqual([method, uri, injected.statusCode, fastifyBody]);
+          // The key's scope grants any method on exactly /integration/device/csvExport (query and fragment aside).
+          const granted = uri === CSV || uri.startsWith(`${CSV}?`) || uri.startsWith(`${CSV}#`);
+          expect([method, uri, injected.statusCode]).toEqual([method, uri, granted ? 200 : 403]);
+        }
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    });
   });
 }
