@@ -149,8 +149,10 @@ for (const dialect of DIALECTS) {
       expect(viaA.status).toBe(200);
       for (const k of viaA.body.keys) expect(k.accountId ?? a.accountId).toBe(a.accountId);
       const filtered = await h.call('GET', `/v1/accounts/${a.accountId}/keys?applicationId=${bApp}`, { token: a.adminToken });
-      expect([200, 404]).toContain(filtered.status);
-      if (filtered.status === 200) expect(filtered.body.keys).toEqual([]);
+      // Another account's application answers exactly as one that does not exist: nothing to enumerate.
+      const missing = await h.call('GET', `/v1/accounts/${a.accountId}/keys?applicationId=app_doesnotexist0000`, { token: a.adminToken });
+      expect([filtered.status, filtered.body]).toEqual([200, { keys: [], nextCursor: null }]);
+      expect([missing.status, missing.body]).toEqual([200, { keys: [], nextCursor: null }]);
       const appKeys = await h.call('GET', `/v1/accounts/${a.accountId}/applications/${bApp}/keys`, { token: a.adminToken });
       expect(appKeys.status).toBe(404);
       const audit = await h.call('GET', `/v1/accounts/${a.accountId}/audit?actor=${b.adminId}`, { token: a.adminToken });
@@ -455,6 +457,31 @@ for (const dialect of DIALECTS) {
       } finally {
         await new Promise((r) => server.close(r));
       }
+    });
+
+    it('request smuggling on the fast paths: conflicting framing is 400 MALFORMED_REQUEST and closed; a GET body is never a second request', async () => {
+      const body = JSON.stringify({ key: aKey.key });
+      const smuggled = authorizeReq(CSV, `Bearer ${aKey.key}`);
+      const verify = (framing: string, rest: string) =>
+        `POST /v1/keys/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n${rest}`;
+      for (const [name, request] of [
+        [
+          'Content-Length and Transfer-Encoding',
+          verify(`Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n`, `0\r\n\r\n${smuggled}`),
+        ],
+        ['two Content-Lengths', verify(`Content-Length: ${body.length}\r\nContent-Length: 0\r\n`, `${body}${smuggled}`)],
+        ['a Content-Length list', verify(`Content-Length: ${body.length}, ${body.length}\r\n`, `${body}${smuggled}`)],
+        ['a signed Content-Length', verify(`Content-Length: +${body.length}\r\n`, `${body}${smuggled}`)],
+        ['an unknown Transfer-Encoding', verify(`Transfer-Encoding: xchunked\r\nContent-Length: ${body.length}\r\n`, `${body}${smuggled}`)],
+      ] as const) {
+        const r = await rawExchange(port, request, 5000);
+        expect([name, r.status, r.json?.error?.code], r.raw.slice(0, 200)).toEqual([name, 400, 'MALFORMED_REQUEST']);
+        expect(r.raw.match(/HTTP\/1\.1 /g), name).toHaveLength(1);
+      }
+      // A GET with a body that is itself a request: one answer (Fastify reads and ignores the body), then the next real request.
+      const get = `GET /v1/authorize HTTP/1.1\r\nHost: x\r\nX-Original-Method: GET\r\nX-Original-URI: /integration/device/status\r\nAuthorization: Bearer ${aKey.key}\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`;
+      const r = await rawExchange(port, get + authorizeReq(CSV, 'Basic eDp5', { close: true }), 5000);
+      expect([...r.raw.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]))).toEqual([403, 401]);
     });
   });
 }
