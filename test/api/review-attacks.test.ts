@@ -483,5 +483,39 @@ for (const dialect of DIALECTS) {
       const r = await rawExchange(port, get + authorizeReq(CSV, 'Basic eDp5', { close: true }), 5000);
       expect([...r.raw.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]))).toEqual([403, 401]);
     });
+
+    it('accounts usage: activeKeys counts only keys that verify, not those a revoked application or a deleted creator disabled', async () => {
+      const t = await h.tenant();
+      const live = await appWithKey(h, t, t.adminToken, ['device:read']);
+      const ofRevokedApp = await appWithKey(h, t, t.adminToken, ['device:read']);
+      await h.call('POST', `/v1/accounts/${t.accountId}/applications/${ofRevokedApp.applicationId}/revoke`, {
+        token: t.adminToken,
+        body: {},
+      });
+      const member = await h.user(t, { permissions: ['applications.create', 'keys.create.mine'], apiScopes: ['device:read'] });
+      const ofDeletedCreator = await appWithKey(h, t, member.token, ['device:read']);
+      // A key the admin made in the member's application: disabled with it once the member is deleted.
+      const inMembersApp = await h.call('POST', `/v1/accounts/${t.accountId}/applications/${ofDeletedCreator.applicationId}/keys`, {
+        token: t.adminToken,
+        body: { name: 'admin key in member app', scopes: ['device:read'] },
+      });
+      expect(inMembersApp.status).toBe(201);
+      expect((await h.call('DELETE', `/v1/accounts/${t.accountId}/users/${member.id}`, { token: t.adminToken, body: {} })).status).toBe(
+        200,
+      );
+      const billing = await h.call('POST', `/v1/accounts/${t.accountId}/keys`, {
+        token: t.adminToken,
+        body: { kind: 'customer', name: 'Billing', scopes: ['billing:access'] },
+      });
+      expect(billing.status).toBe(201);
+      const codes = [];
+      for (const key of [live.key, ofRevokedApp.key, ofDeletedCreator.key, inMembersApp.body.key, billing.body.key]) {
+        codes.push((await h.call('POST', '/v1/keys/verify', { body: { key } })).body.code);
+      }
+      expect(codes).toEqual(['VALID', 'DISABLED', 'DISABLED', 'DISABLED', 'VALID']);
+      const r = await h.call('GET', '/v1/accounts/usage', { token: h.operatorToken });
+      const row = r.body.accounts.find((x: { accountId: string }) => x.accountId === t.accountId);
+      expect(row).toMatchObject({ users: 1, activeApplications: 1, activeKeys: 2 });
+    });
   });
 }

@@ -2770,7 +2770,7 @@ export interface operations {
               users: number;
               /** @description Applications counting towards the limit: not revoked, creator not deleted */
               activeApplications: number;
-              /** @description Active, unexpired access keys, application and customer keys */
+              /** @description Access keys that verify, application and customer keys: active, unexpired, not disabled (application revoked, or its creator or the key’s deleted) */
               activeKeys: number;
               /** @description Devices, disabled ones included */
               devices: number;
