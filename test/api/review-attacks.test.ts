@@ -517,5 +517,40 @@ for (const dialect of DIALECTS) {
       const row = r.body.accounts.find((x: { accountId: string }) => x.accountId === t.accountId);
       expect(row).toMatchObject({ users: 1, activeApplications: 1, activeKeys: 2 });
     });
+
+    it('no error answer echoes a submitted secret: every body field of every operation set to a marker, as a string and nested', async () => {
+      const marker = `kw_${'S3cr3tMarker'.repeat(3)}`;
+      const doc = (await h.kw.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+        paths: Record<
+          string,
+          Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>
+        >;
+      };
+      let checked = 0;
+      for (const [path, methods] of Object.entries(doc.paths)) {
+        for (const [method, op] of Object.entries(methods)) {
+          const props = Object.keys(op.requestBody?.content?.['application/json']?.schema?.properties ?? {});
+          if (props.length === 0) continue;
+          const url = path
+            .replace('{accountId}', a.accountId)
+            .replace('{applicationId}', aKey.applicationId)
+            .replace('{keyId}', aKey.keyId)
+            .replace(/\{[^}]+\}/g, 'x_1');
+          for (const value of [marker, [marker], { x: marker }, `${marker}\u0001`, marker.repeat(300)]) {
+            const body = Object.fromEntries(props.map((p) => [p, value]));
+            const res = await h.kw.app.inject({
+              method: method.toUpperCase() as 'POST',
+              url,
+              headers: { authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' },
+              payload: JSON.stringify(body),
+            });
+            checked++;
+            expect(res.statusCode, `${method} ${url}: ${res.body.slice(0, 200)}`).toBeLessThan(500);
+            if (res.statusCode >= 400) expect(res.body, `${method} ${url}`).not.toContain('S3cr3tMarker');
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(50);
+    });
   });
 }
