@@ -323,50 +323,58 @@ for (const dialect of DIALECTS) {
     it('device rate limits: refused signatures and denied requests spend nothing, other accounts are untouched, a lifted limit holds at once', async () => {
       const t = await h.tenant();
       const other = await h.tenant();
-      const dev = await createDevice(h, t);
-      const otherDev = await createDevice(h, other);
-      const set = await h.call('PATCH', `/v1/accounts/${t.accountId}`, {
-        token: h.operatorToken,
-        body: { ratelimits: [{ name: 'devices', limit: 2, window: 'hour' }] },
-      });
-      expect(set.status).toBe(200);
-      const verify = (body: unknown) => h.call('POST', '/v1/signatures/verify', { body });
-      // Refused before the limits: a wrong secret, an unknown device, a replay of a signature already used.
-      const used = signedCheck(dev.id, dev.secret as string);
-      expect((await verify(used)).body.code).toBe('VALID');
-      for (let i = 0; i < 5; i++) {
-        expect((await verify(signedCheck(dev.id, 'x'.repeat(43)))).body.code).toBe('INVALID_SIGNATURE');
-        expect((await verify(used)).body.code).toBe('REPLAYED');
-      }
-      // A signed gateway request no scope grants: 403, spends nothing.
-      const gateway = (path: string) => {
-        const c = signedCheck(dev.id, dev.secret as string, { method: 'GET', path, host: 'api.example.com', body: '' });
-        return h.call('GET', '/v1/authorize', {
-          headers: {
-            authorization: c.authorization,
-            'x-bcot-timestamp': c.timestamp,
-            'x-original-method': c.method,
-            'x-original-uri': c.path,
-            'x-original-host': 'api.example.com',
-          },
+      // One instant for the whole test: the hour window cannot roll over between the calls.
+      const realNow = h.kw.ctx.now;
+      const at = Date.now();
+      h.kw.ctx.now = () => at;
+      try {
+        const dev = await createDevice(h, t);
+        const otherDev = await createDevice(h, other);
+        const set = await h.call('PATCH', `/v1/accounts/${t.accountId}`, {
+          token: h.operatorToken,
+          body: { ratelimits: [{ name: 'devices', limit: 2, window: 'hour' }] },
         });
-      };
-      for (let i = 0; i < 3; i++) expect((await gateway(`/integration/usage/details?n=${i}`)).status).toBe(403);
-      const second = await gateway('/integration/device/status?n=x');
-      expect([second.status, second.headers['ratelimit-remaining']]).toEqual([200, '0']);
-      const third = await verify(signedCheck(dev.id, dev.secret as string));
-      expect([third.body.valid, third.body.code]).toEqual([false, 'RATE_LIMITED']);
-      // Another account's device is not limited by this account's counters.
-      const theirs = await verify(signedCheck(otherDev.id, otherDev.secret as string));
-      expect([theirs.body.code, theirs.body.ratelimits]).toEqual(['VALID', undefined]);
-      // The operator lifts the limit: the next signed request is allowed at once.
-      const lifted = await h.call('PATCH', `/v1/accounts/${t.accountId}`, { token: h.operatorToken, body: { ratelimits: [] } });
-      expect(lifted.status).toBe(200);
-      expect((await verify(signedCheck(dev.id, dev.secret as string))).body.code).toBe('VALID');
-      // A device secret is no management credential.
-      for (const url of ['/v1/plans', '/v1/accounts/usage', `/v1/accounts/${t.accountId}/devices`]) {
-        const res = await h.call('GET', url, { token: dev.secret as string });
-        expect([url, res.status, res.body.error.code]).toEqual([url, 401, 'UNAUTHORIZED']);
+        expect(set.status).toBe(200);
+        const verify = (body: unknown) => h.call('POST', '/v1/signatures/verify', { body });
+        // Refused before the limits: a wrong secret, an unknown device, a replay of a signature already used.
+        const used = signedCheck(dev.id, dev.secret as string, { now: at });
+        expect((await verify(used)).body.code).toBe('VALID');
+        for (let i = 0; i < 5; i++) {
+          expect((await verify(signedCheck(dev.id, 'x'.repeat(43), { now: at }))).body.code).toBe('INVALID_SIGNATURE');
+          expect((await verify(used)).body.code).toBe('REPLAYED');
+        }
+        // A signed gateway request no scope grants: 403, spends nothing.
+        const gateway = (path: string) => {
+          const c = signedCheck(dev.id, dev.secret as string, { now: at, method: 'GET', path, host: 'api.example.com', body: '' });
+          return h.call('GET', '/v1/authorize', {
+            headers: {
+              authorization: c.authorization,
+              'x-bcot-timestamp': c.timestamp,
+              'x-original-method': c.method,
+              'x-original-uri': c.path,
+              'x-original-host': 'api.example.com',
+            },
+          });
+        };
+        for (let i = 0; i < 3; i++) expect((await gateway(`/integration/usage/details?n=${i}`)).status).toBe(403);
+        const second = await gateway('/integration/device/status?n=x');
+        expect([second.status, second.headers['ratelimit-remaining']]).toEqual([200, '0']);
+        const third = await verify(signedCheck(dev.id, dev.secret as string, { now: at }));
+        expect([third.body.valid, third.body.code]).toEqual([false, 'RATE_LIMITED']);
+        // Another account's device is not limited by this account's counters.
+        const theirs = await verify(signedCheck(otherDev.id, otherDev.secret as string, { now: at }));
+        expect([theirs.body.code, theirs.body.ratelimits]).toEqual(['VALID', undefined]);
+        // The operator lifts the limit: the next signed request is allowed at once.
+        const lifted = await h.call('PATCH', `/v1/accounts/${t.accountId}`, { token: h.operatorToken, body: { ratelimits: [] } });
+        expect(lifted.status).toBe(200);
+        expect((await verify(signedCheck(dev.id, dev.secret as string, { now: at }))).body.code).toBe('VALID');
+        // A device secret is no management credential.
+        for (const url of ['/v1/plans', '/v1/accounts/usage', `/v1/accounts/${t.accountId}/devices`]) {
+          const res = await h.call('GET', url, { token: dev.secret as string });
+          expect([url, res.status, res.body.error.code]).toEqual([url, 401, 'UNAUTHORIZED']);
+        }
+      } finally {
+        h.kw.ctx.now = realNow;
       }
     });
 
