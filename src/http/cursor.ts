@@ -59,7 +59,10 @@ export function decodeListCursor(cursor: string): ListPosition | null {
   if (!Array.isArray(parsed) || parsed.length !== 3) return null;
   const [sort, value, id] = parsed as unknown[];
   if (typeof sort !== 'string' || !SORT_TAG.test(sort) || typeof id !== 'string' || !ROW_ID.test(id)) return null;
-  const okValue = (typeof value === 'number' && Number.isSafeInteger(value)) || (typeof value === 'string' && value.length <= 1024);
+  // No NUL: PostgreSQL refuses it in text (a forged cursor answered 500 there); no sort value the database returns holds one.
+  const okValue =
+    (typeof value === 'number' && Number.isSafeInteger(value)) ||
+    (typeof value === 'string' && value.length <= 1024 && !value.includes('\u0000'));
   if (!okValue) return null;
   const p = { sort, value: value as string | number, id };
   return encodeListCursor(p) === cursor ? p : null;

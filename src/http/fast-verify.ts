@@ -40,7 +40,8 @@ export function createFastVerify(ctx: Runtime, opts: { bodyLimit: number; logErr
   // The gateway's GET /v1/authorize (fast-authorize.ts) is installed with it: KEYWARD_FAST_VERIFY=0 turns both off.
   const fastAuthorize = createFastAuthorize(ctx, opts);
   return function tryHandle(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.method === 'GET') return fastAuthorize(req, res);
+    // HEAD too: examples/nginx.conf asks with HEAD, and GET alone here left every such request to Fastify.
+    if (req.method === 'GET' || req.method === 'HEAD') return fastAuthorize(req, res);
     if (req.method !== 'POST' || req.url !== '/v1/keys/verify') return false;
     const type = req.headers['content-type'];
     if (type === undefined || !JSON_TYPES.has(type.toLowerCase())) return false;

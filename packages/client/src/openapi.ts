@@ -239,7 +239,7 @@ export interface paths {
     };
     /**
      * List the catalogue's plans
-     * @description The operator, and account admins (session, or an access key acting as one); anyone else 403 FORBIDDEN, and an access key without any keyward: management scope 401 UNAUTHORIZED as on every management route. The plans of the catalogue file (KEYWARD_CATALOGUE), in its order: each with its rate limits and the quota granted when it is given to an account. Read-only: plans are changed in the file. Which accounts are on a plan is not shown here (each account says its own `plan`).
+     * @description The operator, and account admins signed in; anyone else 403 FORBIDDEN, access keys included (a key never acts as an account admin, even one its admin created), and an access key without any keyward: management scope 401 UNAUTHORIZED as on every management route. The plans of the catalogue file (KEYWARD_CATALOGUE), in its order: each with its rate limits and the quota granted when it is given to an account. Read-only: plans are changed in the file. Which accounts are on a plan is not shown here (each account says its own `plan`).
      */
     get: operations['listPlans'];
     put?: never;
@@ -2770,7 +2770,7 @@ export interface operations {
               users: number;
               /** @description Applications counting towards the limit: not revoked, creator not deleted */
               activeApplications: number;
-              /** @description Active, unexpired access keys, application and customer keys */
+              /** @description Access keys that verify, application and customer keys: active, unexpired, not disabled (application revoked, or its creator or the key’s deleted) */
               activeKeys: number;
               /** @description Devices, disabled ones included */
               devices: number;

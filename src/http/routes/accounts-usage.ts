@@ -13,7 +13,9 @@ const Out = z.object({
       accountId: z.string(),
       users: Count.describe('Live users (deleted ones are not counted)'),
       activeApplications: Count.describe('Applications counting towards the limit: not revoked, creator not deleted'),
-      activeKeys: Count.describe('Active, unexpired access keys, application and customer keys'),
+      activeKeys: Count.describe(
+        'Access keys that verify, application and customer keys: active, unexpired, not disabled (application revoked, or its creator or the key’s deleted)',
+      ),
       devices: Count.describe('Devices, disabled ones included'),
       uses: Count.describe("Successful verifications and gateway authorizations of the account's keys since `since`"),
       rejected: Count.describe('Verifications refused by a rate limit or quota since `since`'),

@@ -33,7 +33,7 @@ export function registerListPlans(app: App, ctx: Runtime) {
         operationId: 'listPlans',
         summary: "List the catalogue's plans",
         description:
-          'The operator, and account admins (session, or an access key acting as one); anyone else 403 FORBIDDEN, and an access key without any keyward: management scope 401 UNAUTHORIZED as on every management route. The plans of the catalogue file (KEYWARD_CATALOGUE), in its order: each with its rate limits and the quota granted when it is given to an account. Read-only: plans are changed in the file. Which accounts are on a plan is not shown here (each account says its own `plan`).',
+          'The operator, and account admins signed in; anyone else 403 FORBIDDEN, access keys included (a key never acts as an account admin, even one its admin created), and an access key without any keyward: management scope 401 UNAUTHORIZED as on every management route. The plans of the catalogue file (KEYWARD_CATALOGUE), in its order: each with its rate limits and the quota granted when it is given to an account. Read-only: plans are changed in the file. Which accounts are on a plan is not shown here (each account says its own `plan`).',
         security: BEARER,
         response: { 200: Out, ...errors([...INPUT_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN']) },
       },

@@ -117,23 +117,38 @@ export async function accountUsageRows(db: Db, now: number, from: number): Promi
       .where('users.deleted_at', 'is', null)
       .groupBy('applications.account_id')
       .execute(),
+    // Keys that verify (auth/access-key.ts decide): active, unexpired, and not disabled by a revoked
+    // application or a deleted creator (of the key, or of its application).
     db
       .selectFrom('access_keys')
+      .innerJoin('users as key_creator', 'key_creator.id', 'access_keys.created_by')
+      .leftJoin('applications', 'applications.id', 'access_keys.application_id')
+      .leftJoin('users as app_creator', 'app_creator.id', 'applications.created_by')
       .select((eb) => [
-        'account_id',
+        'access_keys.account_id as account_id',
         eb.fn
           .sum<number>(
             eb
               .case()
-              .when(eb.and([eb('status', '=', 'active'), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])]))
+              .when(
+                eb.and([
+                  eb('access_keys.status', '=', 'active'),
+                  eb.or([eb('access_keys.expires_at', 'is', null), eb('access_keys.expires_at', '>', now)]),
+                  eb('key_creator.deleted_at', 'is', null),
+                  eb.or([
+                    eb('access_keys.application_id', 'is', null),
+                    eb.and([eb('applications.status', '=', 'active'), eb('app_creator.deleted_at', 'is', null)]),
+                  ]),
+                ]),
+              )
               .then(1)
               .else(0)
               .end(),
           )
           .as('n'),
-        eb.fn.max('last_used_at').as('last'),
+        eb.fn.max('access_keys.last_used_at').as('last'),
       ])
-      .groupBy('account_id')
+      .groupBy('access_keys.account_id')
       .execute(),
     db
       .selectFrom('devices')
