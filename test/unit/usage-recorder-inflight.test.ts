@@ -73,3 +73,49 @@ describe('UsageRecorder while a flush is in flight', () => {
     expect(usage.pendingKeys).toBe(1);
   });
 });
+
+/**
+ * A flush writes a few hundred keys per transaction (issue #15: one commit of thousands of random
+ * rows stalled requests). A transaction that fails puts back only the uses it did not write: the
+ * keys of committed transactions are in the store and must not be counted again.
+ */
+describe('UsageRecorder flush in several transactions', () => {
+  let dir: string;
+  let store: Store;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keyward-usage-tx-'));
+    store = openStore(`sqlite:${join(dir, 'k.db')}`);
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a failed transaction puts back only what was not committed: nothing is counted twice', async () => {
+    let calls = 0;
+    const failing: Store = {
+      ...store,
+      transaction: async (fn) => {
+        calls++;
+        if (calls === 2) throw new Error('database went away');
+        return store.transaction(fn);
+      },
+    };
+    // Keys that do not exist in the store: the flush writes nothing for them, but every
+    // transaction still runs, so the split is visible in what is put back.
+    const usage = new UsageRecorder(failing, 60_000, 2);
+    for (const k of ['a', 'b', 'c', 'd', 'e']) usage.record(`key_${k}`, 1_000);
+    await expect(usage.flush()).rejects.toThrow('database went away');
+    expect(usage.flushFailures).toBe(1);
+    // The first transaction (2 keys) committed; the failed one and the one after it come back.
+    expect(usage.pendingKeys).toBe(3);
+    expect(usage.pendingLastUsed('key_a')).toBeNull();
+    expect(usage.pendingLastUsed('key_c')).toBe(1_000);
+    expect(usage.pendingLastUsed('key_e')).toBe(1_000);
+    await usage.flush();
+    expect(usage.pendingKeys).toBe(0);
+    // 1 + 1 failed + 2 for the three keys left: one transaction per two keys.
+    expect(calls).toBe(4);
+  });
+});
