@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,5 +57,23 @@ describe('WAL checkpoints on a worker thread', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('closing a store lets a process end: an awaited close() is not left unsettled by the worker', () => {
+    const script = join(dir, 'close.mts');
+    const storeModule = pathToFileURL(resolve(import.meta.dirname, '../../src/store/store.ts')).href;
+    writeFileSync(
+      script,
+      `import { openStore } from ${JSON.stringify(storeModule)};
+const store = openStore(${JSON.stringify(`sqlite:${join(dir, 'exit.db')}`)});
+await store.migrate();
+await store.close();
+console.log('closed');
+`,
+    );
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stdout.trim()).toBe('closed');
+    // 13: the event loop emptied while the top-level await of close() was pending.
+    expect(run.status).toBe(0);
   });
 });

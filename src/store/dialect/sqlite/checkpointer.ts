@@ -79,6 +79,9 @@ export class WalCheckpointer {
 
   /** Stops the timer and closes the worker's connection (before the last connection closes the file). */
   async close(): Promise<void> {
+    // Referenced again so the event loop waits for the worker's exit (an unreferenced worker
+    // does not keep a process alive, and a top-level await of close() would be left unsettled).
+    this.worker.ref();
     this.worker.postMessage('close');
     await this.exited;
   }
