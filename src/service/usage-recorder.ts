@@ -129,7 +129,7 @@ export class UsageRecorder {
       while (written < deltas.length) {
         if (written > 0) await new Promise((resolve) => setImmediate(resolve));
         const part = deltas.slice(written, written + this.keysPerTransaction);
-        await this.store.transaction((tx) => applyUsage(tx, part));
+        await this.store.transaction((tx) => applyUsage(tx, part, this.store.writeNow));
         written += part.length;
       }
     } catch (e) {

@@ -119,3 +119,57 @@ describe('UsageRecorder flush in several transactions', () => {
     expect(calls).toBe(4);
   });
 });
+
+/**
+ * On SQLite the flush's statements run through `Store.writeNow` (no Kysely per statement), inside
+ * the flush's transaction: what they change is rolled back with it. test/api/usage.test.ts checks
+ * the counts themselves on SQLite and PostgreSQL.
+ */
+describe('UsageRecorder on SQLite: statements through writeNow', () => {
+  let dir: string;
+  let store: Store;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keyward-usage-now-'));
+    store = openStore(`sqlite:${join(dir, 'k.db')}`);
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs one statement per key (the key is gone: no bucket row), inside the transaction', async () => {
+    const calls: string[] = [];
+    const writeNow = store.writeNow;
+    expect(writeNow).toBeDefined();
+    const counted: Store = {
+      ...store,
+      writeNow: (text, params) => {
+        calls.push(text.trimStart().slice(0, 6).toLowerCase());
+        return writeNow?.(text, params) ?? -1;
+      },
+    };
+    const usage = new UsageRecorder(counted, 60_000);
+    usage.record('key_gone_1', 1_000);
+    usage.record('key_gone_2', 1_000);
+    await usage.flush();
+    // Two keys that do not exist: their UPDATE changes no row, so no bucket is written.
+    expect(calls).toEqual(['update', 'update']);
+    const rows = await store.db.selectFrom('key_usage').select('key_id').execute();
+    expect(rows).toEqual([]);
+  });
+
+  it('a statement that fails fails the flush, and its uses come back', async () => {
+    const failing: Store = {
+      ...store,
+      writeNow: () => {
+        throw new Error('disk I/O error');
+      },
+    };
+    const usage = new UsageRecorder(failing, 60_000);
+    usage.record('key_io', 2_000);
+    await expect(usage.flush()).rejects.toThrow('disk I/O error');
+    expect(usage.pendingLastUsed('key_io')).toBe(2_000);
+    expect(usage.pendingKeys).toBe(1);
+  });
+});

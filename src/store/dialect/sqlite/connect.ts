@@ -27,9 +27,12 @@ export function connectSqlite(url: string, opts: ConnectOptions): DialectConnect
     db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     checkpointer = new WalCheckpointer(path, opts.onBackgroundError);
   }
+  const statements = withStatementCache(db);
   return {
     name: 'sqlite',
-    dialect: new SqliteDialect({ database: withStatementCache(db) }),
+    dialect: new SqliteDialect({ database: statements }),
+    // Kysely's own connection and prepared statements: see DialectConnection.writeNow for when.
+    writeNow: (sql, params) => (statements.prepare(sql) as Database.Statement).run(...params).changes,
     isUniqueViolation: (e) => e instanceof Error && 'code' in e && String(e.code).startsWith('SQLITE_CONSTRAINT_UNIQUE'),
     isUnavailable: isSqliteUnavailable,
     skipLocked: (qb) => qb,
