@@ -66,12 +66,17 @@ export class WalCheckpointer {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
     this.worker.unref();
+    // A failing checkpoint is reported once per streak, not every interval.
+    let failing = false;
     this.worker.on('message', (m: CheckpointResult | { error: string }) => {
-      if ('error' in m) onError(new Error(`WAL checkpoint failed: ${m.error}`));
-      else {
-        this.runs++;
-        this.last = m;
+      if ('error' in m) {
+        if (!failing) onError(new Error(`WAL checkpoint failed: ${m.error}`));
+        failing = true;
+        return;
       }
+      failing = false;
+      this.runs++;
+      this.last = m;
     });
     this.worker.on('error', onError);
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
