@@ -108,7 +108,7 @@ export function renderMarkdown(r: Results): string {
   if (cold.length > 0) {
     lines.push(
       '',
-      '**Cold keys** (issue #15: each route rotates over up to 100k distinct sample keys from an empty verification cache, after a 2 s warm-up; ' +
+      '**Cold keys** (issue #15: each route rotates over up to 100k distinct sample keys after a 2 s warm-up, from a verification cache emptied after it; ' +
         'the bare node:http ceiling is loaded right before each route with the same connections and duration; store reads / req = cache misses that read the store, per request of the measured run; ' +
         'targets: ≥ 50 % of the ceiling, p99 at maximum load < 20 ms):',
       '',

@@ -3,6 +3,8 @@ import type { Ready } from './types.js';
 import { pinServer } from './wrk.js';
 
 const TSX = ['--import', 'tsx'];
+/** Extra node flags for every target, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS). */
+const EXTRA = (process.env.BENCH_TARGET_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 export interface Started {
   child: ChildProcess;
@@ -15,7 +17,7 @@ export interface Started {
 export function startTarget(modulePath: string, env: Record<string, string> = {}, opts: { tsx?: boolean } = {}): Promise<Started> {
   const t0 = performance.now();
   const child = fork(modulePath, [], {
-    execArgv: opts.tsx === false ? [] : TSX,
+    execArgv: [...(opts.tsx === false ? [] : TSX), ...EXTRA],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

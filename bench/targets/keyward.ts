@@ -164,3 +164,5 @@ process.on('message', async (m: { ask?: string; keys?: string[] }) => {
 });
 process.on('disconnect', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));
+// A clean exit on the bench's SIGTERM, so a server run with --cpu-prof writes its profile.
+process.on('SIGTERM', () => process.exit(0));

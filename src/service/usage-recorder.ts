@@ -4,6 +4,9 @@ import type { Store } from '../store/store.js';
 
 export const HOUR_MS = 3_600_000;
 
+/** Keys per transaction of a usage flush: each commit writes at most this many keys' pages. */
+export const KEYS_PER_TRANSACTION = 256;
+
 export type { FlushLogger as UsageLogger } from '../core/periodic-flush.js';
 
 interface Pending {
@@ -17,7 +20,7 @@ interface Pending {
 
 /**
  * Last-used time and usage counts, kept in memory on every successful verification and
- * written in one transaction per flush (every second and on close), so verifying a key
+ * written every second and on close (a few hundred keys per transaction), so verifying a key
  * never waits on a database write. A failed flush puts its uses back for the next one, so
  * a database outage delays the counts but loses none (short of a crash during it); pending
  * counts stay bounded by the number of keys used times the hours the outage lasts.
@@ -33,6 +36,8 @@ export class UsageRecorder {
   constructor(
     private readonly store: Store,
     intervalMs = 1000,
+    /** Keys written per transaction of a flush (see write()). */
+    private readonly keysPerTransaction = KEYS_PER_TRANSACTION,
   ) {
     this.flusher = new PeriodicFlush(() => this.write(), intervalMs, {
       failed: 'usage flush failed: counts kept in memory and retried every interval',
@@ -99,6 +104,18 @@ export class UsageRecorder {
     await this.flusher.stop();
   }
 
+  /**
+   * Writes the buffered uses `keysPerTransaction` keys per transaction, letting the event loop
+   * run between them. With many distinct keys in use (issue #15: every request a new key) one
+   * flush holds thousands of keys, each a random row of `access_keys` and of `key_usage`: as one
+   * transaction its COMMIT wrote every dirtied page to the WAL in one synchronous call (26 MB for
+   * 10k keys of a 100k-key file), and SQLite's automatic checkpoint copied them back right after,
+   * stalling every request for tens of milliseconds. Several smaller commits spread that work.
+   *
+   * Durability is unchanged: a kill -9 during a flush loses at most uses of the last interval
+   * (the transactions not yet committed), and a failed transaction puts back only the uses it
+   * did not write, so nothing is counted twice.
+   */
   private async write(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
@@ -107,11 +124,21 @@ export class UsageRecorder {
     // (pendingLastUsed): the store does not show it yet, and this buffer no longer holds it.
     this.writing = batch;
     const deltas: KeyUsageDelta[] = [...batch].map(([keyId, p]) => ({ keyId, ...p }));
+    let written = 0;
     try {
-      await this.store.transaction((tx) => applyUsage(tx, deltas));
+      while (written < deltas.length) {
+        if (written > 0) await new Promise((resolve) => setImmediate(resolve));
+        const part = deltas.slice(written, written + this.keysPerTransaction);
+        await this.store.transaction((tx) => applyUsage(tx, part, this.store.writeNow));
+        written += part.length;
+      }
     } catch (e) {
       this.flushFailures++;
-      for (const [keyId, p] of batch) this.merge(keyId, p);
+      // Only what no committed transaction wrote goes back: the rest is in the store.
+      for (const d of deltas.slice(written)) {
+        const p = batch.get(d.keyId);
+        if (p !== undefined) this.merge(d.keyId, p);
+      }
       throw e;
     } finally {
       this.writing = new Map();

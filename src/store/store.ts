@@ -43,6 +43,13 @@ export interface Store {
    * every query does. Timed into `queryStats` like every query.
    */
   readRowsNow(sql: string, params: readonly unknown[]): unknown[][] | undefined;
+  /**
+   * One write statement run synchronously, returning the rows it changed (see
+   * DialectConnection.writeNow), where the store can (SQLite); absent elsewhere (PostgreSQL).
+   * Only inside the callback of `transaction()`: the statement is part of that transaction.
+   * Timed into `queryStats`; a failure is thrown as the driver's error and fails the transaction.
+   */
+  readonly writeNow?: (sql: string, params: readonly unknown[]) => number;
   close(): Promise<void>;
 }
 
@@ -137,10 +144,22 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         queryStats.duration.observe((performance.now() - started) / 1000);
       }
     },
+    ...(conn.writeNow && { writeNow: timedWrite(conn.writeNow, queryStats) }),
     async close() {
       await db.destroy();
       await conn.close();
     },
+  };
+}
+
+function timedWrite(write: (sql: string, params: readonly unknown[]) => number, queryStats: QueryStats) {
+  return (text: string, params: readonly unknown[]): number => {
+    const started = performance.now();
+    try {
+      return write(text, params);
+    } finally {
+      queryStats.duration.observe((performance.now() - started) / 1000);
+    }
   };
 }
 

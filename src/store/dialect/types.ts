@@ -49,6 +49,13 @@ export interface DialectConnection {
    * Throws what the driver throws; nothing passes the guard (callers fall back to Kysely).
    */
   readRowsNow?(sql: string, params: readonly unknown[]): unknown[][];
+  /**
+   * One write statement run synchronously on the connection Kysely writes with, returning how
+   * many rows it changed: SQLite only (one writing connection). Only from inside a transaction
+   * of the store, whose callback holds that connection: nothing else can run on it meanwhile, and
+   * the statement is part of that transaction. Throws what the driver throws.
+   */
+  writeNow?(sql: string, params: readonly unknown[]): number;
   close(): Promise<void>;
 }
 

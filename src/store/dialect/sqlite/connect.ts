@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { ConnectOptions, DialectConnection, MessageBus } from '../types.js';
 import { sqliteChangeLogBus } from './change-log-bus.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './checkpointer.js';
 import { isSqliteUnavailable } from './is-unavailable.js';
 import { sqliteMigrationDialect } from './migration-lock.js';
 
@@ -20,9 +21,18 @@ export function connectSqlite(url: string, opts: ConnectOptions): DialectConnect
   db.pragma(`busy_timeout = ${Math.max(1, Math.floor(opts.statementTimeoutMs))}`);
   const buses: MessageBus[] = [];
   const reader = path === ':memory:' ? undefined : readConnection(path, opts);
+  // Checkpoints run on a worker thread (checkpointer.ts); this connection's own is a fallback.
+  let checkpointer: WalCheckpointer | undefined;
+  if (path !== ':memory:') {
+    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    checkpointer = new WalCheckpointer(path, opts.onBackgroundError);
+  }
+  const statements = withStatementCache(db);
   return {
     name: 'sqlite',
-    dialect: new SqliteDialect({ database: withStatementCache(db) }),
+    dialect: new SqliteDialect({ database: statements }),
+    // Kysely's own connection and prepared statements: see DialectConnection.writeNow for when.
+    writeNow: (sql, params) => (statements.prepare(sql) as Database.Statement).run(...params).changes,
     isUniqueViolation: (e) => e instanceof Error && 'code' in e && String(e.code).startsWith('SQLITE_CONSTRAINT_UNIQUE'),
     isUnavailable: isSqliteUnavailable,
     skipLocked: (qb) => qb,
@@ -39,6 +49,7 @@ export function connectSqlite(url: string, opts: ConnectOptions): DialectConnect
     }),
     close: async () => {
       await Promise.all(buses.map((b) => b.close()));
+      await checkpointer?.close();
       reader?.close();
     },
   };
