@@ -6,9 +6,9 @@ import { Checkbox, FormModal } from '../components/forms';
 import { NewAccessKeyModal, ScopeList } from '../components/keys';
 import { keyLimits, limitsSummary } from '../components/limits';
 import { toast } from '../components/Toast';
-import { EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, ErrorBanner, LeakedBadge, LimitedButton, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative, usedRecently } from '../format';
-import { usePagedList, useUrlQuery } from '../hooks';
+import { useAsync, usePagedList, useUrlQuery } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
 
@@ -114,6 +114,12 @@ export function ApiKeysPage() {
     },
     [s.account.id, kind, showRevoked, query.q, query.sort, query.order, query.status],
   );
+  // Live customer keys count towards the account's limit (maxKeysPerApplication), whatever the page shows.
+  const liveCustomer = useAsync(
+    () => (s.isAdmin ? api.listKeys(s.account.id, { kind: 'customer', status: 'active' }) : Promise.resolve(null)),
+    [s.account.id, s.isAdmin, list.items],
+  );
+  const customerCount = liveCustomer.data?.keys.length;
   const keys = list.items;
   const filtered = query.q !== '' || query.status !== '';
   // The server decides; this only hides a button that would certainly be refused.
@@ -182,9 +188,14 @@ export function ApiKeysPage() {
         subtitle="Administration · Application keys give access to device APIs; customer keys give access to billing and contract data."
         actions={
           s.isAdmin && (
-            <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
+            <LimitedButton
+              used={customerCount ?? 0}
+              max={s.account.maxKeysPerApplication}
+              reason={`${customerCount} of ${s.account.maxKeysPerApplication} active customer keys: delete one to create another.`}
+              onClick={() => setDialog({ type: 'new' })}
+            >
               New customer key
-            </button>
+            </LimitedButton>
           )
         }
       />
