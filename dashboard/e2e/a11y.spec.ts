@@ -105,6 +105,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: accessibility and layout of every pag
     ...(ids.webhook ? [`/webhooks/${ids.webhook}`] : []),
     '/audit',
     '/account',
+    '/accounts',
     '/no-such-page',
   ];
 
@@ -131,6 +132,10 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: accessibility and layout of every pag
       for (const p of await axeProblems(page)) problems.push(`/login ${p}`);
       const scrollLogin = await horizontalScroll(page);
       if (scrollLogin) problems.push(`/login horizontal scroll: ${scrollLogin}`);
+      // The fields' own messages (nothing typed yet), next to the fields.
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('Enter your email address.').waitFor();
+      for (const p of await axeProblems(page)) problems.push(`/login (field errors) ${p}`);
       const creds = who === 'admin' ? { email: t.adminEmail, password: t.adminPassword } : OPERATOR;
       await page.getByLabel('Email').fill(creds.email);
       await page.getByLabel('Password').fill(creds.password);
@@ -146,6 +151,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: accessibility and layout of every pag
         if (path === `/applications/${ids.app}/keys`) await dialog(page, 'New', 'New access key', problems);
         if (path === '/devices') await dialog(page, 'New device', 'New device', problems);
         if (path === '/users') await dialog(page, 'New user', 'New user', problems);
+        if (path === '/api-keys') await dialog(page, 'New customer key', 'New customer key', problems);
+        if (path === '/accounts') await dialog(page, 'New account', 'New account', problems);
+        if (path === '/account') await dialog(page, 'Edit limits', 'Edit account limits', problems);
         if (path === '/api-access') {
           await dialog(page, 'Shared API access secret', 'Shared API access secret', problems);
         }

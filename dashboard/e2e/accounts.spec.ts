@@ -90,4 +90,51 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: Accounts (operator)', () => {
     await page.getByRole('heading', { name: 'No access to Accounts', level: 1 }).waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
   });
+
+  it('picks the plan from the catalogue (GET /v1/plans) with its limits in words, or None; a plan dropped from the file stays shown', async () => {
+    const t = await e.tenant();
+    await e.signIn('operator@e2e.local', 'operator-password-1');
+    const page = e.page;
+    await page.goto('/accounts');
+    await page.getByRole('button', { name: `Edit limits of ${t.name}` }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit account limits' });
+    const plan = edit.getByLabel('Plan');
+    expect(await plan.evaluate((el) => el.tagName)).toBe('SELECT');
+    await plan.locator('option', { hasText: 'pro' }).waitFor({ state: 'attached' });
+    expect(await plan.locator('option').allTextContents()).toEqual([
+      'None',
+      'starter (Starter): default 10 per s; 1,000 credits, refilled to 1,000 monthly',
+      'pro (Pro): default 100 per s (burst 200)',
+    ]);
+    expect(await plan.inputValue()).toBe('');
+    expect(await edit.getByTestId('plan-hint').textContent()).toContain('No plan');
+    await plan.selectOption('starter');
+    expect(await edit.getByTestId('plan-hint').textContent()).toContain(
+      'starter: default 10 per s; 1,000 credits, refilled to 1,000 monthly.',
+    );
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await page.getByTestId('toast').filter({ hasText: 'Account limits saved' }).waitFor();
+    await page.getByTestId(`account-${t.customerId}`).getByText('starter', { exact: true }).waitFor();
+    const after = await e.call('GET', `/v1/accounts/${t.accountId}`, { token: e.operatorToken });
+    // The plan's quota is granted when the plan is given.
+    expect(after.body).toMatchObject({ plan: 'starter', quota: { credits: 1000, refill: { amount: 1000, interval: 'monthly' } } });
+
+    // The catalogue file no longer has "starter" (changed and reloaded): the account still shows it, and keeping it sends nothing.
+    const plans = e.kw.ctx.catalogue.plans as Map<string, unknown>;
+    const starter = plans.get('starter');
+    plans.delete('starter');
+    try {
+      await page.getByRole('button', { name: `Edit limits of ${t.name}` }).click();
+      await plan.locator('option', { hasText: 'no longer in the catalogue file' }).waitFor({ state: 'attached' });
+      expect(await plan.inputValue()).toBe('starter');
+      expect(await edit.getByTestId('plan-hint').textContent()).toContain('starter is no longer in the catalogue file');
+      await plan.selectOption('');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await edit.waitFor({ state: 'detached' });
+      expect((await e.call('GET', `/v1/accounts/${t.accountId}`, { token: e.operatorToken })).body.plan).toBeNull();
+    } finally {
+      plans.set('starter', starter);
+    }
+  });
 });

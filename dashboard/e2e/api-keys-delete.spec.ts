@@ -141,4 +141,38 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: customer keys and deleting API keys',
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
   });
+
+  it('disables New customer key with the reason at the account’s key limit, and enables it again after a delete', async () => {
+    const t = await e.tenant();
+    const base = `/v1/accounts/${t.accountId}`;
+    await e.call('PATCH', base, { token: e.operatorToken, body: { maxKeysPerApplication: 2 } });
+    const made = [];
+    for (const name of ['Billing one', 'Billing two']) {
+      const k = await e.call('POST', `${base}/keys`, { token: t.adminToken, body: { kind: 'customer', name, scopes: ['billing:access'] } });
+      expect(k.status).toBe(201);
+      made.push(k.body.accessKey);
+    }
+    // Application keys do not count towards the customer keys' limit.
+    const app = await e.call('POST', `${base}/applications`, { token: t.adminToken, body: { name: 'Gateway' } });
+    await e.call('POST', `${base}/applications/${app.body.id}/keys`, {
+      token: t.adminToken,
+      body: { name: 'App key', scopes: ['device:read'] },
+    });
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    await page.goto('/api-keys');
+    const newButton = page.getByRole('button', { name: 'New customer key' });
+    await page.getByText('2 of 2 active customer keys: delete one to create another.').waitFor();
+    expect(await newButton.isDisabled()).toBe(true);
+    expect(await newButton.getAttribute('aria-describedby')).toBeTruthy();
+    const row = page.getByRole('row').filter({ hasText: 'Billing two' });
+    await row.getByRole('button', { name: 'Delete Billing two' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete API key' });
+    await dialog.getByLabel(/Enter the key's Customer ID/).fill(t.customerId);
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await eventually(async () => !(await newButton.isDisabled()));
+    expect(await newButton.isDisabled()).toBe(false);
+    expect(await page.getByText('active customer keys: delete one').count()).toBe(0);
+  });
 });

@@ -115,6 +115,50 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: lists', () => {
     expect(box!.x + box!.width).toBeLessThanOrEqual(wrap);
   });
 
+  it('the sidebar link of the list on screen opens it unfiltered: URL, search box, selects and toggles', async () => {
+    const t = await e.tenant();
+    const base = `/v1/accounts/${t.accountId}`;
+    const app = await e.call('POST', `${base}/applications`, { token: t.adminToken, body: { name: 'Gateway' } });
+    for (const name of ['Edge primary', 'Batch']) {
+      const k = await e.call('POST', `${base}/applications/${app.body.id}/keys`, { token: t.adminToken, body: { name, scopes: [] } });
+      expect(k.status).toBe(201);
+    }
+    await e.signIn(t.adminEmail, t.adminPassword);
+    const page = e.page;
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await page.goto('/api-keys?q=edge&status=active&sort=name&order=desc&kind=application&revoked=1');
+    await page.getByRole('table', { name: 'API keys' }).waitFor();
+    expect(await rowsOf(page, 'API keys').count()).toBe(1);
+    expect(await page.getByRole('searchbox').inputValue()).toBe('edge');
+    await nav.getByRole('link', { name: 'API Keys' }).click();
+    await page.waitForFunction(() => location.pathname + location.search === '/api-keys');
+    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 2);
+    expect(await page.getByRole('searchbox').inputValue()).toBe('');
+    expect(await page.getByLabel('Status').inputValue()).toBe('');
+    expect(await page.getByLabel('Sort').inputValue()).toBe('created');
+    expect(await page.getByRole('button', { name: 'Ascending order' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'All keys' }).getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByLabel('Show revoked keys').isChecked()).toBe(false);
+    // The search box typed into, then the link: the list and the box both start over.
+    await page.getByRole('searchbox').fill('batch');
+    await page.waitForFunction(() => location.search === '?q=batch');
+    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 1);
+    await nav.getByRole('link', { name: 'API Keys' }).click();
+    await page.waitForFunction(() => location.search === '');
+    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 2);
+    expect(await page.getByRole('searchbox').inputValue()).toBe('');
+
+    // The same on another list (Applications), and Back returns to the filtered list.
+    await page.goto('/applications?q=nothing-matches');
+    await page.getByText('No matching applications').waitFor();
+    await nav.getByRole('link', { name: 'Applications' }).click();
+    await page.getByRole('link', { name: 'Gateway' }).waitFor();
+    expect(await page.getByRole('searchbox').inputValue()).toBe('');
+    await page.goBack();
+    await page.getByText('No matching applications').waitFor();
+    expect(await page.getByRole('searchbox').inputValue()).toBe('nothing-matches');
+  });
+
   it('the audit log reads as sentences: labels, names, seconds, and filters kept in the URL', async () => {
     const t = await e.tenant();
     const app = await e.call('POST', `/v1/accounts/${t.accountId}/applications`, { token: t.adminToken, body: { name: 'Audited app' } });

@@ -122,11 +122,20 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: rate limits and quotas', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByText('Use lower-case letters, digits, ".", "_" or "-", starting with a letter or digit.').waitFor();
     await dialog.getByLabel('Limit name').fill('per-customer');
-    await dialog.getByLabel('Plan').fill('no-such-plan');
-    await dialog.getByRole('button', { name: 'Save' }).click();
-    // The server's refusal, in words, next to the field it is about.
-    await dialog.getByText('No plan of this name is in the catalogue file.').waitFor();
-    await dialog.getByLabel('Plan').fill('');
+    // The catalogue file loses "pro" while the dialog is open (changed and reloaded): the server refuses it.
+    const plans = e.kw.ctx.catalogue.plans as Map<string, unknown>;
+    const pro = plans.get('pro');
+    plans.delete('pro');
+    try {
+      await dialog.getByLabel('Plan').selectOption('pro');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      // The server's refusal, in words, next to the field it is about.
+      await dialog.getByText('No plan of this name is in the catalogue file.').waitFor();
+      expect(await dialog.getByLabel('Plan').getAttribute('aria-invalid')).toBe('true');
+    } finally {
+      plans.set('pro', pro);
+    }
+    await dialog.getByLabel('Plan').selectOption('');
     await dialog.getByLabel('Limit the total number of credits').check();
     await dialog.getByLabel('Credits', { exact: true }).fill('1000');
     await dialog.getByRole('button', { name: 'Save' }).click();

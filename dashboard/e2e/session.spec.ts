@@ -36,6 +36,45 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: sign-in, account switcher, navigation
     await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
   });
 
+  it('checks the sign-in fields in the browser: the API’s length limits, and what is wrong in words next to the field', async () => {
+    const t = await e.tenant();
+    const page = e.page;
+    let logins = 0;
+    page.on('request', (r) => {
+      if (r.url().endsWith('/v1/auth/login')) logins++;
+    });
+    await page.goto('/login');
+    const email = page.getByLabel('Email');
+    const password = page.getByLabel('Password');
+    // The bounds of POST /v1/auth/login: an email of at most 254 characters, a password of at most 200.
+    expect(await email.getAttribute('maxlength')).toBe('254');
+    expect(await password.getAttribute('maxlength')).toBe('200');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Enter your email address.').waitFor();
+    await page.getByText('Enter your password.').waitFor();
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    expect(await email.evaluate((el) => el === document.activeElement)).toBe(true);
+    await email.fill('not-an-email');
+    expect(await email.getAttribute('aria-invalid')).toBeNull();
+    await password.fill('whatever-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Enter an email address, like name@example.com.').waitFor();
+    // A value put in by a password manager is not cut by maxlength: it is refused in words, not sent.
+    await password.evaluate((el: HTMLInputElement) => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(el, 'x'.repeat(201));
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await email.fill(t.adminEmail);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('A password has at most 200 characters.').waitFor();
+    expect(await password.getAttribute('aria-describedby')).toBe('login-password-error');
+    expect(logins).toBe(0);
+    await password.fill(t.adminPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Applications', level: 1 }).waitFor();
+    expect(logins).toBe(1);
+  });
+
   it('signs out everywhere: every session of the user ends, and this browser returns to the sign-in page', async () => {
     const t = await e.tenant(); // t.adminToken is a second session, as from another browser
     const other = await e.tenant();

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, type TestContext } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { DEFAULT_CATALOGUE } from '../../src/core/catalogue.js';
 import { createKeyward, type Keyward } from '../../src/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -69,6 +70,19 @@ export async function startKeyward(opts: { beforeListen?(kw: Keyward): void } = 
       bootstrapEmail: OPERATOR.email,
       bootstrapPassword: OPERATOR.password,
       dashboardDir: DIST,
+      // Senet's scopes, and two plans for the account's plan picker.
+      catalogue: {
+        ...DEFAULT_CATALOGUE,
+        plans: [
+          {
+            name: 'starter',
+            description: 'Starter',
+            ratelimits: [{ name: 'default', limit: 10, window: 'second' }],
+            quota: { credits: 1000, refill: { amount: 1000, interval: 'monthly' } },
+          },
+          { name: 'pro', description: 'Pro', ratelimits: [{ name: 'default', limit: 100, window: 'second', burst: 200 }], quota: null },
+        ],
+      },
     },
   );
   env.kw = await createKeyward(config);

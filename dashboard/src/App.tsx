@@ -84,6 +84,9 @@ export function App() {
         return;
       }
       setBooting(false);
+      // Signed in on the sign-in page while the open tabs were asked (a fast sign-in beats the
+      // handoff's wait): that session stands, and the page it opened stays.
+      if (session.token) return;
       if (location.pathname !== '/login') navigate(loginPath(), { replace: true });
     });
     return () => {

@@ -1,4 +1,5 @@
 import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
+import { onNavigate } from './router';
 
 export interface Async<T> {
   data: T | undefined;
@@ -49,9 +50,19 @@ export function useUrlQuery<K extends string>(
   }, []);
   const [state, setState] = useState(read);
   useEffect(() => {
-    const update = () => setState(read());
+    // Back/forward, and a link to this same page (the sidebar's link of the list on screen opens it
+    // unfiltered): the URL changed without a new page, so the query follows it. A navigation to
+    // another page is left to that page.
+    const page = location.pathname;
+    const update = () => {
+      if (location.pathname === page) setState(read());
+    };
     window.addEventListener('popstate', update);
-    return () => window.removeEventListener('popstate', update);
+    const off = onNavigate(update);
+    return () => {
+      window.removeEventListener('popstate', update);
+      off();
+    };
   }, [read]);
   const set = useCallback((patch: Partial<Record<K, string>>) => {
     setState((prev) => {

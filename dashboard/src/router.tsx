@@ -10,6 +10,14 @@ export function navigate(to: string, opts: { replace?: boolean } = {}) {
   for (const l of listeners) l();
 }
 
+/** Calls `listener` after every navigate() (a Link click, a redirect); returns the unsubscribe. */
+export function onNavigate(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
 export function usePath(): string {
   const [path, setPath] = useState(location.pathname);
   useEffect(() => {

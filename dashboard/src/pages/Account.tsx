@@ -1,8 +1,17 @@
-import { type Account, KeywardApiError } from '@keyward/client/management';
+import { type Account, KeywardApiError, type Plan } from '@keyward/client/management';
 import { type FormEvent, useState } from 'react';
 import { api, isMissingRoute } from '../api';
 import { FormModal, TextInput } from '../components/forms';
-import { accountLimits, FormCheckError, LimitsDetails, LimitsFields, limitsPatch, readDraft, useLimitsDraft } from '../components/limits';
+import {
+  accountLimits,
+  FormCheckError,
+  LimitsDetails,
+  LimitsFields,
+  limitsPatch,
+  limitText,
+  readDraft,
+  useLimitsDraft,
+} from '../components/limits';
 import { toast } from '../components/Toast';
 import { CopyId, ErrorBanner, Loading, Notice, PageHeader, When } from '../components/ui';
 import { useAsync } from '../hooks';
@@ -11,6 +20,95 @@ import { useSession } from '../session';
 const PLAN_RE = /^[a-z0-9][a-z0-9._-]{0,49}$/;
 
 const MAX_COUNT = 10_000;
+
+/** A plan's limits and quota in words: "default 100 per min; 1,000 credits, refilled to 1,000 monthly". */
+export function planText(p: Plan): string {
+  const parts = p.ratelimits.map((l) => `${l.name} ${limitText(l)}`);
+  if (p.quota) {
+    const refill = p.quota.refill
+      ? `, refilled to ${p.quota.refill.amount.toLocaleString('en-GB')} ${p.quota.refill.interval === 'daily' ? 'daily' : 'monthly'}`
+      : '';
+    parts.push(`${p.quota.credits.toLocaleString('en-GB')} credits${refill}`);
+  }
+  return parts.length === 0 ? 'no limits or quota' : parts.join('; ');
+}
+
+/**
+ * The plan of an account, picked from the catalogue's plans (GET /v1/plans), or None. A plan the
+ * account is on but the catalogue file no longer has stays choosable (keeping it sends nothing).
+ * An older server without the route gets the free-text field.
+ */
+function PlanPicker({
+  current,
+  value,
+  onChange,
+  error,
+}: {
+  current: string | null;
+  value: string;
+  onChange(v: string): void;
+  error: string;
+}) {
+  const plans = useAsync(() => api.listPlans(), []);
+  if (isMissingRoute(plans.error)) {
+    return (
+      <TextInput
+        id="account-plan"
+        label="Plan"
+        value={value}
+        onChange={onChange}
+        maxLength={50}
+        error={error}
+        hint="A plan of the catalogue file (e.g. pro). Its limits apply beside the account's own; its quota is granted when the plan is given. Leave empty for none."
+      />
+    );
+  }
+  const list = plans.data?.plans ?? [];
+  const retired = current !== null && plans.data !== undefined && !list.some((p) => p.name === current) ? current : null;
+  const chosen = list.find((p) => p.name === value);
+  const hintId = 'account-plan-hint';
+  const errorId = 'account-plan-error';
+  return (
+    <div className="field">
+      <label htmlFor="account-plan">
+        Plan<span className="optional"> (optional)</span>
+      </label>
+      <select
+        id="account-plan"
+        data-field="plan"
+        value={value}
+        disabled={plans.loading && !plans.data}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={[error && errorId, hintId].filter(Boolean).join(' ')}
+        onChange={(e) => onChange(e.target.value)}
+      >
+        <option value="">None</option>
+        {list.map((p) => (
+          <option key={p.name} value={p.name}>
+            {p.name}
+            {p.description ? ` (${p.description})` : ''}: {planText(p)}
+          </option>
+        ))}
+        {retired && <option value={retired}>{retired}: no longer in the catalogue file</option>}
+      </select>
+      {error && (
+        <p className="field-error" id={errorId}>
+          {error}
+        </p>
+      )}
+      <ErrorBanner error={plans.error} title="Could not load the plans" />
+      <p className="hint" id={hintId} data-testid="plan-hint">
+        {chosen
+          ? `${chosen.name}: ${planText(chosen)}. Its limits apply beside the account's own; its quota is granted when the plan is given.`
+          : retired !== null && value === retired
+            ? `${retired} is no longer in the catalogue file: its limits no longer apply. Choose another plan or None.`
+            : plans.data && list.length === 0
+              ? 'The catalogue file has no plans.'
+              : "No plan: only the account's own limits apply."}
+      </p>
+    </div>
+  );
+}
 
 /** A whole number from 0 to 10 000 (the API's bound for an account's limits), or the reason it is not. */
 function countError(v: string): string {
@@ -96,17 +194,14 @@ export function EditAccountLimitsModal({ account, onClose, onSaved }: { account:
           hint="Active keys allowed per application (and customer keys per account)."
         />
       </div>
-      <TextInput
-        id="account-plan"
-        label="Plan"
+      <PlanPicker
+        current={account.plan}
         value={plan}
         onChange={(v) => {
           setPlan(v);
           setPlanError('');
         }}
-        maxLength={50}
         error={planError}
-        hint="A plan of the catalogue file (e.g. pro). Its limits apply beside the account's own; its quota is granted when the plan is given. Leave empty for none."
       />
       <LimitsFields
         prefix="account"

@@ -41,10 +41,15 @@ export function checkNewAccount(v: { name: string; customerId: string; adminName
 export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCreated(a: Account): void }) {
   const [v, setV] = useState({ name: '', customerId: '', adminName: '', adminEmail: '', adminPassword: '' });
   const [errors, setErrors] = useState<NewAccountErrors>({});
-  const set = (k: keyof typeof v) => (value: string) => {
-    setV({ ...v, [k]: value });
-    setErrors({ ...errors, [k]: undefined });
-  };
+  /** One field's value, change handler and problem: every input of the form is bound the same way. */
+  const bind = (k: keyof typeof v) => ({
+    value: v[k],
+    onChange: (value: string) => {
+      setV({ ...v, [k]: value });
+      setErrors({ ...errors, [k]: undefined });
+    },
+    error: errors[k],
+  });
   return (
     <FormModal
       title="New account"
@@ -69,59 +74,29 @@ export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCre
         }
       }}
     >
-      <TextInput
-        id="new-account-name"
-        label="Account name"
-        value={v.name}
-        onChange={set('name')}
-        required
-        autoFocus
-        maxLength={100}
-        error={errors.name}
-      />
+      <TextInput id="new-account-name" label="Account name" {...bind('name')} required autoFocus maxLength={100} />
       <TextInput
         id="new-account-customer-id"
         label="Customer ID"
-        value={v.customerId}
-        onChange={set('customerId')}
+        {...bind('customerId')}
         maxLength={40}
-        error={errors.customerId}
         hint="Letters, digits and dashes. Leave empty to get one generated."
       />
       <fieldset className="fieldset">
         <legend>First admin</legend>
         <p className="hint">The account's first user: an admin who can add the others. Give them the password through a safe channel.</p>
-        <TextInput
-          id="new-account-admin-name"
-          label="Admin name"
-          value={v.adminName}
-          onChange={set('adminName')}
-          required
-          maxLength={100}
-          error={errors.adminName}
-        />
-        <TextInput
-          id="new-account-admin-email"
-          label="Admin email"
-          type="email"
-          value={v.adminEmail}
-          onChange={set('adminEmail')}
-          required
-          maxLength={254}
-          error={errors.adminEmail}
-        />
+        <TextInput id="new-account-admin-name" label="Admin name" {...bind('adminName')} required maxLength={100} />
+        <TextInput id="new-account-admin-email" label="Admin email" type="email" {...bind('adminEmail')} required maxLength={254} />
         <TextInput
           id="new-account-admin-password"
           label="Initial password"
           type="password"
           autoComplete="new-password"
-          value={v.adminPassword}
-          onChange={set('adminPassword')}
+          {...bind('adminPassword')}
           required
           maxLength={200}
           // Checked by this form, with its reason next to the field (a native minLength would block the submit silently).
           minLength={0}
-          error={errors.adminPassword}
           hint={`At least ${MIN_PASSWORD} characters.`}
         />
       </fieldset>

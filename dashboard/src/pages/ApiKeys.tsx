@@ -1,14 +1,15 @@
 import { type AccessKey, KeywardApiError } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
-import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
+import { type Column, ListControls } from '../components/DataTable';
 import { Checkbox, FormModal } from '../components/forms';
 import { NewAccessKeyModal, ScopeList } from '../components/keys';
+import { LimitButton, PagedTable, pageQuery, ShowRevoked } from '../components/ListPage';
 import { keyLimits, limitsSummary } from '../components/limits';
 import { toast } from '../components/Toast';
-import { EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, LeakedBadge, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative, usedRecently } from '../format';
-import { usePagedList, useUrlQuery } from '../hooks';
+import { useAsync, usePagedList, useUrlQuery } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
 
@@ -72,7 +73,6 @@ function DeleteKeyModal({ k, onClose, onDeleted }: { k: AccessKey; onClose(): vo
   );
 }
 
-const PAGE = 50;
 const KEY_QUERY = { q: '', sort: 'created', order: 'asc', kind: 'all', status: '', revoked: '' };
 
 export const KEY_SORTS = [
@@ -102,19 +102,19 @@ export function ApiKeysPage() {
     async (cursor) => {
       const r = await api.listKeys(s.account.id, {
         includeRevoked: showRevoked,
-        limit: PAGE,
-        sort: query.sort as 'created',
-        order: query.order as 'asc',
         ...(kind !== 'all' && { kind }),
-        ...(cursor !== undefined && { cursor }),
-        ...(query.q && { q: query.q }),
-        ...(query.status && { status: query.status as 'active' }),
+        ...pageQuery(query, cursor),
       });
       return { items: r.keys, nextCursor: r.nextCursor };
     },
     [s.account.id, kind, showRevoked, query.q, query.sort, query.order, query.status],
   );
-  const keys = list.items;
+  // Live customer keys count towards the account's limit (maxKeysPerApplication), whatever the page shows.
+  const liveCustomer = useAsync(
+    () => (s.isAdmin ? api.listKeys(s.account.id, { kind: 'customer', status: 'active' }) : Promise.resolve(null)),
+    [s.account.id, s.isAdmin, list.items],
+  );
+  const customerCount = liveCustomer.data?.keys.length;
   const filtered = query.q !== '' || query.status !== '';
   // The server decides; this only hides a button that would certainly be refused.
   const mayDelete = (k: AccessKey) =>
@@ -182,9 +182,15 @@ export function ApiKeysPage() {
         subtitle="Administration · Application keys give access to device APIs; customer keys give access to billing and contract data."
         actions={
           s.isAdmin && (
-            <button type="button" className="button button-primary" onClick={() => setDialog({ type: 'new' })}>
+            <LimitButton
+              used={customerCount}
+              max={s.account.maxKeysPerApplication}
+              what="active customer keys"
+              advice="delete one to create another."
+              onClick={() => setDialog({ type: 'new' })}
+            >
               New customer key
-            </button>
+            </LimitButton>
           )
         }
       />
@@ -205,28 +211,24 @@ export function ApiKeysPage() {
         sorts={KEY_SORTS}
         filters={[KEY_STATUS_FILTER]}
       >
-        <label className="toggle">
-          <input type="checkbox" checked={showRevoked} onChange={(e) => setQuery({ revoked: e.target.checked ? '1' : '' })} />
-          Show revoked keys
-        </label>
+        <ShowRevoked label="Show revoked keys" values={query} onChange={setQuery} />
       </ListControls>
-      <ErrorBanner error={list.error} title="Could not load API keys" />
-      {list.loading && keys.length === 0 ? (
-        <Loading />
-      ) : list.error && keys.length === 0 ? null : keys.length === 0 ? (
-        filtered ? (
-          <EmptyState title="No matching API keys">Change the search or the filters to see more keys.</EmptyState>
-        ) : (
+      <PagedTable
+        list={list}
+        caption="API keys"
+        columns={columns}
+        rowKey={(k) => k.id}
+        actions={actions}
+        errorTitle="Could not load API keys"
+        filtered={filtered}
+        noun="API keys"
+        more="keys"
+        empty={
           <EmptyState title="No API keys">
             Application keys are created from an application's Access keys tab; customer keys with <em>New customer key</em>.
           </EmptyState>
-        )
-      ) : (
-        <>
-          <DataTable caption="API keys" columns={columns} rows={keys} rowKey={(k) => k.id} actions={actions} />
-          <LoadMore shown={keys.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
-        </>
-      )}
+        }
+      />
       {dialog?.type === 'new' && (
         <NewAccessKeyModal
           kind="customer"

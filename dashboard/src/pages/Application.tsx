@@ -1,10 +1,11 @@
 import type { AccessKey, Application } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
-import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
+import { type Column, ListControls } from '../components/DataTable';
 import { EditKeyModal, expiryText, NewAccessKeyModal, RevokeKeyModal, ScopeList } from '../components/keys';
+import { LimitButton, PagedTable, pageQuery, ShowRevoked } from '../components/ListPage';
 import { toast } from '../components/Toast';
-import { CopyId, EmptyState, ErrorBanner, LeakedBadge, LimitedButton, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { CopyId, EmptyState, ErrorBanner, LeakedBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { useAsync, usePagedList, useUrlQuery } from '../hooks';
 import { Link } from '../router';
@@ -132,7 +133,6 @@ function Summary({ app }: { app: Application }) {
 
 type KeyDialog = { type: 'new' } | { type: 'edit'; k: AccessKey } | { type: 'revoke'; k: AccessKey } | null;
 
-const PAGE = 50;
 const APP_KEY_QUERY = { q: '', sort: 'created', order: 'asc', status: '', revoked: '' };
 
 function AccessKeys({ app }: { app: Application }) {
@@ -142,25 +142,16 @@ function AccessKeys({ app }: { app: Application }) {
   const [dialog, setDialog] = useState<KeyDialog>(null);
   const list = usePagedList(
     async (cursor) => {
-      const r = await api.listApplicationKeys(s.account.id, app.id, {
-        includeRevoked: showRevoked,
-        limit: PAGE,
-        sort: query.sort as 'created',
-        order: query.order as 'asc',
-        ...(cursor !== undefined && { cursor }),
-        ...(query.q && { q: query.q }),
-        ...(query.status && { status: query.status as 'active' }),
-      });
+      const r = await api.listApplicationKeys(s.account.id, app.id, { includeRevoked: showRevoked, ...pageQuery(query, cursor) });
       return { items: r.keys, nextCursor: r.nextCursor };
     },
     [s.account.id, app.id, showRevoked, query.q, query.sort, query.order, query.status],
   );
   // Live keys count towards the limit, whatever the page shows (at most the limit's worth).
   const live = useAsync(() => api.listApplicationKeys(s.account.id, app.id, { status: 'active' }), [s.account.id, app.id, list.items]);
-  const activeCount = live.data?.keys.length ?? 0;
+  const activeCount = live.data?.keys.length;
   const mine = app.createdBy === s.me.user.id;
   const may = (action: string) => s.can(`keys.${action}.any`) || (mine && s.can(`keys.${action}.mine`));
-  const keys = list.items;
   const filtered = query.q !== '' || query.status !== '';
   const close = () => setDialog(null);
   const done = (message?: string) => {
@@ -221,14 +212,14 @@ function AccessKeys({ app }: { app: Application }) {
     <section aria-label="Access keys">
       <div className="toolbar">
         <p className="muted">
-          {live.data ? live.data.keys.length : '…'} of {s.account.maxKeysPerApplication} active access keys used.
+          {activeCount ?? '…'} of {s.account.maxKeysPerApplication} active access keys used.
         </p>
         <div className="toolbar-right">
           {app.status === 'active' && may('create') && (
-            <LimitedButton
+            <LimitButton
               used={activeCount}
               max={s.account.maxKeysPerApplication}
-              reason={`${activeCount} of ${s.account.maxKeysPerApplication} active access keys: revoke one to create another.`}
+              what="active access keys"
               onClick={() => setDialog({ type: 'new' })}
             />
           )}
@@ -241,31 +232,33 @@ function AccessKeys({ app }: { app: Application }) {
         sorts={KEY_SORTS}
         filters={[KEY_STATUS_FILTER]}
       >
-        <label className="toggle">
-          <input type="checkbox" checked={showRevoked} onChange={(e) => setQuery({ revoked: e.target.checked ? '1' : '' })} />
-          Show revoked keys
-        </label>
+        <ShowRevoked label="Show revoked keys" values={query} onChange={setQuery} />
       </ListControls>
-      <ErrorBanner error={list.error} title="Could not load access keys" />
-      {app.status === 'revoked' && keys.length > 0 && (
-        <Notice tone="info">This application is revoked: its access keys no longer work and no new ones can be created.</Notice>
-      )}
-      {list.loading && keys.length === 0 ? (
-        <Loading />
-      ) : list.error && keys.length === 0 ? null : keys.length === 0 ? (
-        app.status === 'revoked' && !filtered ? (
-          <EmptyState title="This application is revoked">Its access keys no longer work and no new ones can be created.</EmptyState>
-        ) : filtered ? (
-          <EmptyState title="No matching access keys">Change the search or the filters to see more keys.</EmptyState>
-        ) : (
-          <EmptyState title="No access keys yet">Create an access key and include it as a bearer credential in your API calls.</EmptyState>
-        )
-      ) : (
-        <>
-          <DataTable caption="Access keys" columns={columns} rows={keys} rowKey={(k) => k.id} actions={actions} />
-          <LoadMore shown={keys.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        caption="Access keys"
+        columns={columns}
+        rowKey={(k) => k.id}
+        actions={actions}
+        errorTitle="Could not load access keys"
+        notice={
+          app.status === 'revoked' && (
+            <Notice tone="info">This application is revoked: its access keys no longer work and no new ones can be created.</Notice>
+          )
+        }
+        filtered={filtered}
+        noun="access keys"
+        more="keys"
+        empty={
+          app.status === 'revoked' ? (
+            <EmptyState title="This application is revoked">Its access keys no longer work and no new ones can be created.</EmptyState>
+          ) : (
+            <EmptyState title="No access keys yet">
+              Create an access key and include it as a bearer credential in your API calls.
+            </EmptyState>
+          )
+        }
+      />
       {dialog?.type === 'new' && (
         <NewAccessKeyModal
           kind="application"

@@ -1,10 +1,11 @@
 import type { Application } from '@keyward/client/management';
 import { useState } from 'react';
 import { api } from '../api';
-import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
+import { type Column, ListControls } from '../components/DataTable';
 import { ConfirmModal, FormModal, TextArea, TextInput } from '../components/forms';
+import { LimitButton, PagedTable, pageQuery, ShowRevoked } from '../components/ListPage';
 import { toast } from '../components/Toast';
-import { EmptyState, ErrorBanner, LimitedButton, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, PageHeader, StatusBadge } from '../components/ui';
 import { formatDate, formatTime } from '../format';
 import { useAsync, usePagedList, useUrlQuery } from '../hooks';
 import { Link, navigate } from '../router';
@@ -66,7 +67,6 @@ export function RevokeApplicationModal({ app, onClose, onRevoked }: { app: Appli
 
 type Dialog = { type: 'new' } | { type: 'edit'; app: Application } | { type: 'revoke'; app: Application } | null;
 
-const PAGE = 50;
 const APP_QUERY = { q: '', sort: 'created', order: 'asc', status: '', revoked: '' };
 
 export function ApplicationsPage() {
@@ -76,22 +76,13 @@ export function ApplicationsPage() {
   const showRevoked = query.revoked === '1';
   const list = usePagedList(
     async (cursor) => {
-      const r = await api.listApplications(s.account.id, {
-        includeRevoked: showRevoked,
-        limit: PAGE,
-        sort: query.sort as 'created',
-        order: query.order as 'asc',
-        ...(cursor !== undefined && { cursor }),
-        ...(query.q && { q: query.q }),
-        ...(query.status && { status: query.status as 'active' }),
-      });
+      const r = await api.listApplications(s.account.id, { includeRevoked: showRevoked, ...pageQuery(query, cursor) });
       return { items: r.applications, nextCursor: r.nextCursor };
     },
     [s.account.id, showRevoked, query.q, query.sort, query.order, query.status],
   );
   // The limit counts every active application, whatever the page shows: at most the account's limit.
   const activeCount = useAsync(() => api.listApplications(s.account.id, { status: 'active' }), [s.account.id, list.items]);
-  const apps = list.items;
   const active = activeCount.data?.applications.length;
   const filtered = query.q !== '' || query.status !== '';
   const done = (message: string) => {
@@ -153,10 +144,10 @@ export function ApplicationsPage() {
         subtitle={`Applications group your access keys. ${active ?? '…'} of ${s.account.maxApplications} active applications used.`}
         actions={
           s.can('applications.create') && (
-            <LimitedButton
-              used={active ?? 0}
+            <LimitButton
+              used={active}
               max={s.account.maxApplications}
-              reason={`${active} of ${s.account.maxApplications} active applications: revoke one to create another.`}
+              what="active applications"
               onClick={() => setDialog({ type: 'new' })}
             />
           )
@@ -183,18 +174,18 @@ export function ApplicationsPage() {
           },
         ]}
       >
-        <label className="toggle">
-          <input type="checkbox" checked={showRevoked} onChange={(e) => setQuery({ revoked: e.target.checked ? '1' : '' })} />
-          Show revoked applications
-        </label>
+        <ShowRevoked label="Show revoked applications" values={query} onChange={setQuery} />
       </ListControls>
-      <ErrorBanner error={list.error} title="Could not load applications" />
-      {list.loading && apps.length === 0 ? (
-        <Loading />
-      ) : list.error && apps.length === 0 ? null : apps.length === 0 ? (
-        filtered ? (
-          <EmptyState title="No matching applications">Change the search or the filters to see more applications.</EmptyState>
-        ) : (
+      <PagedTable
+        list={list}
+        caption="Applications"
+        columns={columns}
+        rowKey={(a) => a.id}
+        actions={actions}
+        errorTitle="Could not load applications"
+        filtered={filtered}
+        noun="applications"
+        empty={
           <EmptyState
             title="No applications yet"
             action={
@@ -207,13 +198,8 @@ export function ApplicationsPage() {
           >
             Access keys must belong to an application, so create an application before you create an access key.
           </EmptyState>
-        )
-      ) : (
-        <>
-          <DataTable caption="Applications" columns={columns} rows={apps} rowKey={(a) => a.id} actions={actions} />
-          <LoadMore shown={apps.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
-        </>
-      )}
+        }
+      />
       {dialog?.type === 'new' && (
         <NewApplicationModal onClose={() => setDialog(null)} onCreated={(a) => done(`Application ${a.name} created`)} />
       )}

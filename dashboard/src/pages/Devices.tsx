@@ -1,11 +1,12 @@
 import type { Device } from '@keyward/client/management';
 import { useState } from 'react';
 import { api, isMissingRoute } from '../api';
-import { type Column, DataTable, ListControls, LoadMore } from '../components/DataTable';
+import { type Column, ListControls } from '../components/DataTable';
 import { Checkbox, FormModal, TextInput } from '../components/forms';
+import { PagedTable, pageQuery } from '../components/ListPage';
 import { DeviceSecretModal } from '../components/SecretShownModal';
 import { toast } from '../components/Toast';
-import { EmptyState, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { EmptyState, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatTime, relative } from '../format';
 import { usePagedList, useUrlQuery } from '../hooks';
 import { Link, navigate } from '../router';
@@ -53,7 +54,6 @@ function NewDeviceModal({ onClose, onCreated }: { onClose(): void; onCreated(d: 
   );
 }
 
-const PAGE = 50;
 const DEVICE_QUERY = { q: '', sort: 'created', order: 'asc', status: '', secretSource: '' };
 
 const DEVICE_COLUMNS: readonly Column<Device>[] = [
@@ -89,12 +89,7 @@ export function DevicesPage() {
   const list = usePagedList(
     async (cursor) => {
       const r = await api.listDevices(s.account.id, {
-        limit: PAGE,
-        sort: query.sort as 'created',
-        order: query.order as 'asc',
-        ...(cursor !== undefined && { cursor }),
-        ...(query.q && { q: query.q }),
-        ...(query.status && { status: query.status as 'active' }),
+        ...pageQuery(query, cursor),
         ...(query.secretSource && { secretSource: query.secretSource as 'own' }),
       });
       return { items: r.devices, nextCursor: r.nextCursor };
@@ -103,7 +98,6 @@ export function DevicesPage() {
   );
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ device: Device; secret: string } | null>(null);
-  const devices = list.items;
   const missing = isMissingRoute(list.error);
   const filtered = query.q !== '' || query.status !== '' || query.secretSource !== '';
   return (
@@ -152,21 +146,17 @@ export function DevicesPage() {
           ]}
         />
       )}
-      {missing ? <MissingFeature what="Devices" /> : <ErrorBanner error={list.error} title="Could not load devices" />}
-      {list.loading && devices.length === 0 ? (
-        <Loading />
-      ) : list.error && devices.length === 0 ? null : devices.length === 0 ? (
-        filtered ? (
-          <EmptyState title="No matching devices">Change the search or the filters to see more devices.</EmptyState>
-        ) : (
-          <EmptyState title="No devices yet">Create a device to get its device ID and API access secret.</EmptyState>
-        )
-      ) : (
-        <>
-          <DataTable caption="Devices" columns={DEVICE_COLUMNS} rows={devices} rowKey={(d) => d.id} />
-          <LoadMore shown={devices.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        caption="Devices"
+        columns={DEVICE_COLUMNS}
+        rowKey={(d) => d.id}
+        errorTitle="Could not load devices"
+        banner={missing ? <MissingFeature what="Devices" /> : undefined}
+        filtered={filtered}
+        noun="devices"
+        empty={<EmptyState title="No devices yet">Create a device to get its device ID and API access secret.</EmptyState>}
+      />
       {creating && (
         <NewDeviceModal
           onClose={() => setCreating(false)}
