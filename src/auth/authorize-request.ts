@@ -78,11 +78,15 @@ export async function authorizeRequest(ctx: AuthCtx, req: GatewayRequest): Promi
     limits = limitedVerdict(ctx, await applyLimits(ctx, identity.verified.record, identity.verified.result, {}));
   } else if (identity.deviceId !== null && ctx.deviceLimits !== undefined) {
     // A signed device request: its account's limits (src/service/limits.ts DeviceLimits).
-    const d = await ctx.deviceLimits.check(identity.accountId);
+    const d = await ctx.deviceLimits.check(identity.accountId, identity.deviceId);
     limits = d?.report ?? null;
-    if (d !== null && !d.allowed) throw new KeywardError(d.code, limitMessage(d.code, limits, 'account'), limitDetails(limits));
+    if (d !== null && !d.allowed) {
+      ctx.usage.recordDeviceRejected(identity.deviceId, ctx.now());
+      throw new KeywardError(d.code, limitMessage(d.code, limits, 'account'), limitDetails(limits));
+    }
   }
   if (identity.keyId) ctx.usage.record(identity.keyId, ctx.now());
+  else if (identity.deviceId !== null) ctx.usage.recordDevice(identity.deviceId, ctx.now());
   return { identity, customerId, scope, limits };
 }
 

@@ -12,7 +12,6 @@ import {
 } from '../core/ctn1.js';
 import type { Device } from '../core/model.js';
 import { sealedWith, secretAad } from '../crypto/secret-box.js';
-import { touchDeviceUsed } from '../store/repos/devices.js';
 import type { AuthCtx } from './context.js';
 
 export const SIGNATURE_CODES = [
@@ -60,8 +59,6 @@ const fail = (code: Exclude<SignatureCode, SignedCode>): SignatureResult => ({ v
 // Signed with when the device is unknown, so that path costs the same HMAC work as a known device
 // whose signing key is cached (the usual case): one HMAC over the string to sign.
 const DUMMY_SIGN_KEY = signingKey('0'.repeat(128), '20000101');
-// Writing lastUsedAt on every request would turn each verification into a write; a minute is precise enough.
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * The secret a device signs with, or null when it cannot be opened (sealed under another master
@@ -156,9 +153,7 @@ export async function verifySignedRequest(ctx: AuthCtx, req: SignedRequest): Pro
   if (!(await ctx.replay.claim(device.id, auth.signature, at + TIMESTAMP_WINDOW_MS, now))) {
     return { valid: false, code: 'REPLAYED', ...found };
   }
-  if (device.lastUsedAt === null || now - device.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
-    await touchDeviceUsed(ctx.store.db, device.id, now);
-    ctx.deviceCache?.touched(device.id, now);
-  }
+  // The use itself (last used time, counts) is recorded by the caller once the account's limits
+  // have decided (ctx.usage.recordDevice / recordDeviceRejected), and written in the usage flush.
   return { valid: true, code: 'VALID', ...found };
 }

@@ -78,7 +78,12 @@ export function registerVerifySignature(app: App, ctx: Runtime) {
       const result = await verifySignedRequest(ctx, req.body);
       if (result.accountId !== null) bindLogIds(req.log, { accountId: result.accountId, deviceId: result.deviceId });
       // A correct signature: its account's limits apply (src/service/limits.ts DeviceLimits), at cost 1.
-      const limits = result.valid && ctx.deviceLimits ? await ctx.deviceLimits.check(result.accountId) : null;
+      const limits = result.valid && ctx.deviceLimits ? await ctx.deviceLimits.check(result.accountId, result.deviceId) : null;
+      // Usage (docs/devices.md): a request let through is a use, one the account's limits refused is counted apart.
+      if (result.valid) {
+        if (limits === null || limits.allowed) ctx.usage.recordDevice(result.deviceId, ctx.now());
+        else ctx.usage.recordDeviceRejected(result.deviceId, ctx.now());
+      }
       if (limits === null) {
         ctx.metrics?.verifiedIn('signature', result.code, started);
         return result;

@@ -119,3 +119,80 @@ export async function listKeyUsage(
     .execute();
   return rows.map((r) => ({ keyId: r.key_id, t: Number(r.bucket_start), count: Number(r.count), rejected: Number(r.rejected) }));
 }
+
+export interface DeviceUsageDelta {
+  deviceId: string;
+  /** Signed requests let through. */
+  count: number;
+  /** The latest of them; 0 when only refusals are in the delta. */
+  lastUsedAt: number;
+  buckets: ReadonlyMap<number, number>;
+  /** Hour bucket start -> requests the account's rate limits or quota refused (none: null). */
+  rejected: ReadonlyMap<number, number> | null;
+}
+
+/**
+ * Adds buffered signed device requests to the devices' totals (`usage_count`, `rejected_count`,
+ * `last_used_at`, never moved back) and to `device_usage`; run inside one transaction. A device
+ * deleted since keeps no rows behind.
+ */
+export async function applyDeviceUsage(db: Db, deltas: readonly DeviceUsageDelta[]): Promise<void> {
+  let written = 0;
+  for (const d of deltas) {
+    if (++written % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    const hours = new Map<number, { count: number; rejected: number }>();
+    for (const [t, n] of d.buckets) hours.set(t, { count: n, rejected: 0 });
+    let rejected = 0;
+    for (const [t, n] of d.rejected ?? []) {
+      rejected += n;
+      const h = hours.get(t);
+      if (h) h.rejected += n;
+      else hours.set(t, { count: 0, rejected: n });
+    }
+    const updated = await db
+      .updateTable('devices')
+      .set({
+        usage_count: sql<number>`usage_count + ${d.count}`,
+        rejected_count: sql<number>`rejected_count + ${rejected}`,
+        ...(d.count > 0 && {
+          last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${d.lastUsedAt} then ${d.lastUsedAt} else last_used_at end`,
+        }),
+      })
+      .where('id', '=', d.deviceId)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0 || hours.size === 0) continue;
+    await db
+      .insertInto('device_usage')
+      .values([...hours].map(([bucket_start, h]) => ({ device_id: d.deviceId, bucket_start, count: h.count, rejected: h.rejected })))
+      .onConflict((oc) =>
+        oc.columns(['device_id', 'bucket_start']).doUpdateSet({
+          count: sql<number>`device_usage.count + excluded.count`,
+          rejected: sql<number>`device_usage.rejected + excluded.rejected`,
+        }),
+      )
+      .execute();
+  }
+}
+
+export async function deleteDeviceUsage(db: Db, deviceId: string): Promise<void> {
+  await db.deleteFrom('device_usage').where('device_id', '=', deviceId).execute();
+}
+
+export async function listDeviceUsage(
+  db: Db,
+  deviceIds: readonly string[],
+  from: number,
+  to: number,
+): Promise<{ deviceId: string; t: number; count: number; rejected: number }[]> {
+  if (deviceIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('device_usage')
+    .select(['device_id', 'bucket_start', 'count', 'rejected'])
+    .where('device_id', 'in', deviceIds)
+    .where('bucket_start', '>=', from)
+    .where('bucket_start', '<', to)
+    .orderBy('device_id')
+    .orderBy('bucket_start')
+    .execute();
+  return rows.map((r) => ({ deviceId: r.device_id, t: Number(r.bucket_start), count: Number(r.count), rejected: Number(r.rejected) }));
+}
