@@ -34,6 +34,12 @@ for (const dialect of DIALECTS) {
     };
     const getDevice = async (t: Tenant, id: string) =>
       (await h.call('GET', `/v1/accounts/${t.accountId}/devices/${id}`, { token: t.adminToken })).body;
+    /** One sample of GET /metrics (0 when absent). */
+    const metric = async (sample: string) => {
+      const res = await h.kw.app.inject({ method: 'GET', url: '/metrics' });
+      const line = res.body.split('\n').find((l) => l.startsWith(`${sample} `));
+      return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+    };
     const sum = (points: { count: number; rejected: number }[]) =>
       points.reduce((n, p) => ({ count: n.count + p.count, rejected: n.rejected + p.rejected }), { count: 0, rejected: 0 });
 
@@ -80,12 +86,17 @@ for (const dialect of DIALECTS) {
         body: { ratelimits: [{ name: 'devices', limit: 3, window: 'hour' }] },
       });
       expect(set.status).toBe(200);
+      const limitedBefore = await metric('keyward_ratelimit_decisions_total{outcome="limited"}');
+      const allowedBefore = await metric('keyward_ratelimit_decisions_total{outcome="allowed"}');
       const codes: string[] = [];
       for (let i = 0; i < 4; i++) codes.push(await verify(a.id, a.secret as string));
       expect(codes).toEqual(['VALID', 'VALID', 'VALID', 'RATE_LIMITED']);
       const over = await authorize(b.id, b.secret as string, '/integration/device/status?n=2');
       expect([over.status, over.body.error.code]).toEqual([429, 'RATE_LIMITED']);
       expect(await verify(b.id, b.secret as string)).toBe('RATE_LIMITED');
+      // Device decisions are counted like keys' (the same closed label set, no ids).
+      expect(await metric('keyward_ratelimit_decisions_total{outcome="limited"}')).toBe(limitedBefore + 3);
+      expect(await metric('keyward_ratelimit_decisions_total{outcome="allowed"}')).toBe(allowedBefore + 3);
 
       const usage = await h.call('GET', `/v1/accounts/${t.accountId}/usage`, { token: t.adminToken });
       const byDevice = Object.fromEntries(usage.body.devices.map((s: any) => [s.deviceId, sum(s.points)]));
