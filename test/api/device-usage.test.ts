@@ -154,6 +154,31 @@ for (const dialect of DIALECTS) {
       expect(await rowsOf()).toEqual([]);
     });
 
+    it('rolling upgrade: a device a node of the previous version inserts (no usage columns) starts at 0 and is counted; an older last use is never moved back', async () => {
+      const t = await h.tenant();
+      const made = await createDevice(h, t);
+      const db = h.kw.ctx.store.db as any;
+      const row = await db.selectFrom('devices').selectAll().where('id', '=', made.id).executeTakeFirstOrThrow();
+      const { usage_count: _u, rejected_count: _r, ...previousVersion } = row;
+      const id = `${made.id.slice(0, 14)}oldver`;
+      // The previous version's insert: none of migration 0011's columns named.
+      await db
+        .insertInto('devices')
+        .values({ ...previousVersion, id, secret_enc: null, master_key_id: null })
+        .execute();
+      const got = await getDevice(t, id);
+      expect([got.usageCount, got.rejectedCount, got.lastUsedAt]).toEqual([0, 0, null]);
+      const later = Date.now() + 3_600_000;
+      // The previous version writes last_used_at itself (once a minute): a later value stays.
+      await db.updateTable('devices').set({ last_used_at: later }).where('id', '=', made.id).execute();
+      expect(await verify(made.id, made.secret as string)).toBe('VALID');
+      h.kw.ctx.usage.recordDevice(id, Date.now());
+      await h.kw.ctx.usage.flush();
+      const mine = await getDevice(t, made.id);
+      expect([mine.usageCount, mine.lastUsedAt]).toEqual([1, later]);
+      expect((await getDevice(t, id)).usageCount).toBe(1);
+    });
+
     it('access: devices.view alone sees devices and no keys, keys.view alone keys and no devices, neither 403; other tenants 404', async () => {
       const t = await h.tenant();
       const dev = await createDevice(h, t);
