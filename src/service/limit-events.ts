@@ -24,8 +24,8 @@ const MAX_REMEMBERED = 10_000;
 
 /**
  * The lifecycle events limit decisions raise (docs/webhooks.md): `ratelimit.exceeded` at most
- * once per key (or, for signed device requests, per account), limit and window, and `usage.threshold` when a quota period's spends reach 80 %
- * and 100 % of its credits. Each is emitted once across the whole fleet: the event is written in
+ * once per key (for signed device requests: per account), limit and window, and `usage.threshold`
+ * when a quota period's spends reach 80 % and 100 % of its credits. Each is emitted once across the whole fleet: the event is written in
  * the same transaction as a `key_notices` row whose primary key names it, so only the node whose
  * insert lands emits it. Locally remembered notices cost no database call on the next refusals of
  * the same window, so a flood of refused requests costs one write per window, not one per request.
@@ -40,11 +40,12 @@ export class LimitEvents {
   ) {}
 
   observe(record: KeyVerificationRecord, req: CheckRequest, outcome: CheckOutcome): void {
+    if (outcome.allowed && outcome.quotas.length === 0) return; // nothing to raise: no allocation on the usual path
     const { now } = req;
     this.observeFor(
       {
         accountId: record.key.accountId,
-        rateSubject: `${record.key.id}`,
+        rateSubject: record.key.id,
         keyQuota: record.key.quota,
         account: record.account,
         who: () => ({ key: keyEventData(record.key, now), device: null }),
@@ -61,15 +62,14 @@ export class LimitEvents {
    * period, whoever (key or device) spends it. The device's name is read when the event is written.
    */
   observeDevice(deviceId: string, limits: KeyLimits, req: CheckRequest, outcome: CheckOutcome): void {
+    if (outcome.allowed && outcome.quotas.length === 0) return;
     this.observeFor(
       {
         accountId: limits.accountId,
         rateSubject: `device@${limits.accountId}`,
         keyQuota: null,
         account: limits.account,
-        who: async (tx) => {
-          return { key: null, device: { id: deviceId, name: (await findDeviceName(tx, deviceId)) ?? null } };
-        },
+        who: async (tx) => ({ key: null, device: { id: deviceId, name: (await findDeviceName(tx, deviceId)) ?? null } }),
       },
       req,
       outcome,
