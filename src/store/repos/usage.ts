@@ -134,9 +134,11 @@ export interface DeviceUsageDelta {
 /**
  * Adds buffered signed device requests to the devices' totals (`usage_count`, `rejected_count`,
  * `last_used_at`, never moved back) and to `device_usage`; run inside one transaction. A device
- * deleted since keeps no rows behind.
+ * deleted since keeps no rows behind. As for keys, the statements are compiled once per flush
+ * and run with each device's values, and the event loop runs every `YIELD_EVERY` devices.
  */
 export async function applyDeviceUsage(db: Db, deltas: readonly DeviceUsageDelta[]): Promise<void> {
+  const statements = deviceUsageStatements(db);
   let written = 0;
   for (const d of deltas) {
     if (++written % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -149,29 +151,50 @@ export async function applyDeviceUsage(db: Db, deltas: readonly DeviceUsageDelta
       if (h) h.rejected += n;
       else hours.set(t, { count: 0, rejected: n });
     }
-    const updated = await db
-      .updateTable('devices')
-      .set({
-        usage_count: sql<number>`usage_count + ${d.count}`,
-        rejected_count: sql<number>`rejected_count + ${rejected}`,
-        ...(d.count > 0 && {
-          last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${d.lastUsedAt} then ${d.lastUsedAt} else last_used_at end`,
-        }),
-      })
-      .where('id', '=', d.deviceId)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0 || hours.size === 0) continue;
-    await db
-      .insertInto('device_usage')
-      .values([...hours].map(([bucket_start, h]) => ({ device_id: d.deviceId, bucket_start, count: h.count, rejected: h.rejected })))
-      .onConflict((oc) =>
-        oc.columns(['device_id', 'bucket_start']).doUpdateSet({
-          count: sql<number>`device_usage.count + excluded.count`,
-          rejected: sql<number>`device_usage.rejected + excluded.rejected`,
-        }),
-      )
-      .execute();
+    // lastUsedAt 0 (refusals only) leaves last_used_at as it is.
+    const updated = await db.executeQuery(statements.addTotals(d.deviceId, d.count, rejected, d.count > 0 ? d.lastUsedAt : 0));
+    if (Number(updated.numAffectedRows ?? 0) === 0) continue;
+    for (const [bucket, h] of hours) await db.executeQuery(statements.addHour(d.deviceId, bucket, h.count, h.rejected));
   }
+}
+
+/** The two statements of a device's flush, compiled once with marker values (see usageStatements). */
+function deviceUsageStatements(db: Db) {
+  const ID = '\u0000device';
+  const COUNT = -1_000_001;
+  const REJECTED = -1_000_002;
+  const LAST = -1_000_003;
+  const BUCKET = -1_000_004;
+  const update = db
+    .updateTable('devices')
+    .set({
+      usage_count: sql<number>`usage_count + ${COUNT}`,
+      rejected_count: sql<number>`rejected_count + ${REJECTED}`,
+      last_used_at: sql<number>`case when cast(${LAST} as bigint) > 0 and (last_used_at is null or last_used_at < ${LAST}) then ${LAST} else last_used_at end`,
+    })
+    .where('id', '=', ID)
+    .compile();
+  const upsert = db
+    .insertInto('device_usage')
+    .values({ device_id: ID, bucket_start: BUCKET, count: COUNT, rejected: REJECTED })
+    .onConflict((oc) =>
+      oc.columns(['device_id', 'bucket_start']).doUpdateSet({
+        count: sql<number>`device_usage.count + excluded.count`,
+        rejected: sql<number>`device_usage.rejected + excluded.rejected`,
+      }),
+    )
+    .compile();
+  const slots = (q: CompiledQuery, markers: readonly unknown[]) => q.parameters.map((p) => markers.indexOf(p));
+  const updateSlots = slots(update, [ID, COUNT, REJECTED, LAST]);
+  const upsertSlots = slots(upsert, [ID, BUCKET, COUNT, REJECTED]);
+  const fill = (q: CompiledQuery, slotsOf: number[], values: readonly unknown[]) =>
+    slotsOf.map((slot, i) => (slot === -1 ? q.parameters[i] : values[slot]));
+  return {
+    addTotals: (id: string, count: number, rejected: number, last: number) =>
+      CompiledQuery.raw(update.sql, fill(update, updateSlots, [id, count, rejected, last])),
+    addHour: (id: string, bucket: number, count: number, rejected: number) =>
+      CompiledQuery.raw(upsert.sql, fill(upsert, upsertSlots, [id, bucket, count, rejected])),
+  };
 }
 
 export async function deleteDeviceUsage(db: Db, deviceId: string): Promise<void> {
