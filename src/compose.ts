@@ -97,14 +97,17 @@ export function createRuntime(store: Store, config: Config, secrets: Secrets, no
     webhookUrls: guard,
   };
   // Signed devices have no limits of their own: their account's apply (docs/ratelimits.md).
+  const limitEvents = new LimitEvents(ctx, ctx.catalogue.plans);
   const deviceLimits = new DeviceLimits(ctx, {
     ttlMs: config.verifyCacheTtlMs,
     maxEntries: config.verifyCacheSize,
-    onDecision: (outcome) => ctx.metrics?.limitDecided(outcome.allowed, outcome.allowed ? undefined : outcome.code),
+    onDecision: (outcome, seen) => {
+      ctx.metrics?.limitDecided(outcome.allowed, outcome.allowed ? undefined : outcome.code);
+      limitEvents.observeDevice(seen.deviceId, seen.limits, seen.req, outcome);
+    },
   });
   changes.subscribe((change) => deviceLimits.invalidate(change));
   ctx.deviceLimits = deviceLimits;
-  const limitEvents = new LimitEvents(ctx, ctx.catalogue.plans);
   ctx.limitObserver = (record, req, outcome) => {
     ctx.metrics?.limitDecided(outcome.allowed, outcome.allowed ? undefined : outcome.code);
     limitEvents.observe(record, req, outcome);

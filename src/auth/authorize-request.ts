@@ -78,16 +78,20 @@ export async function authorizeRequest(ctx: AuthCtx, req: GatewayRequest): Promi
     limits = limitedVerdict(ctx, await applyLimits(ctx, identity.verified.record, identity.verified.result, {}));
   } else if (identity.deviceId !== null && ctx.deviceLimits !== undefined) {
     // A signed device request: its account's limits (src/service/limits.ts DeviceLimits).
-    limits = deviceLimitsVerdict(await ctx.deviceLimits.check(identity.accountId));
+    limits = deviceLimitsVerdict(ctx, await ctx.deviceLimits.check(identity.accountId, identity.deviceId), identity.deviceId);
   }
   if (identity.keyId) ctx.usage.record(identity.keyId, ctx.now());
+  else if (identity.deviceId !== null) ctx.usage.recordDevice(identity.deviceId, ctx.now());
   return { identity, customerId, scope, limits };
 }
 
 /** A signed device request's account limits decided: the report to answer with, or the 429 to throw. */
-export function deviceLimitsVerdict(d: DeviceLimitDecision): LimitReport | null {
+export function deviceLimitsVerdict(ctx: AuthCtx, d: DeviceLimitDecision, deviceId: string): LimitReport | null {
   const limits = d?.report ?? null;
-  if (d !== null && !d.allowed) throw new KeywardError(d.code, limitMessage(d.code, limits, 'account'), limitDetails(limits));
+  if (d !== null && !d.allowed) {
+    ctx.usage.recordDeviceRejected(deviceId, ctx.now());
+    throw new KeywardError(d.code, limitMessage(d.code, limits, 'account'), limitDetails(limits));
+  }
   return limits;
 }
 

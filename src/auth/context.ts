@@ -54,7 +54,13 @@ export interface AuthCtx {
    * decided by `limiter` on the same counters as the account's keys (src/service/limits.ts).
    * Absent: signed requests are not limited.
    */
-  deviceLimits?: { check(accountId: string): DeviceLimitDecision | Promise<DeviceLimitDecision> };
+  deviceLimits?: { check(accountId: string, deviceId: string): DeviceLimitDecision | Promise<DeviceLimitDecision> };
   /** Counts a use of a key (buffered, written in batches). */
-  usage: { record(keyId: string, at: number): void; recordRejected(keyId: string, at: number): void };
+  usage: {
+    record(keyId: string, at: number): void;
+    recordRejected(keyId: string, at: number): void;
+    /** A signed device request let through / refused by its account's limits (a Map update each). */
+    recordDevice(deviceId: string, at: number): void;
+    recordDeviceRejected(deviceId: string, at: number): void;
+  };
 }

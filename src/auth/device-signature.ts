@@ -13,7 +13,7 @@ import {
 } from '../core/ctn1.js';
 import type { Device } from '../core/model.js';
 import { sealedWith, secretAad } from '../crypto/secret-box.js';
-import { type DeviceSigningRecord, touchDeviceUsed } from '../store/repos/devices.js';
+import type { DeviceSigningRecord } from '../store/repos/devices.js';
 import type { AuthCtx } from './context.js';
 
 export const SIGNATURE_CODES = [
@@ -61,8 +61,6 @@ const fail = (code: Exclude<SignatureCode, SignedCode>): SignatureResult => ({ v
 // Signed with when the device is unknown, so that path costs the same HMAC work as a known device
 // whose signing key is cached (the usual case): one HMAC over the string to sign.
 const DUMMY_SIGN_KEY = signingKey('0'.repeat(128), '20000101');
-// Writing lastUsedAt on every request would turn each verification into a write; a minute is precise enough.
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * The secret a device signs with, or null when it cannot be opened (sealed under another master
@@ -177,17 +175,15 @@ export async function verifySignedRequest(ctx: AuthCtx, req: SignedRequest): Pro
   if (!(await ctx.replay.claim(device.id, auth.signature, at + TIMESTAMP_WINDOW_MS, now))) {
     return { valid: false, code: 'REPLAYED', ...found };
   }
-  if (device.lastUsedAt === null || now - device.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
-    await touchDeviceUsed(ctx.store.db, device.id, now);
-    ctx.deviceCache?.touched(device.id, now);
-  }
+  // The use itself (last used time, counts) is recorded by the caller once the account's limits
+  // have decided (ctx.usage.recordDevice / recordDeviceRejected), and written in the usage flush.
   return { valid: true, code: 'VALID', ...found };
 }
 
 /**
  * `verifySignedRequest` answered in the same event-loop turn, for the common case: the device's
  * record and its signing key for the signDate in the device cache, an in-process replay guard, and
- * no last-use write due. Undefined when any of these is missing, decided before anything is
+ * nothing else to wait for. Undefined when any of these is missing, decided before anything is
  * recorded (no replay claim, no counter), so the caller runs `verifySignedRequest` instead and
  * the answer is the same. Same steps, same order, same answers; `record` (when valid) is the device
  * cache's record, immutable and replaced on every change, which callers may key prepared answers by.
@@ -219,8 +215,6 @@ export function verifySignedRequestNow(
   const { device } = record;
   const found = { deviceId: device.id, accountId: device.accountId };
   if (device.status !== 'active') return { result: { valid: false, code: 'DEVICE_DISABLED', ...found }, record };
-  // A last use to write is a store write: left to verifySignedRequest, before anything is claimed.
-  if (device.lastUsedAt === null || now - device.lastUsedAt >= LAST_USED_RESOLUTION_MS) return undefined;
   if (!replay.claimNow(device.id, auth.signature, at + TIMESTAMP_WINDOW_MS, now)) {
     return { result: { valid: false, code: 'REPLAYED', ...found }, record };
   }

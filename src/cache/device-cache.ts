@@ -83,12 +83,6 @@ export class DeviceSigningCache {
     return entry.record;
   }
 
-  /** The device's last use was written to the store: keep the cached copy in step. */
-  touched(deviceId: string, at: number): void {
-    const entry = this.entries.get(deviceId);
-    if (entry?.record) entry.record = { ...entry.record, device: { ...entry.record.device, lastUsedAt: at } };
-  }
-
   invalidate(change: Change): void {
     this.counters.invalidations++;
     this.signingKeys.invalidate(change);

@@ -124,7 +124,11 @@ export interface Device {
   secretSource: SecretSource;
   createdAt: Millis;
   updatedAt: Millis;
+  /** The latest signed request let through (as of the last usage flush, or buffered on this node). */
   lastUsedAt: Millis | null;
+  /** Signed requests let through, and those its account's rate limits or quota refused (as of the last usage flush). */
+  usageCount: number;
+  rejectedCount: number;
   /** When the secret this device signs with last changed (own reset, or a shared reset it followed). */
   secretUpdatedAt: Millis;
 }

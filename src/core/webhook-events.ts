@@ -41,6 +41,12 @@ export interface KeyEventData {
   expiresAt: number | null;
 }
 
+/** A device named by a limit event: its id, and its name when the event was written (null if deleted by then). */
+export interface DeviceRef {
+  id: string;
+  name: string | null;
+}
+
 /** The `data` of each event type (the body is `{type, timestamp, data}`, Standard Webhooks' suggested shape). */
 export interface WebhookEventData {
   'key.created': { key: KeyEventData; actorId: string | null };
@@ -66,8 +72,25 @@ export interface WebhookEventData {
   };
   'shared_secret.reset': { accountId: string; resetAllDevices: boolean; devicesReset: number; actorId: string | null };
   'user.deleted': { user: { id: string; accountId: string | null }; actorId: string | null };
-  'usage.threshold': { key: KeyEventData | null; accountId: string; quota: string; percent: 80 | 100; used: number; limit: number };
-  'ratelimit.exceeded': { key: KeyEventData | null; accountId: string; limit: number; windowSeconds: number; windowStart: number };
+  /** `key`: the key whose request crossed the threshold, else null and `device` names the signed device request's device. */
+  'usage.threshold': {
+    key: KeyEventData | null;
+    device: DeviceRef | null;
+    accountId: string;
+    quota: string;
+    percent: 80 | 100;
+    used: number;
+    limit: number;
+  };
+  /** A key refused (`key`), or a device's signed request refused by its account's limit (`key` null, `device`). */
+  'ratelimit.exceeded': {
+    key: KeyEventData | null;
+    device: DeviceRef | null;
+    accountId: string;
+    limit: number;
+    windowSeconds: number;
+    windowStart: number;
+  };
   'endpoint.disabled': { endpoint: { id: string; accountId: string | null; url: string }; consecutiveFailures: number };
   'webhook.test': { endpointId: string; message: string };
 }

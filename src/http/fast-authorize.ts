@@ -335,7 +335,7 @@ function deviceLimited(
   a: DeviceAnswers,
   scope: string,
 ): undefined | Promise<void> {
-  const d = ctx.deviceLimits === undefined ? null : ctx.deviceLimits.check(accountId);
+  const d = ctx.deviceLimits === undefined ? null : ctx.deviceLimits.check(accountId, deviceId);
   if (d instanceof Promise) return d.then((decided) => deviceGrant(ctx, res, requestId, accountId, deviceId, a, scope, decided));
   deviceGrant(ctx, res, requestId, accountId, deviceId, a, scope, d);
   return undefined;
@@ -351,7 +351,7 @@ function deviceGrant(
   scope: string,
   d: DeviceLimitDecision,
 ): void {
-  const report = deviceLimitsVerdict(d); // throws the 429
+  const report = deviceLimitsVerdict(ctx, d, deviceId); // throws the 429 (a refusal counted)
   let allowed: Allowed | undefined;
   if (report === null) {
     allowed = a.allowed.get(scope);
@@ -365,6 +365,7 @@ function deviceGrant(
     allowed = deviceAllowedOf(accountId, deviceId, a.customerId as string, scope, limitHeaders);
   }
   allowed.headers[REQUEST_ID_AT] = requestId; // read by writeHead at once, never kept by it
+  ctx.usage.recordDevice(deviceId, ctx.now());
   ctx.metrics?.authorized('authorize', 'allowed');
   res.writeHead(200, allowed.headers);
   res.end(allowed.body);

@@ -274,7 +274,17 @@ export const DeviceOut = z.object({
   secretSource: z.enum(['own', 'shared']).describe("`shared`: the device signs with the account's shared secret"),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-  lastUsedAt: Timestamp.nullable(),
+  lastUsedAt: Timestamp.nullable().describe('The latest signed request let through (verification or gateway); null: never'),
+  usageCount: z
+    .number()
+    .int()
+    .describe(
+      'Signed requests let through (`POST /v1/signatures/verify` VALID, `GET /v1/authorize` and the proxy allowed), as of the last usage flush',
+    ),
+  rejectedCount: z
+    .number()
+    .int()
+    .describe("Signed requests the account's rate limits or quota refused (RATE_LIMITED, USAGE_EXCEEDED), as of the last usage flush"),
   secretUpdatedAt: Timestamp,
 });
 export const deviceOut = (d: Device): z.infer<typeof DeviceOut> => ({
@@ -286,6 +296,8 @@ export const deviceOut = (d: Device): z.infer<typeof DeviceOut> => ({
   createdAt: d.createdAt,
   updatedAt: d.updatedAt,
   lastUsedAt: d.lastUsedAt,
+  usageCount: d.usageCount,
+  rejectedCount: d.rejectedCount,
   secretUpdatedAt: d.secretUpdatedAt,
 });
 export const DeviceSecret = z

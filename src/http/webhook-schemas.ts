@@ -8,7 +8,7 @@ import { AccountParams, Id, Timestamp } from './schemas.js';
 export const EventType = z.enum(WEBHOOK_EVENT_TYPES).meta({
   id: 'WebhookEventType',
   description:
-    'A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `usage.threshold` and `ratelimit.exceeded` are defined, not yet sent.',
+    'A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `ratelimit.exceeded` and `usage.threshold` come from limit decisions, of access keys (`data.key`) and of signed device requests (`data.key` null, `data.device` `{id, name}`); every other type from the change it names.',
 });
 
 export const WebhookOut = z.object({

@@ -255,6 +255,15 @@ export function createMetrics(src: MetricsSources): Metrics {
     ]),
   );
   add(
+    collected(
+      'keyward_usage_pending_devices',
+      'Devices with signed requests counted in memory and not yet written (the next flush)',
+      'gauge',
+      'sum',
+      () => [{ labels: {}, value: ctx.usage.pendingDeviceCount }],
+    ),
+  );
+  add(
     collected('keyward_usage_flush_errors_total', 'Usage flushes that failed (their counts are kept and retried)', 'counter', 'sum', () => [
       { labels: {}, value: ctx.usage.flushFailures },
     ]),

@@ -23,7 +23,13 @@ import { ensureSharedSecret } from './shared-secret.js';
 async function loadDevice(ctx: Ctx, accountId: string, deviceId: string): Promise<Device> {
   const device = await findDevice(ctx.store.db, accountId, deviceId);
   if (!device) throw new KeywardError('DEVICE_NOT_FOUND');
-  return device;
+  return withPendingUse(ctx, device);
+}
+
+/** A device as read, with its latest signed request this node has not written yet (counts are as of the last flush). */
+function withPendingUse(ctx: Ctx, device: Device): Device {
+  const pending = ctx.usage.pendingDeviceLastUsed(device.id);
+  return pending !== null && (device.lastUsedAt === null || pending > device.lastUsedAt) ? { ...device, lastUsedAt: pending } : device;
 }
 
 /** The secret is returned here and on reset only; `null` when the device uses the shared secret. */
@@ -45,6 +51,8 @@ export async function createDevice(
     createdAt: now,
     updatedAt: now,
     lastUsedAt: null,
+    usageCount: 0,
+    rejectedCount: 0,
     secretUpdatedAt: now,
   };
   const secret = shared ? null : newDeviceSecret();
@@ -76,7 +84,8 @@ export async function pageDevices(
 ): Promise<Page<Device>> {
   await authorizeOn(ctx, actor, accountId, { right: 'devices.view' });
   const { sort, paging, ...filter } = opts;
-  return pageDeviceRows(ctx.store.db, accountId, filter, sort ?? 'created', paging ?? { order: 'asc' });
+  const page = await pageDeviceRows(ctx.store.db, accountId, filter, sort ?? 'created', paging ?? { order: 'asc' });
+  return { ...page, items: page.items.map((d) => withPendingUse(ctx, d)) };
 }
 
 export async function getDevice(ctx: Ctx, actor: Actor, accountId: string, deviceId: string): Promise<Device> {
@@ -117,6 +126,7 @@ export async function deleteDevice(ctx: Ctx, actor: Actor, accountId: string, de
       details: { name: device.name },
     });
   });
+  ctx.usage.forgetDevice(deviceId);
   ctx.changes.publish({ type: 'device', deviceId });
 }
 

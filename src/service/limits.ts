@@ -82,6 +82,14 @@ export interface DeviceLimitsCtx {
   limitShare: number;
 }
 
+/** What a device limit decision was about, for its observers (metrics, limit events). */
+export interface DeviceDecisionSeen {
+  deviceId: string;
+  /** The account's limits (`key` empty): `account.accountId`, quota and plan. */
+  limits: KeyLimits;
+  req: CheckRequest;
+}
+
 interface AccountLimitsEntry extends SecondChance {
   /** null: the account has no limit, no quota and no plan with limits (or does not exist). */
   limits: KeyLimits | null;
@@ -109,16 +117,17 @@ export class DeviceLimits {
 
   constructor(
     private readonly ctx: DeviceLimitsCtx,
-    private readonly opts: { ttlMs: number; maxEntries: number; onDecision?: (outcome: CheckOutcome) => void },
+    private readonly opts: { ttlMs: number; maxEntries: number; onDecision?: (outcome: CheckOutcome, seen: DeviceDecisionSeen) => void },
   ) {}
 
-  check(accountId: string): DeviceLimitDecision | Promise<DeviceLimitDecision> {
+  /** `deviceId`: the device whose signed request this is, named in the limit events a decision raises. */
+  check(accountId: string, deviceId: string): DeviceLimitDecision | Promise<DeviceLimitDecision> {
     const now = this.ctx.now();
     const entry = this.entries.get(accountId);
     if (entry !== undefined) {
       if (entry.expiresAt > now) {
         entry.used = true;
-        return this.decide(entry, now);
+        return this.decide(entry, now, deviceId);
       }
       this.entries.delete(accountId);
     }
@@ -126,7 +135,7 @@ export class DeviceLimits {
     return this.load(accountId).then((limits) => {
       const fresh: AccountLimitsEntry = { limits, expiresAt: 0, used: false };
       if (started === this.epoch) this.store(accountId, fresh, now);
-      return this.decide(fresh, this.ctx.now());
+      return this.decide(fresh, this.ctx.now(), deviceId);
     });
   }
 
@@ -174,7 +183,7 @@ export class DeviceLimits {
     this.entries.set(accountId, entry);
   }
 
-  private decide(entry: AccountLimitsEntry, now: number): DeviceLimitDecision | Promise<DeviceLimitDecision> {
+  private decide(entry: AccountLimitsEntry, now: number, deviceId: string): DeviceLimitDecision | Promise<DeviceLimitDecision> {
     const l = entry.limits;
     if (l === null) return null;
     const { plans } = this.ctx.catalogue;
@@ -185,11 +194,12 @@ export class DeviceLimits {
     const req: CheckRequest = { limits: entry.checks.limits, quotas: quotaChecksFor(l, 1, now), now };
     if (req.limits.length === 0 && req.quotas.length === 0) return null;
     const outcome = this.ctx.limiter.check(req);
-    return outcome instanceof Promise ? outcome.then((o) => this.decision(o)) : this.decision(outcome);
+    const seen: DeviceDecisionSeen = { deviceId, limits: l, req };
+    return outcome instanceof Promise ? outcome.then((o) => this.decision(o, seen)) : this.decision(outcome, seen);
   }
 
-  private decision(o: CheckOutcome): DeviceLimitDecision {
-    this.opts.onDecision?.(o);
+  private decision(o: CheckOutcome, seen: DeviceDecisionSeen): DeviceLimitDecision {
+    this.opts.onDecision?.(o, seen);
     return o.allowed ? { allowed: true, report: reportOf(o) } : { allowed: false, code: o.code, report: reportOf(o) };
   }
 }

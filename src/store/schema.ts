@@ -121,6 +121,18 @@ export interface DevicesTable {
   updated_at: number;
   last_used_at: number | null;
   secret_updated_at: number;
+  /** Signed requests let through (migration 0011). */
+  usage_count: ColumnType<number, number | undefined, number>;
+  /** Signed requests the account's rate limits or quota refused (migration 0011). */
+  rejected_count: ColumnType<number, number | undefined, number>;
+}
+
+/** Signed requests of a device per hour (migration 0011), as `key_usage` for keys. */
+export interface DeviceUsageTable {
+  device_id: string;
+  bucket_start: number;
+  count: number;
+  rejected: number;
 }
 
 export interface AccountSharedSecretsTable {
@@ -214,6 +226,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   key_usage: KeyUsageTable;
   devices: DevicesTable;
+  device_usage: DeviceUsageTable;
   account_shared_secrets: AccountSharedSecretsTable;
   change_log: ChangeLogTable;
   quota_counters: QuotaCountersTable;

@@ -29,7 +29,8 @@ for (const dialect of DIALECTS) {
       const r = await h.call('GET', '/v1/accounts/usage', { token: h.operatorToken });
       expect(r.status).toBe(200);
       const row = r.body.accounts.find((x: { accountId: string }) => x.accountId === t.accountId);
-      expect(row).toMatchObject({ users: 2, activeApplications: 2, activeKeys: 1, devices: 1, uses: 3, rejected: 0 });
+      // A device that has made no signed request yet: counted, no use.
+      expect(row).toMatchObject({ users: 2, activeApplications: 2, activeKeys: 1, devices: 1, uses: 3, rejected: 0, deviceUses: 0 });
       expect(row.lastUsedAt).toBeGreaterThan(Date.now() - 60_000);
       expect(r.body.accounts.find((x: { accountId: string }) => x.accountId === quiet.accountId)).toEqual({
         accountId: quiet.accountId,
@@ -40,6 +41,9 @@ for (const dialect of DIALECTS) {
         uses: 0,
         rejected: 0,
         lastUsedAt: null,
+        deviceUses: 0,
+        deviceRejected: 0,
+        deviceLastUsedAt: null,
       });
       expect(r.body.since).toBeLessThanOrEqual(Date.now() - 7 * 24 * 3_600_000);
       // Every account, in GET /v1/accounts's order.

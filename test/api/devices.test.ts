@@ -25,7 +25,19 @@ for (const dialect of DIALECTS) {
       });
       expect(res.body.device.id).toMatch(/^\w{20}$/);
       expect(Object.keys(res.body.device).sort()).toEqual(
-        ['accountId', 'createdAt', 'id', 'lastUsedAt', 'name', 'secretSource', 'secretUpdatedAt', 'status', 'updatedAt'].sort(),
+        [
+          'accountId',
+          'createdAt',
+          'id',
+          'lastUsedAt',
+          'name',
+          'rejectedCount',
+          'secretSource',
+          'secretUpdatedAt',
+          'status',
+          'updatedAt',
+          'usageCount',
+        ].sort(),
       );
       const got = await h.call('GET', `/v1/accounts/${t.accountId}/devices/${res.body.device.id}`, { token: t.adminToken });
       expect(got.body.secretSource).toBe('own');

@@ -555,6 +555,32 @@ for (const dialect of DIALECTS) {
       expect(await askSigned(signed(STATUS, { device: d }))).toBe('RATE_LIMITED');
     });
 
+    it('signed requests on the same-turn path are counted as device uses, and refusals by account limits as rejected', async () => {
+      const t = await h.tenant();
+      const dev = await createDevice(h, t);
+      const d = { id: dev.id, secret: dev.secret as string };
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('allowed'); // the first one loads the cache
+      await h.kw.ctx.usage.flush();
+      const totals = async () => {
+        await h.kw.ctx.usage.flush();
+        const got = await h.call('GET', `/v1/accounts/${t.accountId}/devices/${d.id}`, { token: t.adminToken });
+        return [got.body.usageCount, got.body.rejectedCount];
+      };
+      expect(await totals()).toEqual([1, 0]);
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('allowed');
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('allowed');
+      expect(await askSigned(signed('/integration/usage/details', { device: d }))).toBe('SCOPE_DENIED'); // not a use
+      expect(await totals()).toEqual([3, 0]);
+      const set = await h.call('PATCH', `/v1/accounts/${t.accountId}`, {
+        token: h.operatorToken,
+        body: { ratelimits: [{ name: 'account', limit: 1, window: 'day' }] },
+      });
+      expect(set.status).toBe(200);
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('allowed');
+      expect(await askSigned(signed(STATUS, { device: d }))).toBe('RATE_LIMITED');
+      expect(await totals()).toEqual([4, 1]);
+    });
+
     it('signed requests are counted in keyward_authorize_total on the same-turn path too', async () => {
       const metrics = h.kw.ctx.metrics;
       if (metrics === undefined) throw new Error('metrics are on by default');

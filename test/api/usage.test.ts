@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createKeyward } from '../../src/server.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, OPERATOR } from '../harness.js';
+import { signedCheck } from '../signing.js';
 
 const HOUR = 3_600_000;
 
@@ -266,6 +267,13 @@ for (const dialect of DIALECTS) {
         });
         for (let i = 0; i < 5; i++)
           expect((await h1.call('POST', '/v1/keys/verify', { body: { key: key.body.key } })).body.valid).toBe(true);
+        // A device's signed requests are buffered and written by the same close().
+        const dev = await h1.call('POST', `/v1/accounts/${acc.body.account.id}/devices`, { token: admin, body: { name: 'D' } });
+        for (let i = 0; i < 2; i++)
+          expect(
+            (await h1.call('POST', '/v1/signatures/verify', { body: signedCheck(dev.body.device.id, dev.body.secret) })).body.code,
+          ).toBe('VALID');
+        expect(await first.ctx.store.db.selectFrom('device_usage').selectAll().execute()).toEqual([]);
         const unflushed = await first.ctx.store.db.selectFrom('key_usage').selectAll().execute();
         expect(unflushed).toEqual([]);
         await first.close();
@@ -281,6 +289,15 @@ for (const dialect of DIALECTS) {
           expect(row.last_used_at).not.toBeNull();
           const buckets = await second.ctx.store.db.selectFrom('key_usage').selectAll().execute();
           expect(buckets.reduce((n, b) => n + Number(b.count), 0)).toBe(5);
+          const device = await second.ctx.store.db
+            .selectFrom('devices')
+            .select(['usage_count', 'last_used_at'])
+            .where('id', '=', dev.body.device.id)
+            .executeTakeFirstOrThrow();
+          expect(Number(device.usage_count)).toBe(2);
+          expect(device.last_used_at).not.toBeNull();
+          const deviceBuckets = await second.ctx.store.db.selectFrom('device_usage').selectAll().execute();
+          expect(deviceBuckets.reduce((n, b) => n + Number(b.count), 0)).toBe(2);
         } finally {
           await second.close();
         }

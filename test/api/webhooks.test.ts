@@ -4,6 +4,7 @@ import { WEBHOOK_EVENT_TYPES } from '../../src/core/webhook-events.js';
 import { createKeyward } from '../../src/server.js';
 import { scanKeyExpiry } from '../../src/service/key-expiry.js';
 import { appWithKey, createHarness, DIALECTS, type Harness, type Tenant } from '../harness.js';
+import { createDevice, signedCheck } from '../signing.js';
 import { type Receiver, startReceiver } from '../webhook-receiver.js';
 
 /** Issue 14: webhooks, delivered to a real receiver that verifies them with the `standardwebhooks` library. */
@@ -146,11 +147,73 @@ for (const dialect of DIALECTS) {
       // A duplicate would be emitted as fast as the first was: give it the time the first took, twice over.
       await new Promise((r) => setTimeout(r, 300));
       expect(of('ratelimit.exceeded')).toHaveLength(1);
-      expect(of('ratelimit.exceeded')[0]).toMatchObject({ key: { id: limited.id }, accountId: t.accountId, limit: 2, windowSeconds: 3600 });
+      expect(of('ratelimit.exceeded')[0]).toMatchObject({
+        key: { id: limited.id },
+        device: null,
+        accountId: t.accountId,
+        limit: 2,
+        windowSeconds: 3600,
+      });
       const thresholds = of('usage.threshold');
       expect(thresholds.map((d: any) => d.percent).sort((a: number, b: number) => a - b)).toEqual([80, 100]);
       expect(thresholds.find((d: any) => d.percent === 80)).toMatchObject({ key: { id: credits.id }, quota: 'key', used: 4, limit: 5 });
       expect(thresholds.find((d: any) => d.percent === 100)).toMatchObject({ used: 5, limit: 5 });
+    });
+
+    it("signed device requests: ratelimit.exceeded once per account, limit and window for all its devices, naming the device; usage.threshold at 80 % and 100 % of the account's quota", async () => {
+      rx = await startReceiver();
+      t = await h.tenant();
+      await endpoint(['ratelimit.exceeded', 'usage.threshold']);
+      const a = await createDevice(h, t, { name: 'Gate A' });
+      const b = await createDevice(h, t, { name: 'Gate B' });
+      const verify = async (d: { id: string; secret: string | null }) =>
+        (await h.call('POST', '/v1/signatures/verify', { body: signedCheck(d.id, d.secret as string) })).body.code as string;
+      const limit = await h.call('PATCH', `/v1/accounts/${t.accountId}`, {
+        token: h.operatorToken,
+        body: { ratelimits: [{ name: 'devices', limit: 2, window: 'hour' }] },
+      });
+      expect(limit.status).toBe(200);
+      const codes: string[] = [];
+      for (let i = 0; i < 4; i++) codes.push(await verify(a));
+      expect(codes).toEqual(['VALID', 'VALID', 'RATE_LIMITED', 'RATE_LIMITED']);
+      const of = (type: string) => rx.received.filter((r) => r.verified?.type === type).map((r) => r.verified?.data);
+      await rx.waitFor(() => of('ratelimit.exceeded').length >= 1);
+      // Another device of the account refused by the same limit in the same window: nothing more.
+      for (let i = 0; i < 3; i++) expect(await verify(b)).toBe('RATE_LIMITED');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(of('ratelimit.exceeded')).toEqual([
+        {
+          key: null,
+          device: { id: a.id, name: 'Gate A' },
+          accountId: t.accountId,
+          limit: 2,
+          windowSeconds: 3600,
+          windowStart: expect.any(Number),
+        },
+      ]);
+
+      const quota = await h.call('PATCH', `/v1/accounts/${t.accountId}`, {
+        token: h.operatorToken,
+        body: { ratelimits: [], quota: { credits: 5 } },
+      });
+      expect(quota.status).toBe(200);
+      const spent: string[] = [];
+      for (let i = 0; i < 7; i++) spent.push(await verify(b));
+      expect(spent).toEqual(['VALID', 'VALID', 'VALID', 'VALID', 'VALID', 'USAGE_EXCEEDED', 'USAGE_EXCEEDED']);
+      await rx.waitFor(() => of('usage.threshold').length >= 2);
+      await new Promise((r) => setTimeout(r, 300));
+      const thresholds = of('usage.threshold');
+      expect(thresholds.map((d: any) => d.percent).sort((x: number, y: number) => x - y)).toEqual([80, 100]);
+      expect(thresholds.find((d: any) => d.percent === 80)).toEqual({
+        key: null,
+        device: { id: b.id, name: 'Gate B' },
+        accountId: t.accountId,
+        quota: 'account',
+        percent: 80,
+        used: 4,
+        limit: 5,
+      });
+      expect(thresholds.find((d: any) => d.percent === 100)).toMatchObject({ device: { id: b.id }, used: 5, limit: 5 });
     });
 
     it('only subscribed types, only its own account; the operator endpoint gets every account', async () => {

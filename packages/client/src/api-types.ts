@@ -58,6 +58,8 @@ export type SharedSecretReset = Ok<'/v1/accounts/{accountId}/shared-secret/reset
 export type AuditPage = Ok<'/v1/accounts/{accountId}/audit', 'get'>;
 export type AuditEvent = AuditPage['events'][number];
 export type UsageSeries = Ok<'/v1/accounts/{accountId}/usage', 'get'>['series'][number];
+/** A device's hourly signed requests: `count` let through, `rejected` refused by its account's limits. */
+export type DeviceUsageSeries = Ok<'/v1/accounts/{accountId}/usage', 'get'>['devices'][number];
 export type SignatureVerification = Ok<'/v1/signatures/verify', 'post'>;
 export type SignatureCode = SignatureVerification['code'];
 export type WebhookEndpoint = Ok<'/v1/accounts/{accountId}/webhooks/{webhookId}', 'get'>;

@@ -195,7 +195,7 @@ export interface paths {
     };
     /**
      * Every account's size and use over the last 7 days (operator only)
-     * @description The operator only (others get 403 FORBIDDEN, access keys included). For every account, oldest first (as GET /v1/accounts): live users, active applications, active keys, devices, and the uses and refusals of its keys over the last 7 days. Counts only: no names, emails or secrets.
+     * @description The operator only (others get 403 FORBIDDEN, access keys included). For every account, oldest first (as GET /v1/accounts): live users, active applications, active keys, devices, and the uses and refusals of its keys and (apart) of its devices’ signed requests over the last 7 days. Counts only: no names, emails or secrets.
      */
     get: operations['listAccountUsage'];
     put?: never;
@@ -534,8 +534,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Hourly usage of access keys
-     * @description Whoever may view the keys (as listing or getting keys: `keys.view.any` or `keys.view.mine`, customer keys admins, the operator). Successful verifications and gateway authorizations per key and hour (`count`), and those a rate limit or quota of the key or its account refused (`rejected`: RATE_LIMITED, USAGE_EXCEEDED; other refusals are not counted); hours with neither are omitted. `from` must be before `to`, at most 92 days apart (400 VALIDATION_FAILED).
+     * Hourly usage of access keys and devices
+     * @description Whoever may view the keys (as listing or getting keys: `keys.view.any` or `keys.view.mine`, customer keys admins, the operator) or the devices (`devices.view`). Successful verifications and gateway authorizations per key and hour (`count`), and those a rate limit or quota of the key or its account refused (`rejected`: RATE_LIMITED, USAGE_EXCEEDED; other refusals are not counted); hours with neither are omitted. The same per device in `devices` for signed requests (CTN1: a wrong signature, a replay or a disabled device is not counted). Without `keyId` or `deviceId` a caller who may view only keys or only devices gets the other list empty; one who may view neither 403 FORBIDDEN. `from` must be before `to`, at most 92 days apart, and `keyId` and `deviceId` are not given together (400 VALIDATION_FAILED).
      */
     get: operations['getUsage'];
     put?: never;
@@ -669,7 +669,7 @@ export interface paths {
     put?: never;
     /**
      * Verify a CTN1-HMAC-SHA256 signed device request
-     * @description Anyone: the signature in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the device through and `code` (a SignatureResultCode, not an error code) says why not. An accepted signature is remembered (by every node sharing KEYWARD_REDIS_URL), so the same one answers REPLAYED within the timestamp window. A correct signature of an active device then spends 1 on each rate limit of the device’s account (its own and its plan’s, the counters its keys share) and 1 credit of its quota: RATE_LIMITED / USAGE_EXCEEDED when one refuses (consuming nothing; the signature stays used), with `ratelimits` and `quotas` whenever the account has any. 503 STORE_UNAVAILABLE when the device is not cached and the database does not answer in time.
+     * @description Anyone: the signature in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the device through and `code` (a SignatureResultCode, not an error code) says why not. An accepted signature is remembered (by every node sharing KEYWARD_REDIS_URL), so the same one answers REPLAYED within the timestamp window. A correct signature of an active device then spends 1 on each rate limit of the device’s account (its own and its plan’s, the counters its keys share) and 1 credit of its quota: RATE_LIMITED / USAGE_EXCEEDED when one refuses (consuming nothing; the signature stays used), with `ratelimits` and `quotas` whenever the account has any. A VALID answer counts as a use of the device, RATE_LIMITED / USAGE_EXCEEDED as a refusal (device usage, GET /v1/accounts/{accountId}/usage). 503 STORE_UNAVAILABLE when the device is not cached and the database does not answer in time.
      */
     post: operations['verifySignature'];
     delete?: never;
@@ -975,7 +975,7 @@ export interface paths {
     };
     /**
      * Authorize a request to the operator's API (nginx auth_request)
-     * @description For the gateway in front of the operator's API; the credential checked is the caller's, in Authorization (no management credential). Every method is answered alike (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; documented once, as GET): the caller's method and URI are X-Original-Method / X-Original-URI (both required, else 400 VALIDATION_FAILED), and any body is ignored. 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a refused credential (a CredentialRejectionCode; CTN1 device signatures also need X-BCoT-Timestamp, X-Original-Host and, for a body, X-Content-SHA256); 403 SCOPE_DENIED when no scope grants the method and path; 429 RATE_LIMITED (with Retry-After) or USAGE_EXCEEDED when the key or its account is over a rate limit or out of credits (checked after the catalogue: refused requests consume nothing). A key with rate limits gets RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset and RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers-06) on 200 and 429; 503 STORE_UNAVAILABLE when the credential is not cached and the database does not answer in time (fail closed). Denials carry X-Keyward-Error: <code>. Only allowed requests count as a use of the key.
+     * @description For the gateway in front of the operator's API; the credential checked is the caller's, in Authorization (no management credential). Every method is answered alike (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS; documented once, as GET): the caller's method and URI are X-Original-Method / X-Original-URI (both required, else 400 VALIDATION_FAILED), and any body is ignored. 200 with X-Keyward-Account-Id, X-Keyward-Customer-Id, X-Keyward-Key-Id, X-Keyward-Application-Id and X-Keyward-Key-Kind (and X-Keyward-Device-Id for a signed device request); 401 for a refused credential (a CredentialRejectionCode; CTN1 device signatures also need X-BCoT-Timestamp, X-Original-Host and, for a body, X-Content-SHA256); 403 SCOPE_DENIED when no scope grants the method and path; 429 RATE_LIMITED (with Retry-After) or USAGE_EXCEEDED when the key or its account is over a rate limit or out of credits (checked after the catalogue: refused requests consume nothing). A key with rate limits gets RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset and RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers-06) on 200 and 429; 503 STORE_UNAVAILABLE when the credential is not cached and the database does not answer in time (fail closed). Denials carry X-Keyward-Error: <code>. Only allowed requests count as a use of the key or device; a 429 counts as a refusal (`rejected` in usage).
      */
     get: operations['authorize'];
     put?: never;
@@ -1031,7 +1031,7 @@ export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
     /**
-     * @description A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `usage.threshold` and `ratelimit.exceeded` are defined, not yet sent.
+     * @description A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `ratelimit.exceeded` and `usage.threshold` come from limit decisions, of access keys (`data.key`) and of signed device requests (`data.key` null, `data.device` `{id, name}`); every other type from the change it names.
      * @enum {string}
      */
     WebhookEventTypeInput:
@@ -1242,7 +1242,7 @@ export interface components {
       | 'RATE_LIMITED'
       | 'USAGE_EXCEEDED';
     /**
-     * @description A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `usage.threshold` and `ratelimit.exceeded` are defined, not yet sent.
+     * @description A lifecycle event an endpoint can subscribe to (docs/webhooks.md). `ratelimit.exceeded` and `usage.threshold` come from limit decisions, of access keys (`data.key`) and of signed device requests (`data.key` null, `data.device` `{id, name}`); every other type from the change it names.
      * @enum {string}
      */
     WebhookEventType:
@@ -2780,6 +2780,12 @@ export interface operations {
               rejected: number;
               /** @description The latest use of any of the account's keys (null: never) */
               lastUsedAt: number | null;
+              /** @description Signed requests of the account's devices let through since `since` */
+              deviceUses: number;
+              /** @description Signed requests of the account's devices its rate limits or quota refused since `since` */
+              deviceRejected: number;
+              /** @description The latest signed request let through of any of the account's devices (null: never) */
+              deviceLastUsedAt: number | null;
             }[];
           };
         };
@@ -8689,8 +8695,10 @@ export interface operations {
   getUsage: {
     parameters: {
       query?: {
-        /** @description One key; omit for every key the caller may view */
+        /** @description One key (then `devices` is empty); omit for every key the caller may view */
         keyId?: string;
+        /** @description One device (then `series` is empty); not with `keyId` */
+        deviceId?: string;
         /** @description Start (inclusive); default 7 days before `to` */
         from?: number;
         /** @description End (exclusive); default now. At most 92 days after `from` */
@@ -8719,6 +8727,18 @@ export interface operations {
                 /** @description Successful verifications and gateway authorizations */
                 count: number;
                 /** @description Verifications and authorizations of this key refused by a rate limit or quota (RATE_LIMITED, USAGE_EXCEEDED) */
+                rejected: number;
+              }[];
+            }[];
+            /** @description Per device, when the caller may view devices (`devices.view`); else empty */
+            devices: {
+              deviceId: string;
+              points: {
+                /** @description Start of the hour, epoch ms */
+                t: number;
+                /** @description Signed requests let through (signature verifications VALID, gateway authorizations allowed) */
+                count: number;
+                /** @description Signed requests of this device the account's rate limits or quota refused (RATE_LIMITED, USAGE_EXCEEDED) */
                 rejected: number;
               }[];
             }[];
@@ -8795,6 +8815,8 @@ export interface operations {
        * @description `ACCOUNT_NOT_FOUND`: No such account.
        *
        *     `KEY_NOT_FOUND`: No such access key.
+       *
+       *     `DEVICE_NOT_FOUND`: No such device.
        */
       404: {
         headers: {
@@ -8804,7 +8826,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'ACCOUNT_NOT_FOUND' | 'KEY_NOT_FOUND';
+              code: 'ACCOUNT_NOT_FOUND' | 'KEY_NOT_FOUND' | 'DEVICE_NOT_FOUND';
               /** @description For people: the code's message from the table, or a more specific one */
               message: string;
               /** @description Also sent as X-Request-Id; quote it when reporting a problem */
@@ -8912,7 +8934,12 @@ export interface operations {
               createdAt: number;
               /** @description Epoch milliseconds */
               updatedAt: number;
+              /** @description The latest signed request let through (verification or gateway); null: never */
               lastUsedAt: number | null;
+              /** @description Signed requests let through (`POST /v1/signatures/verify` VALID, `GET /v1/authorize` and the proxy allowed), as of the last usage flush */
+              usageCount: number;
+              /** @description Signed requests the account's rate limits or quota refused (RATE_LIMITED, USAGE_EXCEEDED), as of the last usage flush */
+              rejectedCount: number;
               /** @description Epoch milliseconds */
               secretUpdatedAt: number;
             }[];
@@ -9097,7 +9124,12 @@ export interface operations {
               createdAt: number;
               /** @description Epoch milliseconds */
               updatedAt: number;
+              /** @description The latest signed request let through (verification or gateway); null: never */
               lastUsedAt: number | null;
+              /** @description Signed requests let through (`POST /v1/signatures/verify` VALID, `GET /v1/authorize` and the proxy allowed), as of the last usage flush */
+              usageCount: number;
+              /** @description Signed requests the account's rate limits or quota refused (RATE_LIMITED, USAGE_EXCEEDED), as of the last usage flush */
+              rejectedCount: number;
               /** @description Epoch milliseconds */
               secretUpdatedAt: number;
             };
@@ -9322,7 +9354,12 @@ export interface operations {
             createdAt: number;
             /** @description Epoch milliseconds */
             updatedAt: number;
+            /** @description The latest signed request let through (verification or gateway); null: never */
             lastUsedAt: number | null;
+            /** @description Signed requests let through (`POST /v1/signatures/verify` VALID, `GET /v1/authorize` and the proxy allowed), as of the last usage flush */
+            usageCount: number;
+            /** @description Signed requests the account's rate limits or quota refused (RATE_LIMITED, USAGE_EXCEEDED), as of the last usage flush */
+            rejectedCount: number;
             /** @description Epoch milliseconds */
             secretUpdatedAt: number;
           };
@@ -9721,7 +9758,12 @@ export interface operations {
             createdAt: number;
             /** @description Epoch milliseconds */
             updatedAt: number;
+            /** @description The latest signed request let through (verification or gateway); null: never */
             lastUsedAt: number | null;
+            /** @description Signed requests let through (`POST /v1/signatures/verify` VALID, `GET /v1/authorize` and the proxy allowed), as of the last usage flush */
+            usageCount: number;
+            /** @description Signed requests the account's rate limits or quota refused (RATE_LIMITED, USAGE_EXCEEDED), as of the last usage flush */
+            rejectedCount: number;
             /** @description Epoch milliseconds */
             secretUpdatedAt: number;
           };
@@ -9955,7 +9997,12 @@ export interface operations {
               createdAt: number;
               /** @description Epoch milliseconds */
               updatedAt: number;
+              /** @description The latest signed request let through (verification or gateway); null: never */
               lastUsedAt: number | null;
+              /** @description Signed requests let through (`POST /v1/signatures/verify` VALID, `GET /v1/authorize` and the proxy allowed), as of the last usage flush */
+              usageCount: number;
+              /** @description Signed requests the account's rate limits or quota refused (RATE_LIMITED, USAGE_EXCEEDED), as of the last usage flush */
+              rejectedCount: number;
               /** @description Epoch milliseconds */
               secretUpdatedAt: number;
             };

@@ -3,7 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness, type Tenant } from '../../../test/harness.js';
-import { deviceFetch, KeywardClient, SHARED_SECRET_RESET_CONFIRMATION, type SignatureVerification, signRequest } from '../src/index.js';
+import {
+  type DeviceUsageSeries,
+  deviceFetch,
+  KeywardClient,
+  SHARED_SECRET_RESET_CONFIRMATION,
+  type SignatureVerification,
+  signRequest,
+} from '../src/index.js';
 
 /**
  * The deployment the SDK is for: a device signs requests to the customer's own API, which
@@ -73,6 +80,15 @@ for (const dialect of DIALECTS) {
       expect(first.status).toBe(200);
       const replay = await fetch(url, { method: 'POST', headers, body });
       expect(((await replay.json()) as SignatureVerification).code).toBe('REPLAYED');
+
+      // Usage of the device through the SDK: the two requests let through, neither refusal.
+      const usage = await admin.getUsage(t.accountId, { deviceId: device.id });
+      const series: DeviceUsageSeries[] = usage.devices;
+      expect(series.map((s) => s.deviceId)).toEqual([device.id]);
+      expect(series[0]?.points.reduce((n, p) => n + p.count + p.rejected, 0)).toBe(2);
+      const read = await admin.getDevice(t.accountId, device.id);
+      expect([read.usageCount, read.rejectedCount]).toEqual([2, 0]);
+      expect(read.lastUsedAt).toEqual(expect.any(Number));
     });
 
     it('KeywardClient covers applications, keys and devices', async () => {

@@ -20,6 +20,13 @@ const Out = z.object({
       uses: Count.describe("Successful verifications and gateway authorizations of the account's keys since `since`"),
       rejected: Count.describe('Verifications refused by a rate limit or quota since `since`'),
       lastUsedAt: z.number().int().nullable().describe("The latest use of any of the account's keys (null: never)"),
+      deviceUses: Count.describe("Signed requests of the account's devices let through since `since`"),
+      deviceRejected: Count.describe("Signed requests of the account's devices its rate limits or quota refused since `since`"),
+      deviceLastUsedAt: z
+        .number()
+        .int()
+        .nullable()
+        .describe("The latest signed request let through of any of the account's devices (null: never)"),
     }),
   ),
 });
@@ -33,7 +40,7 @@ export function registerAccountUsage(app: App, ctx: Runtime) {
         operationId: 'listAccountUsage',
         summary: "Every account's size and use over the last 7 days (operator only)",
         description:
-          'The operator only (others get 403 FORBIDDEN, access keys included). For every account, oldest first (as GET /v1/accounts): live users, active applications, active keys, devices, and the uses and refusals of its keys over the last 7 days. Counts only: no names, emails or secrets.',
+          'The operator only (others get 403 FORBIDDEN, access keys included). For every account, oldest first (as GET /v1/accounts): live users, active applications, active keys, devices, and the uses and refusals of its keys and (apart) of its devices’ signed requests over the last 7 days. Counts only: no names, emails or secrets.',
         security: BEARER,
         response: { 200: Out, ...errors([...INPUT_ERRORS, ...BEARER_ERRORS, 'FORBIDDEN']) },
       },

@@ -66,7 +66,7 @@ export function registerVerifySignature(app: App, ctx: Runtime) {
         operationId: 'verifySignature',
         summary: 'Verify a CTN1-HMAC-SHA256 signed device request',
         description:
-          'Anyone: the signature in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the device through and `code` (a SignatureResultCode, not an error code) says why not. An accepted signature is remembered (by every node sharing KEYWARD_REDIS_URL), so the same one answers REPLAYED within the timestamp window. A correct signature of an active device then spends 1 on each rate limit of the device’s account (its own and its plan’s, the counters its keys share) and 1 credit of its quota: RATE_LIMITED / USAGE_EXCEEDED when one refuses (consuming nothing; the signature stays used), with `ratelimits` and `quotas` whenever the account has any. 503 STORE_UNAVAILABLE when the device is not cached and the database does not answer in time.',
+          'Anyone: the signature in the body is the credential checked, no Authorization needed. Always 200 for a well-formed request: `valid` says whether to let the device through and `code` (a SignatureResultCode, not an error code) says why not. An accepted signature is remembered (by every node sharing KEYWARD_REDIS_URL), so the same one answers REPLAYED within the timestamp window. A correct signature of an active device then spends 1 on each rate limit of the device’s account (its own and its plan’s, the counters its keys share) and 1 credit of its quota: RATE_LIMITED / USAGE_EXCEEDED when one refuses (consuming nothing; the signature stays used), with `ratelimits` and `quotas` whenever the account has any. A VALID answer counts as a use of the device, RATE_LIMITED / USAGE_EXCEEDED as a refusal (device usage, GET /v1/accounts/{accountId}/usage). 503 STORE_UNAVAILABLE when the device is not cached and the database does not answer in time.',
         security: [], // no management credential
         body: Body,
         response: { 200: Out, ...errors([...BODY_ERRORS, 'STORE_UNAVAILABLE']) },
@@ -78,7 +78,12 @@ export function registerVerifySignature(app: App, ctx: Runtime) {
       const result = await verifySignedRequest(ctx, req.body);
       if (result.accountId !== null) bindLogIds(req.log, { accountId: result.accountId, deviceId: result.deviceId });
       // A correct signature: its account's limits apply (src/service/limits.ts DeviceLimits), at cost 1.
-      const limits = result.valid && ctx.deviceLimits ? await ctx.deviceLimits.check(result.accountId) : null;
+      const limits = result.valid && ctx.deviceLimits ? await ctx.deviceLimits.check(result.accountId, result.deviceId) : null;
+      // Usage (docs/devices.md): a request let through is a use, one the account's limits refused is counted apart.
+      if (result.valid) {
+        if (limits === null || limits.allowed) ctx.usage.recordDevice(result.deviceId, ctx.now());
+        else ctx.usage.recordDeviceRejected(result.deviceId, ctx.now());
+      }
       if (limits === null) {
         ctx.metrics?.verifiedIn('signature', result.code, started);
         return result;

@@ -9,6 +9,7 @@ import * as m0007 from './0007-ratelimits.js';
 import * as m0008 from './0008-webhooks.js';
 import * as m0009 from './0009-usage-rejected.js';
 import * as m0010 from './0010-audit-target-index.js';
+import * as m0011 from './0011-device-usage.js';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled build and
@@ -25,4 +26,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008-webhooks': m0008,
   '0009-usage-rejected': m0009,
   '0010-audit-target-index': m0010,
+  '0011-device-usage': m0011,
 };

@@ -92,6 +92,10 @@ export interface AccountUsageRow {
   uses: number;
   rejected: number;
   lastUsedAt: number | null;
+  /** Signed device requests let through / refused by the account's limits since `from`, and the latest one let through. */
+  deviceUses: number;
+  deviceRejected: number;
+  deviceLastUsedAt: number | null;
 }
 
 /**
@@ -100,7 +104,7 @@ export interface AccountUsageRow {
  * cost does not grow with a round trip per account.
  */
 export async function accountUsageRows(db: Db, now: number, from: number): Promise<AccountUsageRow[]> {
-  const [accounts, users, apps, keys, devices, usage] = await Promise.all([
+  const [accounts, users, apps, keys, devices, usage, deviceUsage] = await Promise.all([
     db.selectFrom('accounts').select('id').orderBy('created_at').orderBy('id').execute(),
     db
       .selectFrom('users')
@@ -152,7 +156,7 @@ export async function accountUsageRows(db: Db, now: number, from: number): Promi
       .execute(),
     db
       .selectFrom('devices')
-      .select((eb) => ['account_id', eb.fn.countAll<number>().as('n')])
+      .select((eb) => ['account_id', eb.fn.countAll<number>().as('n'), eb.fn.max('last_used_at').as('last')])
       .groupBy('account_id')
       .execute(),
     db
@@ -166,6 +170,17 @@ export async function accountUsageRows(db: Db, now: number, from: number): Promi
       .where('key_usage.bucket_start', '>=', from)
       .groupBy('access_keys.account_id')
       .execute(),
+    db
+      .selectFrom('device_usage')
+      .innerJoin('devices', 'devices.id', 'device_usage.device_id')
+      .select((eb) => [
+        'devices.account_id as account_id',
+        eb.fn.sum<number>('device_usage.count').as('uses'),
+        eb.fn.sum<number>('device_usage.rejected').as('rejected'),
+      ])
+      .where('device_usage.bucket_start', '>=', from)
+      .groupBy('devices.account_id')
+      .execute(),
   ]);
   const count = (rows: { account_id: string | null; n: unknown }[]) => new Map(rows.map((r) => [r.account_id, Number(r.n ?? 0)]));
   const u = count(users);
@@ -174,6 +189,8 @@ export async function accountUsageRows(db: Db, now: number, from: number): Promi
   const d = count(devices);
   const last = new Map(keys.map((r) => [r.account_id, r.last == null ? null : Number(r.last)]));
   const used = new Map(usage.map((r) => [r.account_id, { uses: Number(r.uses ?? 0), rejected: Number(r.rejected ?? 0) }]));
+  const deviceUsed = new Map(deviceUsage.map((r) => [r.account_id, { uses: Number(r.uses ?? 0), rejected: Number(r.rejected ?? 0) }]));
+  const deviceLast = new Map(devices.map((r) => [r.account_id, r.last == null ? null : Number(r.last)]));
   return accounts.map(({ id }) => ({
     accountId: id,
     users: u.get(id) ?? 0,
@@ -183,5 +200,8 @@ export async function accountUsageRows(db: Db, now: number, from: number): Promi
     uses: used.get(id)?.uses ?? 0,
     rejected: used.get(id)?.rejected ?? 0,
     lastUsedAt: last.get(id) ?? null,
+    deviceUses: deviceUsed.get(id)?.uses ?? 0,
+    deviceRejected: deviceUsed.get(id)?.rejected ?? 0,
+    deviceLastUsedAt: deviceLast.get(id) ?? null,
   }));
 }

@@ -17,13 +17,15 @@ function toDevice(r: DeviceRow): Device {
     secretSource: r.secret_enc === null ? 'shared' : 'own',
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-    lastUsedAt: r.last_used_at,
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+    usageCount: Number(r.usage_count ?? 0),
+    rejectedCount: Number(r.rejected_count ?? 0),
     secretUpdatedAt: r.secret_updated_at,
   };
 }
 
 /** `sealedSecret` null: the device signs with the account's shared secret. */
-export async function insertDevice(db: Db, d: Device, sealedSecret: string | null): Promise<void> {
+export async function insertDevice(db: Db, d: Omit<Device, 'usageCount' | 'rejectedCount'>, sealedSecret: string | null): Promise<void> {
   await db
     .insertInto('devices')
     .values({
@@ -95,6 +97,7 @@ export async function setDeviceSecret(db: Db, id: string, sealedSecret: string |
 }
 
 export async function deleteDevice(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('device_usage').where('device_id', '=', id).execute();
   await db.deleteFrom('devices').where('id', '=', id).execute();
 }
 
@@ -138,10 +141,6 @@ export async function findDeviceForSigning(db: Db, deviceId: string): Promise<De
   return { device: toDevice(device), sealedSecret: device.secret_enc ?? shared_secret_enc };
 }
 
-export async function touchDeviceUsed(db: Db, id: string, now: number): Promise<void> {
-  await db.updateTable('devices').set({ last_used_at: now }).where('id', '=', id).execute();
-}
-
 /** Every own secret, sealed, for re-encryption under a new master key. */
 export async function listSealedDeviceSecrets(db: Db): Promise<{ id: string; sealed: string }[]> {
   const rows = await db.selectFrom('devices').select(['id', 'secret_enc']).where('secret_enc', 'is not', null).orderBy('id').execute();
@@ -166,4 +165,9 @@ export async function countDeviceSecretsByKey(db: Db): Promise<{ keyId: string |
     .groupBy('master_key_id')
     .execute();
   return rows.map((r) => ({ keyId: r.master_key_id, count: Number(r.n) }));
+}
+
+/** A device's name, for events that name it (undefined once it is deleted). */
+export async function findDeviceName(db: Db, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('devices').select('name').where('id', '=', id).executeTakeFirst())?.name;
 }

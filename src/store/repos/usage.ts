@@ -128,3 +128,103 @@ export async function listKeyUsage(
     .execute();
   return rows.map((r) => ({ keyId: r.key_id, t: Number(r.bucket_start), count: Number(r.count), rejected: Number(r.rejected) }));
 }
+
+export interface DeviceUsageDelta {
+  deviceId: string;
+  /** Signed requests let through. */
+  count: number;
+  /** The latest of them; 0 when only refusals are in the delta. */
+  lastUsedAt: number;
+  buckets: ReadonlyMap<number, number>;
+  /** Hour bucket start -> requests the account's rate limits or quota refused (none: null). */
+  rejected: ReadonlyMap<number, number> | null;
+}
+
+/**
+ * Adds buffered signed device requests to the devices' totals (`usage_count`, `rejected_count`,
+ * `last_used_at`, never moved back) and to `device_usage`; run inside one transaction. A device
+ * deleted since keeps no rows behind. As for keys, the statements are compiled once per flush
+ * and run with each device's values, and the event loop runs every `YIELD_EVERY` devices.
+ */
+export async function applyDeviceUsage(db: Db, deltas: readonly DeviceUsageDelta[]): Promise<void> {
+  const statements = deviceUsageStatements(db);
+  let written = 0;
+  for (const d of deltas) {
+    if (++written % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    const hours = new Map<number, { count: number; rejected: number }>();
+    for (const [t, n] of d.buckets) hours.set(t, { count: n, rejected: 0 });
+    let rejected = 0;
+    for (const [t, n] of d.rejected ?? []) {
+      rejected += n;
+      const h = hours.get(t);
+      if (h) h.rejected += n;
+      else hours.set(t, { count: 0, rejected: n });
+    }
+    // lastUsedAt 0 (refusals only) leaves last_used_at as it is.
+    const updated = await db.executeQuery(statements.addTotals(d.deviceId, d.count, rejected, d.count > 0 ? d.lastUsedAt : 0));
+    if (Number(updated.numAffectedRows ?? 0) === 0) continue;
+    for (const [bucket, h] of hours) await db.executeQuery(statements.addHour(d.deviceId, bucket, h.count, h.rejected));
+  }
+}
+
+/** The two statements of a device's flush, compiled once with marker values (see usageStatements). */
+function deviceUsageStatements(db: Db) {
+  const ID = '\u0000device';
+  const COUNT = -1_000_001;
+  const REJECTED = -1_000_002;
+  const LAST = -1_000_003;
+  const BUCKET = -1_000_004;
+  const update = db
+    .updateTable('devices')
+    .set({
+      usage_count: sql<number>`usage_count + ${COUNT}`,
+      rejected_count: sql<number>`rejected_count + ${REJECTED}`,
+      last_used_at: sql<number>`case when cast(${LAST} as bigint) > 0 and (last_used_at is null or last_used_at < ${LAST}) then ${LAST} else last_used_at end`,
+    })
+    .where('id', '=', ID)
+    .compile();
+  const upsert = db
+    .insertInto('device_usage')
+    .values({ device_id: ID, bucket_start: BUCKET, count: COUNT, rejected: REJECTED })
+    .onConflict((oc) =>
+      oc.columns(['device_id', 'bucket_start']).doUpdateSet({
+        count: sql<number>`device_usage.count + excluded.count`,
+        rejected: sql<number>`device_usage.rejected + excluded.rejected`,
+      }),
+    )
+    .compile();
+  const slots = (q: CompiledQuery, markers: readonly unknown[]) => q.parameters.map((p) => markers.indexOf(p));
+  const updateSlots = slots(update, [ID, COUNT, REJECTED, LAST]);
+  const upsertSlots = slots(upsert, [ID, BUCKET, COUNT, REJECTED]);
+  const fill = (q: CompiledQuery, slotsOf: number[], values: readonly unknown[]) =>
+    slotsOf.map((slot, i) => (slot === -1 ? q.parameters[i] : values[slot]));
+  return {
+    addTotals: (id: string, count: number, rejected: number, last: number) =>
+      CompiledQuery.raw(update.sql, fill(update, updateSlots, [id, count, rejected, last])),
+    addHour: (id: string, bucket: number, count: number, rejected: number) =>
+      CompiledQuery.raw(upsert.sql, fill(upsert, upsertSlots, [id, bucket, count, rejected])),
+  };
+}
+
+export async function deleteDeviceUsage(db: Db, deviceId: string): Promise<void> {
+  await db.deleteFrom('device_usage').where('device_id', '=', deviceId).execute();
+}
+
+export async function listDeviceUsage(
+  db: Db,
+  deviceIds: readonly string[],
+  from: number,
+  to: number,
+): Promise<{ deviceId: string; t: number; count: number; rejected: number }[]> {
+  if (deviceIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('device_usage')
+    .select(['device_id', 'bucket_start', 'count', 'rejected'])
+    .where('device_id', 'in', deviceIds)
+    .where('bucket_start', '>=', from)
+    .where('bucket_start', '<', to)
+    .orderBy('device_id')
+    .orderBy('bucket_start')
+    .execute();
+  return rows.map((r) => ({ deviceId: r.device_id, t: Number(r.bucket_start), count: Number(r.count), rejected: Number(r.rejected) }));
+}
