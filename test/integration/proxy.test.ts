@@ -184,6 +184,40 @@ for (const dialect of DIALECTS) {
       expect(upstream.seen.length).toBe(seen);
     });
 
+    it('a signed request replayed through the proxy is refused REPLAYED, never forwarded twice, as /v1/authorize refuses it', async () => {
+      const dev = await createDevice(h, t);
+      const url = `${base}/integration/device/register?eui=00ab`;
+      const body = JSON.stringify({ eui: '00ab' });
+      // The first caches the device and its signing key: the ones after are decided in the same turn.
+      // (Another path: a second signature of the same request in the same second is the same signature, a replay.)
+      const warm = `${base}/integration/device/register?eui=00ac`;
+      const warmHeaders = signRequest({ deviceId: dev.id, secret: dev.secret as string, method: 'POST', url: warm, body, headers: {} });
+      expect((await fetch(warm, { method: 'POST', headers: warmHeaders, body })).status).toBe(201);
+      const headers = signRequest({ deviceId: dev.id, secret: dev.secret as string, method: 'POST', url, body, headers: {} });
+      const before = upstream.seen.length;
+      const ok = await fetch(url, { method: 'POST', headers, body });
+      expect(ok.status).toBe(201);
+      expect(ok.headers.get('x-upstream')).toBe('yes');
+      expect(upstream.seen.length).toBe(before + 1);
+      const replayed = await fetch(url, { method: 'POST', headers, body });
+      const p = await refusalOf(replayed);
+      expect(p.status).toBe(401);
+      expect(p.error.code).toBe('REPLAYED');
+      expect(p.xKeywardError).toBe('REPLAYED');
+      expect(upstream.seen.length).toBe(before + 1);
+      // The same signature asked of /v1/authorize (same method, path, host, body hash): refused alike.
+      const direct = await fetch(`${base}/v1/authorize`, {
+        headers: {
+          ...headers,
+          'x-original-method': 'POST',
+          'x-original-uri': '/integration/device/register?eui=00ab',
+          'x-original-host': new URL(url).host,
+          'x-content-sha256': createHash('sha256').update(body).digest('hex'),
+        },
+      });
+      expect(await refusalOf(direct)).toEqual(p);
+    });
+
     it('accepts the raw Senet-style Authorization header', async () => {
       const res = await fetch(`${base}/integration/device/status`, { headers: { authorization: key.key } });
       expect(res.status).toBe(201);
