@@ -65,8 +65,9 @@ export function limitedVerdict(ctx: AuthCtx, limited: VerifyResult): LimitReport
 /**
  * The gateway's question: may this caller make this request to the operator's API?
  * 401 codes for a bad credential, SCOPE_DENIED when no held scope grants method + path.
- * Only allowed requests count as a use of the key. The fast path (src/http/fast-authorize.ts)
- * answers cached bearer keys with the same steps, in the same order.
+ * Only allowed requests count as a use of the key. The same-turn decision (src/http/gateway-decision.ts,
+ * used by the /v1/authorize fast path and the reverse proxy) takes cached bearer keys and cached
+ * CTN1 devices through the same steps, in the same order.
  */
 export async function authorizeRequest(ctx: AuthCtx, req: GatewayRequest): Promise<GatewayDecision> {
   const identity = await resolveGatewayCredential(ctx, req);

@@ -1,23 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyLimits, decide, isLimited, peekPresented, type VerifyResult, validUntil } from '../auth/access-key.js';
-import {
-  authorizeRequest,
-  customerIdSoon,
-  deviceLimitsVerdict,
-  type GatewayDecision,
-  identityHeaders,
-  limitedVerdict,
-  scopeDenied,
-} from '../auth/authorize-request.js';
-import { verifySignedRequestNow } from '../auth/device-signature.js';
-import { CTN1_SCHEME, parseGatewayCredential } from '../auth/gateway-credential.js';
+import { authorizeRequest, type GatewayDecision, identityHeaders } from '../auth/authorize-request.js';
 import type { Runtime } from '../compose.js';
-import type { CatalogueIndex, ScopeMatcher } from '../core/catalogue.js';
-import { ERROR_CODES, type ErrorCode, httpStatusOf, isKeywardError, type KeywardError } from '../core/errors.js';
-import type { DeviceLimitDecision, LimitState } from '../core/ratelimit.js';
-import type { DeviceSigningRecord } from '../store/repos/devices.js';
-import type { KeyVerificationRecord } from '../store/repos/keys.js';
+import { httpStatusOf, isKeywardError, KeywardError } from '../core/errors.js';
+import type { LimitState } from '../core/ratelimit.js';
 import { retryAfterOf } from './errors.js';
+import { decideNow, headersOf, type NowOutcome, type NowRequest, REFUSAL_TAIL, REQUEST_ID_AT, type Refusal } from './gateway-decision.js';
 import { answerInternalError } from './node-server.js';
 import { limitsOfError, pushRateLimitHeaders } from './ratelimit-headers.js';
 import { newRequestId } from './request-id.js';
@@ -29,12 +16,6 @@ const URI_MAX = 8192;
 const METHOD_MAX = 16;
 const AUTHORIZATION_MAX = 8192;
 const CONTENT_SHA_MAX = 128;
-/**
- * `Bearer <key>` or a bare key, read as parseGatewayCredential reads them: a match is always
- * its `{ scheme: 'key' }`; anything else (other spacing, `BEARER`, CTN1) is parsed by it.
- */
-const CTN1_PREFIX = `${CTN1_SCHEME} `;
-const PLAIN_KEY = /^(?:[Bb]earer )?([0-9A-Za-z_]{1,512})$/;
 
 type LogError = (error: unknown) => void;
 
@@ -48,7 +29,8 @@ type LogError = (error: unknown) => void;
  * knows is answered in the same event-loop turn from answers prepared per cached key record
  * (records are immutable and replaced on every change, so a revoked key's answers go with its
  * record, before the revoking call returns); every other credential (CTN1 signatures, none,
- * another scheme) runs `authorizeRequest`, the route's own code. Status, headers and bodies are
+ * another scheme) runs `authorizeRequest`, the route's own code. The decision is gateway-decision.ts
+ * `decideNow`, shared with the reverse proxy (upstream-proxy.ts). Status, headers and bodies are
  * the Fastify route's (pinned by test/api/fast-authorize.test.ts). Fastify hooks do not run
  * here: metrics and usage are counted on this path as the route counts them.
  */
@@ -80,309 +62,45 @@ export function createFastAuthorize(ctx: Runtime, opts: { logError: LogError }) 
   };
 }
 
-/** Answers at once when it can (a known key), else returns the promise of the answer. */
+/** Answers at once when it can (a decision taken now), else returns the promise of the answer. */
 function answer(ctx: Runtime, req: IncomingMessage, res: ServerResponse, requestId: string, method: string, uri: string) {
-  const authorization = req.headers.authorization;
-  if (authorization?.startsWith(CTN1_PREFIX)) {
-    const signed = signedAnswer(ctx, req, res, requestId, authorization, method, uri);
-    if (signed !== false) return signed;
-  }
-  const key = keyOf(authorization);
-  if (key === undefined) {
-    const h = req.headers;
+  const h = req.headers;
+  const host = h['x-original-host'];
+  const sha = h['x-content-sha256'];
+  const timestamp = h['x-bcot-timestamp'];
+  const r: NowRequest = {
+    authorization: h.authorization,
+    method,
+    uri,
+    host: typeof host === 'string' ? host : undefined,
+    timestamp: typeof timestamp === 'string' ? timestamp : undefined,
+    contentSha256: typeof sha === 'string' ? sha : undefined,
+  };
+  const now = decideNow(ctx, r);
+  if (now === undefined) {
     return authorizeRequest(ctx, {
-      authorization: h.authorization,
+      authorization: r.authorization,
       method,
       uri,
-      host: typeof h['x-original-host'] === 'string' ? h['x-original-host'] : undefined,
-      contentSha256: typeof h['x-content-sha256'] === 'string' ? h['x-content-sha256'] : undefined,
+      host: r.host,
+      contentSha256: r.contentSha256,
       headers: h,
     }).then((decision) => sendDecision(ctx, res, requestId, decision));
   }
-  const peeked = peekPresented(ctx, key);
-  if (peeked === 'malformed') return sendRefusal(ctx, res, requestId, refusalOf('MALFORMED'));
-  if (peeked.known !== undefined) return keyAnswer(ctx, res, requestId, peeked.known, method, uri);
-  return ctx.keyLookup(peeked.keyHash).then((record) => keyAnswer(ctx, res, requestId, record ?? null, method, uri));
-}
-
-function keyOf(authorization: string | undefined): string | undefined {
-  if (authorization === undefined) return undefined;
-  const plain = PLAIN_KEY.exec(authorization);
-  if (plain !== null) return plain[1];
-  const credential = parseGatewayCredential(authorization);
-  return credential.scheme === 'key' ? credential.key : undefined;
-}
-
-/** What a cached key record answers, prepared once per record (and again when the clock passes `until`). */
-interface KeyAnswers {
-  catalogue: CatalogueIndex;
-  /** The answers hold while the clock is below this (`validUntil`: a valid key's expiry). */
-  until: number;
-  result: VerifyResult;
-  /** The 401 of a refused key (revoked, disabled, expired). */
-  refusal: Refusal | undefined;
-  matcher: ScopeMatcher;
-  customerId: string | undefined;
-  /** The 200 of an unlimited key, by the scope that granted it (only the body's `scope` differs). */
-  allowed: Map<string, Allowed>;
-}
-
-interface Allowed {
-  /** The response headers as writeHead takes them; the request id goes in at `REQUEST_ID_AT`. */
-  headers: string[];
-  body: string;
-}
-
-const REQUEST_ID_AT = 5;
-
-const answers = new WeakMap<KeyVerificationRecord, KeyAnswers>();
-
-function answersOf(ctx: Runtime, record: KeyVerificationRecord, now: number): KeyAnswers {
-  const kept = answers.get(record);
-  if (kept !== undefined && now < kept.until && kept.catalogue === ctx.catalogue) return kept;
-  const result = decide(record, [], now);
-  const made: KeyAnswers = {
-    catalogue: ctx.catalogue,
-    until: validUntil(record, result),
-    result,
-    // decide() without required scopes refuses with REVOKED, DISABLED or EXPIRED: error codes of the same names.
-    refusal: result.valid ? undefined : refusalOf(result.code as ErrorCode),
-    matcher: ctx.catalogue.matcher(record.key.scopes),
-    customerId: undefined,
-    allowed: new Map(),
-  };
-  answers.set(record, made);
-  return made;
-}
-
-/** The steps of `authorizeRequest` for a key, in its order: credential, catalogue, account, limits, use. */
-function keyAnswer(
-  ctx: Runtime,
-  res: ServerResponse,
-  requestId: string,
-  record: KeyVerificationRecord | null,
-  method: string,
-  uri: string,
-): undefined | Promise<void> {
-  if (record === null) return sendRefusal(ctx, res, requestId, refusalOf('NOT_FOUND'));
-  const a = answersOf(ctx, record, ctx.now());
-  if (a.refusal !== undefined) return sendRefusal(ctx, res, requestId, a.refusal);
-  const scope = a.matcher.scopeFor(method, uri);
-  if (scope === undefined) return sendError(ctx, res, requestId, scopeDenied(method, uri));
-  if (a.customerId === undefined) {
-    const customerId = customerIdSoon(ctx, record.key.accountId);
-    if (customerId instanceof Promise) {
-      return customerId.then((id) => {
-        a.customerId = id;
-        return grant(ctx, res, requestId, record, a, scope);
-      });
-    }
-    a.customerId = customerId;
-  }
-  return grant(ctx, res, requestId, record, a, scope);
-}
-
-function grant(
-  ctx: Runtime,
-  res: ServerResponse,
-  requestId: string,
-  record: KeyVerificationRecord,
-  a: KeyAnswers,
-  scope: string,
-): undefined | Promise<void> {
-  if (isLimited(ctx, record)) {
-    const limited = applyLimits(ctx, record, a.result, {});
-    if (limited instanceof Promise) return limited.then((l) => grantLimited(ctx, res, requestId, a, scope, l));
-    grantLimited(ctx, res, requestId, a, scope, limited);
-    return undefined;
-  }
-  ctx.usage.record(record.key.id, ctx.now());
-  let allowed = a.allowed.get(scope);
-  if (allowed === undefined) {
-    allowed = allowedOf(a, scope, []);
-    a.allowed.set(scope, allowed);
-  }
-  allowed.headers[REQUEST_ID_AT] = requestId; // read by writeHead at once, never kept by it
-  ctx.metrics?.authorized('authorize', 'allowed');
-  res.writeHead(200, allowed.headers);
-  res.end(allowed.body);
+  if (now instanceof Promise) return now.then((o) => sendOutcome(ctx, res, requestId, o));
+  sendOutcome(ctx, res, requestId, now);
   return undefined;
 }
 
-/** A limited key's answer depends on its counters: decided, counted and built per request. */
-function grantLimited(ctx: Runtime, res: ServerResponse, requestId: string, a: KeyAnswers, scope: string, limited: VerifyResult): void {
-  const report = limitedVerdict(ctx, limited); // throws the 429, counted as a rejected use
-  // Not reached: a limit refusal throws above, and every other refusal was answered before the limits.
-  if (!limited.valid) throw new Error(`limits answered ${limited.code} for a valid key`);
-  ctx.usage.record(limited.keyId, ctx.now());
-  const limitHeaders: string[] = [];
-  pushRateLimitHeaders(report?.limits, limitHeaders);
-  const allowed = allowedOf(a, scope, limitHeaders);
-  allowed.headers[REQUEST_ID_AT] = requestId;
-  ctx.metrics?.authorized('authorize', 'allowed');
-  res.writeHead(200, allowed.headers);
-  res.end(allowed.body);
-}
-
-function allowedOf(a: KeyAnswers, scope: string, extra: string[]): Allowed {
-  const r = a.result as VerifyResult & { valid: true };
-  const customerId = a.customerId as string;
-  const body = JSON.stringify({
-    allowed: true,
-    accountId: r.accountId,
-    customerId,
-    keyId: r.keyId,
-    applicationId: r.applicationId,
-    kind: r.kind,
-    scope,
-  });
-  const identity: Record<string, string> = {
-    'x-keyward-account-id': r.accountId,
-    'x-keyward-customer-id': customerId,
-    'x-keyward-key-id': r.keyId,
-    'x-keyward-application-id': r.applicationId ?? '',
-    'x-keyward-key-kind': r.kind,
-  };
-  return { headers: headersOf(body, '', identity, extra), body };
-}
-
-/** content-type, content-length, x-request-id (at REQUEST_ID_AT), the identity headers, the limits, cache-control. */
-function headersOf(body: string, requestId: string, identity: Record<string, string>, extra: string[]): string[] {
-  const out = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', requestId];
-  for (const name of Object.keys(identity)) out.push(name, identity[name] as string);
-  out.push(...extra, 'cache-control', 'no-store');
-  return out;
-}
-
-/** What a cached device record answers once its signature passed, prepared once per record and catalogue. */
-interface DeviceAnswers {
-  catalogue: CatalogueIndex;
-  matcher: ScopeMatcher;
-  customerId: string | undefined;
-  /** The 200 without limits, by the scope that granted it. */
-  allowed: Map<string, Allowed>;
-}
-
-const deviceAnswers = new WeakMap<DeviceSigningRecord, DeviceAnswers>();
-
-/**
- * A CTN1-signed request, answered with `authorizeRequest`'s steps for a device (signature,
- * catalogue, account, the account's limits) when `verifySignedRequestNow` can verify it at once:
- * a CTN1 header as `parseGatewayCredential` passes it on, the device and its signing key cached, the in-process replay guard. False otherwise, with
- * nothing recorded, and the caller runs `authorizeRequest`. Answers and order are the route's; the
- * prepared answers go with the device record, replaced on every device or account change.
- */
-function signedAnswer(
-  ctx: Runtime,
-  req: IncomingMessage,
-  res: ServerResponse,
-  requestId: string,
-  authorization: string,
-  method: string,
-  uri: string,
-): false | undefined | Promise<void> {
-  const h = req.headers;
-  // Starting with the scheme and a space, with nothing to trim: parseGatewayCredential reads it as CTN1 and passes it on as it stands.
-  if (authorization.trim() !== authorization) return false;
-  const timestamp = h['x-bcot-timestamp'];
-  const host = h['x-original-host'];
-  const sha = h['x-content-sha256'];
-  const verified = verifySignedRequestNow(ctx, {
-    method,
-    path: uri,
-    host: typeof host === 'string' ? host : '',
-    timestamp: typeof timestamp === 'string' ? timestamp : undefined,
-    authorization,
-    bodyHash: typeof sha === 'string' ? sha : undefined,
-  });
-  if (verified === undefined) return false;
-  const { result, record } = verified;
-  // Refusals carry no details: SIGNATURE_REFUSALS maps each code to the error code of its name.
-  if (!result.valid) return sendRefusal(ctx, res, requestId, refusalOf(result.code));
-  const rec = record as DeviceSigningRecord;
-  let a = deviceAnswers.get(rec);
-  if (a === undefined || a.catalogue !== ctx.catalogue) {
-    a = {
-      catalogue: ctx.catalogue,
-      matcher: ctx.catalogue.matcher(ctx.catalogue.deviceScopes()),
-      customerId: undefined,
-      allowed: new Map(),
-    };
-    deviceAnswers.set(rec, a);
+function sendOutcome(ctx: Runtime, res: ServerResponse, requestId: string, o: NowOutcome): void {
+  if (o instanceof KeywardError) sendError(ctx, res, requestId, o);
+  else if (o.kind === 'refused') sendRefusal(ctx, res, requestId, o);
+  else {
+    o.headers[REQUEST_ID_AT] = requestId; // read by writeHead at once, never kept by it
+    ctx.metrics?.authorized('authorize', 'allowed');
+    res.writeHead(200, o.headers);
+    res.end(o.body);
   }
-  const scope = a.matcher.scopeFor(method, uri);
-  if (scope === undefined) return sendError(ctx, res, requestId, scopeDenied(method, uri));
-  const da = a;
-  if (da.customerId === undefined) {
-    const customerId = customerIdSoon(ctx, result.accountId);
-    if (customerId instanceof Promise) {
-      return customerId.then((id) => {
-        da.customerId = id;
-        return deviceLimited(ctx, res, requestId, result.accountId, result.deviceId, da, scope);
-      });
-    }
-    da.customerId = customerId;
-  }
-  return deviceLimited(ctx, res, requestId, result.accountId, result.deviceId, da, scope);
-}
-
-function deviceLimited(
-  ctx: Runtime,
-  res: ServerResponse,
-  requestId: string,
-  accountId: string,
-  deviceId: string,
-  a: DeviceAnswers,
-  scope: string,
-): undefined | Promise<void> {
-  const d = ctx.deviceLimits === undefined ? null : ctx.deviceLimits.check(accountId, deviceId);
-  if (d instanceof Promise) return d.then((decided) => deviceGrant(ctx, res, requestId, accountId, deviceId, a, scope, decided));
-  deviceGrant(ctx, res, requestId, accountId, deviceId, a, scope, d);
-  return undefined;
-}
-
-function deviceGrant(
-  ctx: Runtime,
-  res: ServerResponse,
-  requestId: string,
-  accountId: string,
-  deviceId: string,
-  a: DeviceAnswers,
-  scope: string,
-  d: DeviceLimitDecision,
-): void {
-  const report = deviceLimitsVerdict(ctx, d, deviceId); // throws the 429 (a refusal counted)
-  let allowed: Allowed | undefined;
-  if (report === null) {
-    allowed = a.allowed.get(scope);
-    if (allowed === undefined) {
-      allowed = deviceAllowedOf(accountId, deviceId, a.customerId as string, scope, []);
-      a.allowed.set(scope, allowed);
-    }
-  } else {
-    const limitHeaders: string[] = [];
-    pushRateLimitHeaders(report.limits, limitHeaders);
-    allowed = deviceAllowedOf(accountId, deviceId, a.customerId as string, scope, limitHeaders);
-  }
-  allowed.headers[REQUEST_ID_AT] = requestId; // read by writeHead at once, never kept by it
-  ctx.usage.recordDevice(deviceId, ctx.now());
-  ctx.metrics?.authorized('authorize', 'allowed');
-  res.writeHead(200, allowed.headers);
-  res.end(allowed.body);
-}
-
-/** A device's 200, as `sendDecision` writes it for a device identity. */
-function deviceAllowedOf(accountId: string, deviceId: string, customerId: string, scope: string, extra: string[]): Allowed {
-  const body = JSON.stringify({ allowed: true, accountId, customerId, keyId: null, applicationId: null, kind: 'device', scope });
-  const identity: Record<string, string> = {
-    'x-keyward-account-id': accountId,
-    'x-keyward-customer-id': customerId,
-    'x-keyward-key-id': '',
-    'x-keyward-application-id': '',
-    'x-keyward-key-kind': 'device',
-    'x-keyward-device-id': deviceId,
-  };
-  return { headers: headersOf(body, '', identity, extra), body };
 }
 
 /** An allowed decision of `authorizeRequest` (the other credentials), answered as the route answers it. */
@@ -403,28 +121,6 @@ function sendDecision(ctx: Runtime, res: ServerResponse, requestId: string, d: G
   res.end(body);
 }
 
-/** A 401 without details: its body around the request id, and its length without it, made once per code. */
-interface Refusal {
-  code: ErrorCode;
-  status: number;
-  head: string;
-  length: number;
-}
-
-const refusals = new Map<ErrorCode, Refusal>();
-const TAIL = '"}}';
-
-function refusalOf(code: ErrorCode): Refusal {
-  let r = refusals.get(code);
-  if (r === undefined) {
-    // requestId is the envelope's last field and needs no escaping (req_ + base62).
-    const head = JSON.stringify({ error: { code, message: ERROR_CODES[code], requestId: '' } }).slice(0, -TAIL.length);
-    r = { code, status: httpStatusOf(code), head, length: Buffer.byteLength(head) + TAIL.length };
-    refusals.set(code, r);
-  }
-  return r;
-}
-
 function sendRefusal(ctx: Runtime, res: ServerResponse, requestId: string, r: Refusal): undefined {
   ctx.metrics?.authorized('authorize', r.code);
   res.writeHead(r.status, [
@@ -437,7 +133,7 @@ function sendRefusal(ctx: Runtime, res: ServerResponse, requestId: string, r: Re
     'x-keyward-error',
     r.code,
   ]);
-  res.end(`${r.head}${requestId}${TAIL}`);
+  res.end(`${r.head}${requestId}${REFUSAL_TAIL}`);
   return undefined;
 }
 

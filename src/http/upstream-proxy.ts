@@ -6,7 +6,9 @@ import { parseGatewayCredential } from '../auth/gateway-credential.js';
 import type { Runtime } from '../compose.js';
 import { sha256Hex } from '../core/ctn1.js';
 import { isKeywardError, KeywardError } from '../core/errors.js';
+import type { LimitState } from '../core/ratelimit.js';
 import { sendError } from './errors.js';
+import { decideNow, type NowRequest } from './gateway-decision.js';
 import { bindLogIds } from './log-options.js';
 import { answerInternalError, writeError } from './node-server.js';
 import { limitsOfError, rateLimitHeaders } from './ratelimit-headers.js';
@@ -158,7 +160,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /**
  * Reverse-proxy mode (`keyward serve --upstream URL`): every request that is not one of
- * Keyward's own routes is authorized exactly like /v1/authorize and, if allowed,
+ * Keyward's own routes is authorized exactly like /v1/authorize (the same decision: gateway-decision.ts
+ * `decideNow`, then `authorizeRequest` where it does not decide) and, if allowed,
  * forwarded with the identity headers and without the caller's Authorization header.
  * Runs in onRequest, before any body parsing, so bodies stream straight through.
  */
@@ -173,22 +176,47 @@ export function registerUpstreamProxy(app: App, ctx: Runtime) {
       // forwarded rather than trusting a client's X-Content-SHA256 claim.
       const signed = parseGatewayCredential(req.headers.authorization).scheme === 'ctn1';
       const body = signed ? await readBody(req.raw, SIGNED_BODY_LIMIT) : undefined;
-      const decision = await authorizeRequest(ctx, {
-        authorization: req.headers.authorization,
+      const h = req.headers;
+      const sha = h['x-content-sha256'];
+      const timestamp = h['x-bcot-timestamp'];
+      const ask: NowRequest = {
+        authorization: h.authorization,
         method: req.method,
         uri: req.url,
-        host: req.headers.host,
-        contentSha256: body
-          ? sha256Hex(body)
-          : typeof req.headers['x-content-sha256'] === 'string'
-            ? req.headers['x-content-sha256']
-            : undefined,
-        headers: req.headers,
-      });
+        host: h.host,
+        timestamp: typeof timestamp === 'string' ? timestamp : undefined,
+        contentSha256: body ? sha256Hex(body) : typeof sha === 'string' ? sha : undefined,
+      };
+      // The decision GET /v1/authorize's fast path takes, in the same turn when the caches allow.
+      const decided = decideNow(ctx, ask);
+      let identity: Record<string, string>;
+      let limits: readonly LimitState[] | undefined;
+      let ids: { accountId: string; keyId: string | null; deviceId: string | null };
+      if (decided === undefined) {
+        const decision = await authorizeRequest(ctx, {
+          authorization: ask.authorization,
+          method: ask.method,
+          uri: ask.uri,
+          host: ask.host,
+          contentSha256: ask.contentSha256,
+          headers: h,
+        });
+        identity = identityHeaders(decision);
+        limits = decision.limits?.limits;
+        ids = decision.identity;
+      } else {
+        const outcome = decided instanceof Promise ? await decided : decided;
+        // Refusals answered as authorizeRequest's thrown ones are, below.
+        if (outcome instanceof KeywardError) throw outcome;
+        if (outcome.kind === 'refused') throw new KeywardError(outcome.code);
+        identity = outcome.identity;
+        limits = outcome.limits;
+        ids = outcome;
+      }
       ctx.metrics?.authorized('proxy', 'allowed');
-      bindLogIds(req.log, { accountId: decision.identity.accountId, keyId: decision.identity.keyId, deviceId: decision.identity.deviceId });
-      const headers = forwardHeaders(req.headers, identityHeaders(decision), req.ip);
-      const limitHeaders = rateLimitHeaders(decision.limits?.limits);
+      bindLogIds(req.log, { accountId: ids.accountId, keyId: ids.keyId, deviceId: ids.deviceId });
+      const headers = forwardHeaders(h, identity, req.ip);
+      const limitHeaders = rateLimitHeaders(limits);
       reply.hijack();
       // From here Fastify no longer answers: every failure is answered (or the response cut) here.
       try {

@@ -77,6 +77,78 @@ for (const dialect of DIALECTS) {
       expect(upstream.seen.length).toBe(before);
     });
 
+    /** A refusal as the caller sees it, with what differs per request (its id, the clock's seconds) apart. */
+    async function refusalOf(res: Response) {
+      const body = (await res.json()) as { error: { code: string; message: string; requestId: string; details?: Record<string, unknown> } };
+      const { requestId, details, ...error } = body.error;
+      expect(requestId).toMatch(/^req_/);
+      const { retryAfterSeconds, ratelimits, ...rest } = details ?? {};
+      return {
+        status: res.status,
+        error,
+        details: rest,
+        ratelimits: (ratelimits as { resetMs?: number }[] | undefined)?.map(({ resetMs: _, ...l }) => l),
+        retryAfterSeconds,
+        xKeywardError: res.headers.get('x-keyward-error'),
+        retryAfter: res.headers.get('retry-after'),
+        limit: res.headers.get('ratelimit-limit'),
+        remaining: res.headers.get('ratelimit-remaining'),
+        reset: res.headers.get('ratelimit-reset'),
+        policy: res.headers.get('ratelimit-policy'),
+      };
+    }
+    const authorizeAs = (authorization: string, method: string, uri: string) =>
+      fetch(`${base}/v1/authorize`, { headers: { authorization, 'x-original-method': method, 'x-original-uri': uri } });
+
+    it('a key revoked after being proxied is refused by the very next proxied request, as /v1/authorize refuses it', async () => {
+      const k = await appWithKey(h, t, t.adminToken, ['device:read']);
+      const path = '/integration/device/csvExport';
+      // Twice: the second is decided from the answers prepared for the cached key record.
+      for (let i = 0; i < 2; i++) {
+        const ok = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${k.key}` } });
+        expect(ok.status).toBe(201);
+        expect(ok.headers.get('x-upstream')).toBe('yes');
+      }
+      const revoke = await h.call('POST', `/v1/accounts/${t.accountId}/keys/${k.keyId}/revoke`, { token: t.adminToken });
+      expect(revoke.status).toBeLessThan(300);
+      const before = upstream.seen.length;
+      const proxied = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${k.key}` } });
+      const direct = await authorizeAs(`Bearer ${k.key}`, 'GET', path);
+      const p = await refusalOf(proxied);
+      expect(p.status).toBe(401);
+      expect(p.error.code).toBe('REVOKED');
+      expect(p.xKeywardError).toBe('REVOKED');
+      expect(p).toEqual(await refusalOf(direct));
+      expect(proxied.headers.get('x-upstream')).toBeNull();
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it("issue #12: a limited key's 429 through the proxy equals /v1/authorize's, headers and body", async () => {
+      const limited = await appWithKey(h, t, t.adminToken, ['device:read'], {
+        ratelimits: [{ name: 'default', limit: 1, window: 'minute' }],
+      });
+      const path = '/integration/device/csvExport';
+      const first = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${limited.key}` } });
+      expect(first.status).toBe(201);
+      const before = upstream.seen.length;
+      const proxied = await refusalOf(await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${limited.key}` } }));
+      const direct = await refusalOf(await authorizeAs(`Bearer ${limited.key}`, 'GET', path));
+      expect(upstream.seen.length).toBe(before);
+      expect(proxied.status).toBe(429);
+      expect(proxied.error.code).toBe('RATE_LIMITED');
+      expect(proxied.xKeywardError).toBe('RATE_LIMITED');
+      expect(proxied.remaining).toBe('0');
+      expect(proxied.policy).toBe('1;w=60');
+      // Seconds to wait are read off the clock a few milliseconds apart: equal, or one second less on the later answer.
+      for (const name of ['retryAfter', 'reset', 'retryAfterSeconds'] as const) {
+        const d = Number(proxied[name]) - Number(direct[name]);
+        expect(Number.isFinite(d) && d >= 0 && d <= 1, `${name}: ${proxied[name]} vs ${direct[name]}`).toBe(true);
+        expect(Number(proxied[name])).toBeGreaterThan(55);
+      }
+      const strip = ({ retryAfter: _a, reset: _r, retryAfterSeconds: _s, ...r }: typeof proxied) => r;
+      expect(strip(proxied)).toEqual(strip(direct));
+    });
+
     it('forwards a CTN1-signed request, hashing the body it forwards; a swapped body is refused', async () => {
       const dev = await createDevice(h, t);
       const url = `${base}/integration/device/register?eui=00aa`;
@@ -110,6 +182,40 @@ for (const dialect of DIALECTS) {
       expect(bad.status).toBe(401);
       expect(((await bad.json()) as any).error.code).toBe('INVALID_SIGNATURE');
       expect(upstream.seen.length).toBe(seen);
+    });
+
+    it('a signed request replayed through the proxy is refused REPLAYED, never forwarded twice, as /v1/authorize refuses it', async () => {
+      const dev = await createDevice(h, t);
+      const url = `${base}/integration/device/register?eui=00ab`;
+      const body = JSON.stringify({ eui: '00ab' });
+      // The first caches the device and its signing key: the ones after are decided in the same turn.
+      // (Another path: a second signature of the same request in the same second is the same signature, a replay.)
+      const warm = `${base}/integration/device/register?eui=00ac`;
+      const warmHeaders = signRequest({ deviceId: dev.id, secret: dev.secret as string, method: 'POST', url: warm, body, headers: {} });
+      expect((await fetch(warm, { method: 'POST', headers: warmHeaders, body })).status).toBe(201);
+      const headers = signRequest({ deviceId: dev.id, secret: dev.secret as string, method: 'POST', url, body, headers: {} });
+      const before = upstream.seen.length;
+      const ok = await fetch(url, { method: 'POST', headers, body });
+      expect(ok.status).toBe(201);
+      expect(ok.headers.get('x-upstream')).toBe('yes');
+      expect(upstream.seen.length).toBe(before + 1);
+      const replayed = await fetch(url, { method: 'POST', headers, body });
+      const p = await refusalOf(replayed);
+      expect(p.status).toBe(401);
+      expect(p.error.code).toBe('REPLAYED');
+      expect(p.xKeywardError).toBe('REPLAYED');
+      expect(upstream.seen.length).toBe(before + 1);
+      // The same signature asked of /v1/authorize (same method, path, host, body hash): refused alike.
+      const direct = await fetch(`${base}/v1/authorize`, {
+        headers: {
+          ...headers,
+          'x-original-method': 'POST',
+          'x-original-uri': '/integration/device/register?eui=00ab',
+          'x-original-host': new URL(url).host,
+          'x-content-sha256': createHash('sha256').update(body).digest('hex'),
+        },
+      });
+      expect(await refusalOf(direct)).toEqual(p);
     });
 
     it('accepts the raw Senet-style Authorization header', async () => {
