@@ -180,20 +180,26 @@ function readyAnswer(ctx: Runtime, key: string): Ready | Promise<Ready> {
 function readyFor(ctx: Runtime, record: KeyVerificationRecord | null): Ready | Promise<Ready> {
   if (record === null) return NOT_FOUND_READY;
   // A limited key's answer depends on its counters: decided, counted and serialized per request.
-  if (isLimited(ctx, record)) return limitedAnswer(ctx, record);
-  const now = ctx.now();
+  const ready = preparedFor(record, ctx.now());
+  if (isLimited(ctx, record)) return limitedAnswer(ctx, record, ready.result);
+  recordUse(ctx, ready.result);
+  return ready;
+}
+
+/** The record's decision without limits and its answer, prepared once and kept while it holds. */
+function preparedFor(record: KeyVerificationRecord, now: number): Ready {
   let ready = answers.get(record);
   if (ready === undefined || now >= ready.until) {
     const result = decide(record, [], now);
     ready = readyOf(result, validUntil(record, result));
     answers.set(record, ready);
   }
-  recordUse(ctx, ready.result);
   return ready;
 }
 
-function limitedAnswer(ctx: Runtime, record: KeyVerificationRecord): Ready | Promise<Ready> {
-  const limited = applyLimits(ctx, record, decide(record, [], ctx.now()), {});
+/** The decision is the prepared one (the same object each time: `applyLimits` builds a new result). */
+function limitedAnswer(ctx: Runtime, record: KeyVerificationRecord, decided: VerifyResult): Ready | Promise<Ready> {
+  const limited = applyLimits(ctx, record, decided, {});
   return limited instanceof Promise ? limited.then((result) => limitedReady(ctx, record, result)) : limitedReady(ctx, record, limited);
 }
 
