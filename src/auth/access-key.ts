@@ -203,7 +203,8 @@ export function applyLimits(
   const noQuota = record.key.quota === null && record.account.quota === null;
   const l = opts.asks === undefined && noQuota ? undefined : limitsOf(record);
   const req: CheckRequest = {
-    limits: opts.asks === undefined ? everyLimitOf(ctx, record) : limitChecksFor(l as KeyLimits, ctx.catalogue.plans, opts.asks, ctx.limitShare),
+    limits:
+      opts.asks === undefined ? everyLimitOf(ctx, record) : limitChecksFor(l as KeyLimits, ctx.catalogue.plans, opts.asks, ctx.limitShare),
     quotas: noQuota ? NO_QUOTA_CHECKS : quotaChecksFor(l as KeyLimits, opts.credits ?? 1, now),
     now,
   };
