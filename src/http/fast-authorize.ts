@@ -206,12 +206,19 @@ function grantLimited(ctx: Runtime, res: ServerResponse, requestId: string, a: K
   // Not reached: a limit refusal throws above, and every other refusal was answered before the limits.
   if (!limited.valid) throw new Error(`limits answered ${limited.code} for a valid key`);
   ctx.usage.record(limited.keyId, ctx.now());
-  const limitHeaders: string[] = [];
-  pushRateLimitHeaders(report?.limits, limitHeaders);
-  const allowed = allowedOf(a, scope, limitHeaders);
-  allowed.headers[REQUEST_ID_AT] = requestId;
+  // The prepared 200 of this scope (as an unlimited key's), with the RateLimit-* fields put before its
+  // closing cache-control: the body and the identity headers are not built again per request.
+  let allowed = a.allowed.get(scope);
+  if (allowed === undefined) {
+    allowed = allowedOf(a, scope, []);
+    a.allowed.set(scope, allowed);
+  }
+  const headers = allowed.headers.slice(0, -2);
+  headers[REQUEST_ID_AT] = requestId;
+  pushRateLimitHeaders(report?.limits, headers);
+  headers.push('cache-control', 'no-store');
   ctx.metrics?.authorized('authorize', 'allowed');
-  res.writeHead(200, allowed.headers);
+  res.writeHead(200, headers);
   res.end(allowed.body);
 }
 
