@@ -48,14 +48,20 @@ export function createFastVerify(ctx: Runtime, opts: { bodyLimit: number; logErr
     const length = Number(req.headers['content-length']);
     if (!(length > 0 && length <= opts.bodyLimit) || req.headers['transfer-encoding'] !== undefined) return false;
 
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', () => res.destroy());
+    // The body almost always comes in one chunk: a list only for the others (less garbage per request).
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    req.on('data', (chunk: Buffer) => {
+      if (first === undefined) first = chunk;
+      else if (more === undefined) more = [first, chunk];
+      else more.push(chunk);
+    });
+    req.on('error', destroySocket);
     req.on('end', () => {
       const started = ctx.metrics === undefined ? 0 : performance.now();
       const requestId = newRequestId();
       try {
-        const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+        const text = more !== undefined ? Buffer.concat(more).toString('utf8') : (first as Buffer).toString('utf8');
         answer(ctx, text, requestId, res, opts.logError, started);
       } catch (error) {
         // Thrown in an event listener, it would end the process: every failure is a 500 instead.
@@ -68,6 +74,11 @@ export function createFastVerify(ctx: Runtime, opts: { bodyLimit: number; logErr
   };
 }
 
+/** A request stream's error ends its connection (what `res.destroy()` does; one function for every request). */
+function destroySocket(this: IncomingMessage): void {
+  this.socket.destroy();
+}
+
 function answer(
   ctx: Runtime,
   text: string,
@@ -76,7 +87,12 @@ function answer(
   logError: (error: unknown) => void,
   started: number,
 ): void {
-  let key = PLAIN_BODY.exec(text)?.[1];
+  // The plain body's key is what its last two quotes enclose: tested, then sliced, with no match array.
+  let key: string | undefined;
+  if (PLAIN_BODY.test(text)) {
+    const end = text.lastIndexOf('"');
+    key = text.slice(text.lastIndexOf('"', end - 1) + 1, end);
+  }
   let scopes: string[] | undefined;
   let limits: LimitOptions | undefined;
   if (key === undefined) {
