@@ -45,6 +45,13 @@ for (const { label, s } of targets) {
     ['bad checksum', spec(url, badBodies)],
     ['unknown', spec(url, unknownBodies)],
   ];
+  for (const [name, key] of [
+    ['authorize no limit', rk.none],
+    ['authorize one limit', rk.one],
+  ] as const) {
+    const headers = { authorization: `Bearer ${key}`, 'x-original-method': 'GET', 'x-original-uri': '/integration/device/csvExport' };
+    all.push([name, { ...spec(`http://127.0.0.1:${s.ready.port}/v1/authorize`, []), method: 'GET', headers, bodies: undefined }]);
+  }
   const device = s.ready.device;
   if (device) {
     // As bench/run.ts loads it, just before the bad-checksum row: GET /v1/authorize signed per request.
@@ -70,7 +77,10 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 for (const [name, xs] of got) {
   const m = median(xs, (x) => x);
-  const none = median(got.get(`${name.startsWith('base ') ? 'base ' : ''}no limit`) ?? [m], (x) => x);
+  const none = median(
+    got.get(`${name.startsWith('base ') ? 'base ' : ''}${name.includes('authorize') ? 'authorize ' : ''}no limit`) ?? [m],
+    (x) => x,
+  );
   console.log(
     `${name.padEnd(19)} ${m.toFixed(1)} µs/req  (${xs.map((x) => x.toFixed(1)).join(', ')})  no-limit/this ${(none / m).toFixed(2)}`,
   );
