@@ -10,6 +10,7 @@ import {
   type LimitReport,
   limitChecksFor,
   type PlanDef,
+  type QuotaCheck,
   quotaChecksFor,
   reportOf,
 } from '../core/ratelimit.js';
@@ -198,10 +199,13 @@ export function applyLimits(
 ): VerifyResult | Promise<VerifyResult> {
   if (!result.valid || !isLimited(ctx, record)) return result;
   const now = ctx.now();
-  const l = limitsOf(record);
+  // Without named asks and quotas (the usual limited key), nothing here is built per request.
+  const noQuota = record.key.quota === null && record.account.quota === null;
+  const l = opts.asks === undefined && noQuota ? undefined : limitsOf(record);
   const req: CheckRequest = {
-    limits: opts.asks === undefined ? everyLimitOf(ctx, record, l) : limitChecksFor(l, ctx.catalogue.plans, opts.asks, ctx.limitShare),
-    quotas: quotaChecksFor(l, opts.credits ?? 1, now),
+    limits:
+      opts.asks === undefined ? everyLimitOf(ctx, record) : limitChecksFor(l as KeyLimits, ctx.catalogue.plans, opts.asks, ctx.limitShare),
+    quotas: noQuota ? NO_QUOTA_CHECKS : quotaChecksFor(l as KeyLimits, opts.credits ?? 1, now),
     now,
   };
   if (req.limits.length === 0 && req.quotas.length === 0) return result;
@@ -225,14 +229,17 @@ export function applyLimits(
  */
 const everyLimit = new WeakMap<KeyVerificationRecord, { plans: ReadonlyMap<string, PlanDef>; share: number; limits: LimitCheck[] }>();
 
-function everyLimitOf(ctx: AuthCtx, record: KeyVerificationRecord, l: KeyLimits): LimitCheck[] {
+function everyLimitOf(ctx: AuthCtx, record: KeyVerificationRecord): LimitCheck[] {
   const plans = ctx.catalogue.plans;
   const kept = everyLimit.get(record);
   if (kept !== undefined && kept.plans === plans && kept.share === ctx.limitShare) return kept.limits;
-  const limits = limitChecksFor(l, plans, undefined, ctx.limitShare);
+  const limits = limitChecksFor(limitsOf(record), plans, undefined, ctx.limitShare);
   everyLimit.set(record, { plans, share: ctx.limitShare, limits });
   return limits;
 }
+
+/** The quota checks of a record without quotas: shared, never written to (as `quotaChecksFor` gives). */
+const NO_QUOTA_CHECKS: QuotaCheck[] = Object.freeze([]) as unknown as QuotaCheck[];
 
 function limitedResult(result: VerifyResult & { valid: true }, o: CheckOutcome): VerifyResult {
   // Spelled out rather than spread: this runs on every verification of a limited key.

@@ -8,10 +8,13 @@ const TABLE = (() => {
   return t;
 })();
 
-/** CRC-32 (IEEE 802.3) of an ASCII string; keys are ASCII, so no UTF-8 encoding step is needed. */
-export function crc32(text: string): number {
+/**
+ * CRC-32 (IEEE 802.3) of an ASCII string, or of its first `end` characters (no slice to make);
+ * keys are ASCII, so no UTF-8 encoding step is needed.
+ */
+export function crc32(text: string, end: number = text.length): number {
   let crc = 0xffffffff;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < end; i++) {
     crc = (TABLE[(crc ^ text.charCodeAt(i)) & 0xff] as number) ^ (crc >>> 8);
   }
   return (crc ^ 0xffffffff) >>> 0;

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/core/key-format.js';
@@ -169,6 +169,57 @@ for (const dialect of DIALECTS) {
         ];
         for (const [path, init] of declines) expect((await fetch(`${url}${path}`, init)).status).toBe(599);
         expect(declined).toBe(declines.length);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    });
+
+    it('a body that arrives in several chunks is read whole on the fast path (the same answer as in one)', async () => {
+      const fast = createFastVerify(h.kw.ctx, { bodyLimit: 1024, logError: () => {} });
+      const server: Server = createServer((req, res) => {
+        if (!fast(req, res)) res.writeHead(599).end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as AddressInfo).port;
+      try {
+        for (const [text, code] of [
+          [JSON.stringify({ key: valid.key }), 'VALID'],
+          [` {\n "key" : "${generateKey()}" } `, 'NOT_FOUND'],
+          [JSON.stringify({ key: 'kw_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ' }), 'MALFORMED'],
+        ] as const) {
+          const parts = [text.slice(0, 5), text.slice(5, 20), text.slice(20)];
+          const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const req = httpRequest(
+              {
+                port,
+                host: '127.0.0.1',
+                method: 'POST',
+                path: '/v1/keys/verify',
+                headers: { ...JSON_TYPE, 'content-length': Buffer.byteLength(text) },
+              },
+              (res) => {
+                let body = '';
+                res.setEncoding('utf8');
+                res.on('data', (c: string) => {
+                  body += c;
+                });
+                res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+              },
+            );
+            req.on('error', reject);
+            // Each part in its own write, a turn apart: the server sees separate chunks.
+            req.flushHeaders();
+            let i = 0;
+            const next = () => {
+              const part = parts[i++];
+              if (part === undefined) req.end();
+              else req.write(part, () => setTimeout(next, 20));
+            };
+            next();
+          });
+          expect(answer.status).toBe(200);
+          expect(JSON.parse(answer.body).code).toBe(code);
+        }
       } finally {
         await new Promise((r) => server.close(r));
       }

@@ -36,6 +36,34 @@ describe('access key format', () => {
     expect(isWellFormedKey('')).toBe(false);
   });
 
+  it('reads the checksum as the encode-and-compare rule does, on random keys, re-checksummed keys and extreme checksums', () => {
+    const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    // The rule before: encode the head's CRC as six base62 characters and compare strings.
+    const encode = (v: number) => {
+      let n = v;
+      let out = '';
+      for (let i = 0; i < 6; i++) {
+        out = B62[n % 62] + out;
+        n = Math.floor(n / 62);
+      }
+      return out;
+    };
+    const byEncoding = (k: string) => /^kw_[0-9A-Za-z]{36}$/.test(k) && encode(crc32(k.slice(0, 33))) === k.slice(33);
+    const rnd = (n: number) => Array.from({ length: n }, () => B62[Math.floor(Math.random() * 62)]).join('');
+    const samples: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const head = `kw_${rnd(30)}`;
+      samples.push(head + rnd(6), head + encode(crc32(head)), `${head}zzzzzz`, `${head}000000`, head + encode((crc32(head) + 1) % 2 ** 32));
+    }
+    let valid = 0;
+    for (const k of samples) {
+      expect(isWellFormedKey(k)).toBe(byEncoding(k));
+      if (isWellFormedKey(k)) valid++;
+    }
+    expect(valid).toBeGreaterThanOrEqual(2000);
+    expect(crc32('123456789abc', 9)).toBe(0xcbf43926);
+  });
+
   it('stores SHA-256 and shows only a short start', () => {
     const key = generateKey();
     expect(hashSecret(key)).toMatch(/^[0-9a-f]{64}$/);
