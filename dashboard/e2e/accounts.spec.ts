@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HAS_CHROMIUM, useE2E } from './support.js';
+import { signedCheck } from '../../test/signing.js';
+import { eventually, HAS_CHROMIUM, useE2E } from './support.js';
 
 /** Issue #16 item 1: the operator's Accounts page. */
 describe.skipIf(!HAS_CHROMIUM)('dashboard: Accounts (operator)', () => {
@@ -136,5 +137,39 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: Accounts (operator)', () => {
     } finally {
       plans.set('starter', starter);
     }
+  });
+
+  it("shows each account's device uses and refusals beside its key uses, and the device's use as the last use", async () => {
+    const t = await e.tenant('Hooli Devices');
+    const base = `/v1/accounts/${t.accountId}`;
+    const dev = await e.call('POST', `${base}/devices`, { token: t.adminToken, body: { name: 'Meter' } });
+    expect(dev.status).toBe(201);
+    const limit = await e.call('PATCH', base, {
+      token: e.operatorToken,
+      body: { ratelimits: [{ name: 'devices', limit: 2, window: 'hour' }] },
+    });
+    expect(limit.status).toBe(200);
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      codes.push((await e.call('POST', '/v1/signatures/verify', { body: signedCheck(dev.body.device.id, dev.body.secret) })).body.code);
+    }
+    expect(codes).toEqual(['VALID', 'VALID', 'RATE_LIMITED']);
+    const row0 = await eventually(async () => {
+      const all = await e.call('GET', '/v1/accounts/usage', { token: e.operatorToken });
+      const r = all.body.accounts.find((x: { accountId: string }) => x.accountId === t.accountId);
+      return r?.deviceUses === 2 && r.deviceRejected === 1 && r;
+    });
+    expect(row0).toBeTruthy();
+
+    await e.signIn('operator@e2e.local', 'operator-password-1');
+    const page = e.page;
+    await page.goto('/accounts');
+    const row = page.getByTestId(`account-${t.customerId}`);
+    await row.waitFor();
+    expect(await row.getByTestId('uses').textContent()).toBe('0');
+    expect(await row.getByTestId('device-uses').textContent()).toBe('2 (1 rejected)');
+    expect(await row.textContent()).toContain('Keys: 0');
+    expect(await row.textContent()).toContain('Devices: 2 (1 rejected)');
+    expect(await row.getByTestId('last-used').textContent()).toBe('Just now');
   });
 });

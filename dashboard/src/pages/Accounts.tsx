@@ -106,6 +106,35 @@ export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCre
 
 type Usage = Awaited<ReturnType<typeof api.listAccountUsage>>['accounts'][number];
 
+/** The later of the last key use and the last signed device request. */
+const lastUse = (u: Usage) => Math.max(u.lastUsedAt ?? 0, u.deviceLastUsedAt ?? 0) || null;
+
+/** Key uses over 7 days; and, apart, the devices' signed requests once the account has devices or device use. */
+function AccountUses({ u }: { u: Usage | undefined }) {
+  if (!u) return <span data-testid="uses">—</span>;
+  const devices = u.devices > 0 || u.deviceUses > 0 || u.deviceRejected > 0;
+  const count = (n: number, rejected: number) => (
+    <>
+      {n.toLocaleString('en-GB')}
+      {rejected > 0 && <span className="muted"> ({rejected.toLocaleString('en-GB')} rejected)</span>}
+    </>
+  );
+  return (
+    <>
+      <div>
+        {devices && <span className="muted">Keys: </span>}
+        <span data-testid="uses">{count(u.uses, u.rejected)}</span>
+      </div>
+      {devices && (
+        <div>
+          <span className="muted">Devices: </span>
+          <span data-testid="device-uses">{count(u.deviceUses, u.deviceRejected)}</span>
+        </div>
+      )}
+    </>
+  );
+}
+
 /** The operator's page: every customer account with its size, limits and last 7 days' use; create one, edit its limits and plan. */
 export function AccountsPage() {
   const s = useSession();
@@ -186,11 +215,12 @@ export function AccountsPage() {
                     </td>
                     <td data-testid="users">{u ? u.users : '—'}</td>
                     <td data-testid="devices">{u ? u.devices : '—'}</td>
-                    <td className="nowrap" data-testid="uses">
-                      {u ? u.uses.toLocaleString('en-GB') : '—'}
-                      {u && u.rejected > 0 && <span className="muted"> ({u.rejected.toLocaleString('en-GB')} rejected)</span>}
+                    <td className="nowrap">
+                      <AccountUses u={u} />
                     </td>
-                    <td className="nowrap">{u ? <Ago ms={u.lastUsedAt} /> : '—'}</td>
+                    <td className="nowrap" data-testid="last-used">
+                      {u ? <Ago ms={lastUse(u)} /> : '—'}
+                    </td>
                     <td>
                       {a.plan && <span className="badge badge-plan">{a.plan}</span>}{' '}
                       <span className="clamp">{limits ?? (a.plan ? '' : 'None')}</span>
