@@ -8,7 +8,7 @@ import { Ago, CopyId, EmptyState, ErrorBanner, Loading, PageHeader, When } from 
 import { useAsync } from '../hooks';
 import { navigate } from '../router';
 import { useSession } from '../session';
-import { EditAccountLimitsModal } from './Account';
+import { EditAccountLimitsModal, PlanPicker } from './Account';
 
 const CUSTOMER_ID_RE = /^[A-Za-z0-9-]{3,40}$/;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -41,6 +41,8 @@ export function checkNewAccount(v: { name: string; customerId: string; adminName
 export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCreated(a: Account): void }) {
   const [v, setV] = useState({ name: '', customerId: '', adminName: '', adminEmail: '', adminPassword: '' });
   const [errors, setErrors] = useState<NewAccountErrors>({});
+  const [plan, setPlan] = useState('');
+  const [planError, setPlanError] = useState('');
   /** One field's value, change handler and problem: every input of the form is bound the same way. */
   const bind = (k: keyof typeof v) => ({
     value: v[k],
@@ -63,11 +65,13 @@ export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCre
           const r = await api.createAccount({
             name: v.name.trim(),
             ...(v.customerId.trim() && { customerId: v.customerId.trim() }),
+            ...(plan.trim() && { plan: plan.trim() }),
             admin: { name: v.adminName.trim(), email: v.adminEmail.trim(), password: v.adminPassword },
           });
           onCreated(r.account);
         } catch (e) {
           if (e instanceof KeywardApiError && e.code === 'EMAIL_TAKEN') setErrors({ adminEmail: 'A user with this email already exists.' });
+          if (e instanceof KeywardApiError && e.code === 'UNKNOWN_PLAN') setPlanError('No plan of this name is in the catalogue file.');
           if (e instanceof KeywardApiError && e.code === 'CUSTOMER_ID_TAKEN')
             setErrors({ customerId: 'Another account has this customer ID.' });
           throw e;
@@ -81,6 +85,15 @@ export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCre
         {...bind('customerId')}
         maxLength={40}
         hint="Letters, digits and dashes. Leave empty to get one generated."
+      />
+      <PlanPicker
+        current={null}
+        value={plan}
+        onChange={(p) => {
+          setPlan(p);
+          setPlanError('');
+        }}
+        error={planError}
       />
       <fieldset className="fieldset">
         <legend>First admin</legend>
