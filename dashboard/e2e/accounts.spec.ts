@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HAS_CHROMIUM, useE2E } from './support.js';
+import { signedCheck } from '../../test/signing.js';
+import { eventually, HAS_CHROMIUM, useE2E } from './support.js';
 
 /** Issue #16 item 1: the operator's Accounts page. */
 describe.skipIf(!HAS_CHROMIUM)('dashboard: Accounts (operator)', () => {
@@ -136,5 +137,82 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: Accounts (operator)', () => {
     } finally {
       plans.set('starter', starter);
     }
+  });
+
+  it("shows each account's device uses and refusals beside its key uses, and the device's use as the last use", async () => {
+    const t = await e.tenant('Hooli Devices');
+    const base = `/v1/accounts/${t.accountId}`;
+    const dev = await e.call('POST', `${base}/devices`, { token: t.adminToken, body: { name: 'Meter' } });
+    expect(dev.status).toBe(201);
+    const limit = await e.call('PATCH', base, {
+      token: e.operatorToken,
+      body: { ratelimits: [{ name: 'devices', limit: 2, window: 'hour' }] },
+    });
+    expect(limit.status).toBe(200);
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      codes.push((await e.call('POST', '/v1/signatures/verify', { body: signedCheck(dev.body.device.id, dev.body.secret) })).body.code);
+    }
+    expect(codes).toEqual(['VALID', 'VALID', 'RATE_LIMITED']);
+    const row0 = await eventually(async () => {
+      const all = await e.call('GET', '/v1/accounts/usage', { token: e.operatorToken });
+      const r = all.body.accounts.find((x: { accountId: string }) => x.accountId === t.accountId);
+      return r?.deviceUses === 2 && r.deviceRejected === 1 && r;
+    });
+    expect(row0).toBeTruthy();
+
+    await e.signIn('operator@e2e.local', 'operator-password-1');
+    const page = e.page;
+    await page.goto('/accounts');
+    const row = page.getByTestId(`account-${t.customerId}`);
+    await row.waitFor();
+    expect(await row.getByTestId('uses').textContent()).toBe('0');
+    expect(await row.getByTestId('device-uses').textContent()).toBe('2 (1 rejected)');
+    expect(await row.textContent()).toContain('Keys: 0');
+    expect(await row.textContent()).toContain('Devices: 2 (1 rejected)');
+    expect(await row.getByTestId('last-used').textContent()).toBe('Just now');
+  });
+
+  it('New account: picks a plan from the catalogue; a plan the server no longer has is reported next to the field', async () => {
+    await e.signIn('operator@e2e.local', 'operator-password-1');
+    const page = e.page;
+    await page.goto('/accounts');
+    await page.getByRole('button', { name: 'New account' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New account' });
+    const plan = dialog.getByLabel('Plan');
+    expect(await plan.evaluate((el) => el.tagName)).toBe('SELECT');
+    await plan.locator('option', { hasText: 'pro' }).waitFor({ state: 'attached' });
+    expect(await plan.inputValue()).toBe('');
+    expect(await dialog.getByTestId('plan-hint').textContent()).toContain('No plan');
+    const stamp = Date.now().toString(36);
+    await dialog.getByLabel('Account name').fill('Planned Pro');
+    await dialog.getByLabel('Customer ID').fill(`PRO-${stamp}`);
+    await dialog.getByLabel('Admin name').fill('Pat Pro');
+    await dialog.getByLabel('Admin email').fill(`pat.${stamp}@pro.test`);
+    await dialog.getByLabel('Initial password').fill('pro-password-12');
+    await plan.selectOption('pro');
+    expect(await dialog.getByTestId('plan-hint').textContent()).toContain('pro: default 100 per s (burst 200).');
+
+    // The catalogue loses "pro" before the form is sent: 400 UNKNOWN_PLAN, shown next to the field, nothing created.
+    const plans = e.kw.ctx.catalogue.plans as Map<string, unknown>;
+    const pro = plans.get('pro');
+    plans.delete('pro');
+    try {
+      await dialog.getByRole('button', { name: 'Create account' }).click();
+      await dialog.getByText('No plan of this name is in the catalogue file.').waitFor();
+      expect(await plan.getAttribute('aria-invalid')).toBe('true');
+    } finally {
+      plans.set('pro', pro);
+    }
+    const none = await e.call('GET', '/v1/accounts', { token: e.operatorToken });
+    expect(none.body.accounts.some((a: { customerId: string }) => a.customerId === `PRO-${stamp}`)).toBe(false);
+
+    await dialog.getByRole('button', { name: 'Create account' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.getByTestId(`account-PRO-${stamp}`);
+    await row.getByText('pro', { exact: true }).waitFor();
+    const all = await e.call('GET', '/v1/accounts', { token: e.operatorToken });
+    const made = all.body.accounts.find((a: { customerId: string }) => a.customerId === `PRO-${stamp}`);
+    expect(made).toMatchObject({ name: 'Planned Pro', plan: 'pro' });
   });
 });

@@ -22,6 +22,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard: webhooks and leak policy', () => {
       await form.getByLabel('Description').fill('Local receiver');
       // Every event type is offered, each with its label.
       expect(await form.getByRole('checkbox').count()).toBe(14);
+      // The limit events name device refusals too (their payloads carry `device`).
+      await form.getByText("A rate limit refused a key's requests or a device's signed requests").waitFor();
+      await form.getByText("A quota reached 80 % or 100 % (spent by keys or by devices' signed requests)").waitFor();
       await form.getByLabel(/webhook\.test/).check();
       await form.getByRole('button', { name: 'Create endpoint' }).click();
 

@@ -24,13 +24,19 @@ export interface CreateAccountInput {
   customerId?: string | undefined;
   maxApplications?: number | undefined;
   maxKeysPerApplication?: number | undefined;
+  /** A plan of the catalogue (400 UNKNOWN_PLAN otherwise); its quota is granted as PATCH grants it. */
+  plan?: string | null | undefined;
   admin: { email: string; name: string; password: string };
 }
 
 /** The operator creates an account together with its first admin, atomically. */
 export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccountInput): Promise<{ account: Account; admin: User }> {
   authorize(actor, { operatorOnly: true });
+  const plan = input.plan ?? null;
+  assertPlan(ctx, plan);
   const now = ctx.now();
+  const planQuota = plan === null ? null : (ctx.catalogue.plans.get(plan)?.quota ?? null);
+  const quota = planQuota === null ? null : quotaSpec(planQuota, null, now);
   const account: Account = {
     id: newId('account'),
     customerId: input.customerId ?? newCustomerId(),
@@ -39,8 +45,8 @@ export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccount
     maxKeysPerApplication: input.maxKeysPerApplication ?? ctx.config.defaultMaxKeysPerApplication,
     createdAt: now,
     ratelimits: [],
-    quota: null,
-    plan: null,
+    quota,
+    plan,
   };
   const admin: User = {
     id: newId('user'),
@@ -59,8 +65,18 @@ export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccount
     if (await customerIdTaken(tx, account.customerId)) throw new KeywardError('CUSTOMER_ID_TAKEN');
     if (await liveEmailTaken(tx, admin.email)) throw new KeywardError('EMAIL_TAKEN');
     await insertAccount(tx, account);
+    if (quota) await startQuotaCounter(tx, account.id, quota, now);
     await insertUser(tx, admin, passwordHash);
     await audit(ctx, tx, actor, { accountId: account.id, action: 'account.create', targetId: account.id });
+    if (plan !== null) {
+      // Audited as PATCH audits a plan change: the limits set, and what the account had before (nothing).
+      await audit(ctx, tx, actor, {
+        accountId: account.id,
+        action: 'account.set_limits',
+        targetId: account.id,
+        details: { plan, ...(quota && { quota }), previous: { ratelimits: [], quota: null, plan: null } },
+      });
+    }
     await audit(ctx, tx, actor, {
       accountId: account.id,
       action: 'user.create',
@@ -68,7 +84,7 @@ export async function createAccount(ctx: Ctx, actor: Actor, input: CreateAccount
       details: { isAdmin: true },
     });
   });
-  return { account, admin };
+  return { account: await withAccountRemaining(ctx, account), admin };
 }
 
 export async function listAccounts(ctx: Ctx, actor: Actor): Promise<Account[]> {

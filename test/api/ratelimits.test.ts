@@ -480,4 +480,52 @@ describe('plans of the catalogue, given to accounts by the operator [sqlite]', (
     const read = await h.call('GET', `/v1/accounts/${t.accountId}`, { token: t.adminToken });
     expect(read.body.quota.remaining).toBe(0);
   });
+
+  it('POST /v1/accounts with a plan: the operator only; UNKNOWN_PLAN refused with nothing written; the quota granted, audited as PATCH', async () => {
+    const stamp = Date.now().toString(36);
+    const body = (n: string, plan?: unknown) => ({
+      name: `Planned ${n}`,
+      customerId: `PLAN-${n}-${stamp}`,
+      ...(plan !== undefined && { plan }),
+      admin: { email: `plan-${n}-${stamp}@test.local`, name: 'P', password: 'long-enough-1' },
+    });
+    const byAdmin = await h.call('POST', '/v1/accounts', { token: t.adminToken, body: body('a', 'starter') });
+    expect([byAdmin.status, byAdmin.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    const unknown = await h.call('POST', '/v1/accounts', { token: h.operatorToken, body: body('u', 'nope') });
+    expect([unknown.status, unknown.body.error.code]).toEqual([400, 'UNKNOWN_PLAN']);
+    const hostile = await h.call('POST', '/v1/accounts', { token: h.operatorToken, body: body('h', 'x'.repeat(10_000)) });
+    expect([hostile.status, hostile.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const wrongType = await h.call('POST', '/v1/accounts', { token: h.operatorToken, body: body('w', 7) });
+    expect([wrongType.status, wrongType.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const all = await h.call('GET', '/v1/accounts', { token: h.operatorToken });
+    const ids = (all.body.accounts as { customerId: string }[]).map((a) => a.customerId);
+    expect(ids.filter((c) => c.endsWith(stamp))).toEqual([]);
+
+    const made = await h.call('POST', '/v1/accounts', { token: h.operatorToken, body: body('s', 'starter') });
+    expect(made.status).toBe(201);
+    expect(made.body.account).toMatchObject({
+      plan: 'starter',
+      ratelimits: [],
+      quota: { credits: 3, remaining: 3, refill: { amount: 3, interval: 'monthly' } },
+    });
+    const id = made.body.account.id as string;
+    const read = await h.call('GET', `/v1/accounts/${id}`, { token: h.operatorToken });
+    expect(read.body).toMatchObject({ plan: 'starter', quota: { credits: 3, remaining: 3 } });
+    const audit = await h.call('GET', `/v1/accounts/${id}/audit`, { token: h.operatorToken });
+    const set = (audit.body.events as { action: string; details: any }[]).find((e) => e.action === 'account.set_limits');
+    expect(set?.details).toMatchObject({ plan: 'starter', quota: { credits: 3 }, previous: { ratelimits: [], quota: null, plan: null } });
+    // The plan's limits hold for the new account's keys at once.
+    const admin = await h.call('POST', '/v1/auth/login', { body: { email: `plan-s-${stamp}@test.local`, password: 'long-enough-1' } });
+    const { key } = await appWithKey(h, { accountId: id } as Tenant, admin.body.token);
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await verifyOn(h.kw, { key })).code);
+    expect(codes).toEqual(['VALID', 'VALID', 'RATE_LIMITED']);
+
+    // Without a plan (or null): none, no quota, no set_limits event.
+    const plain = await h.call('POST', '/v1/accounts', { token: h.operatorToken, body: body('n', null) });
+    expect(plain.status).toBe(201);
+    expect(plain.body.account).toMatchObject({ plan: null, quota: null });
+    const plainAudit = await h.call('GET', `/v1/accounts/${plain.body.account.id}/audit`, { token: h.operatorToken });
+    expect((plainAudit.body.events as { action: string }[]).map((e) => e.action).sort()).toEqual(['account.create', 'user.create']);
+  });
 });

@@ -138,7 +138,20 @@ function useWidth(fallback: number) {
  * Verifications per key over time, and the requests rate limits or quotas rejected, drawn as
  * inline SVG; the page also renders the numbers as a table.
  */
-export function UsageChart({ series, from, to, names }: { series: UsageSeries[]; from: number; to: number; names: Map<string, string> }) {
+export function UsageChart({
+  series,
+  from,
+  to,
+  names,
+  unit = 'key',
+}: {
+  series: UsageSeries[];
+  from: number;
+  to: number;
+  names: Map<string, string>;
+  /** What the series are: keys (verifications) or devices (signed requests, under `keyId` = the device ID). */
+  unit?: 'key' | 'device';
+}) {
   const [box, W] = useWidth(760);
   const rejected = rejectedPoints(series);
   const totalRejected = rejected.reduce((n, p) => n + p.rejected, 0);
@@ -156,7 +169,7 @@ export function UsageChart({ series, from, to, names }: { series: UsageSeries[];
           height={H}
           viewBox={`0 0 ${W} ${H}`}
           role="img"
-          aria-label={`Verifications per key over time: ${total} in total across ${series.length} key${series.length === 1 ? '' : 's'}${totalRejected > 0 ? `; ${totalRejected} rejected by rate limits or quotas` : ''}`}
+          aria-label={`${unit === 'device' ? 'Signed requests per device' : 'Verifications per key'} over time: ${total} in total across ${series.length} ${unit}${series.length === 1 ? '' : 's'}${totalRejected > 0 ? `; ${totalRejected} rejected by rate limits or quotas` : ''}`}
         >
           {yTicks.map((v) => (
             <g key={v}>

@@ -36,9 +36,9 @@ export function planText(p: Plan): string {
 /**
  * The plan of an account, picked from the catalogue's plans (GET /v1/plans), or None. A plan the
  * account is on but the catalogue file no longer has stays choosable (keeping it sends nothing).
- * An older server without the route gets the free-text field.
+ * An older server without the route gets the free-text field. Also the New account form's (current null).
  */
-function PlanPicker({
+export function PlanPicker({
   current,
   value,
   onChange,

@@ -8,7 +8,7 @@ import { Ago, CopyId, EmptyState, ErrorBanner, Loading, PageHeader, When } from 
 import { useAsync } from '../hooks';
 import { navigate } from '../router';
 import { useSession } from '../session';
-import { EditAccountLimitsModal } from './Account';
+import { EditAccountLimitsModal, PlanPicker } from './Account';
 
 const CUSTOMER_ID_RE = /^[A-Za-z0-9-]{3,40}$/;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -41,6 +41,8 @@ export function checkNewAccount(v: { name: string; customerId: string; adminName
 export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCreated(a: Account): void }) {
   const [v, setV] = useState({ name: '', customerId: '', adminName: '', adminEmail: '', adminPassword: '' });
   const [errors, setErrors] = useState<NewAccountErrors>({});
+  const [plan, setPlan] = useState('');
+  const [planError, setPlanError] = useState('');
   /** One field's value, change handler and problem: every input of the form is bound the same way. */
   const bind = (k: keyof typeof v) => ({
     value: v[k],
@@ -63,11 +65,13 @@ export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCre
           const r = await api.createAccount({
             name: v.name.trim(),
             ...(v.customerId.trim() && { customerId: v.customerId.trim() }),
+            ...(plan.trim() && { plan: plan.trim() }),
             admin: { name: v.adminName.trim(), email: v.adminEmail.trim(), password: v.adminPassword },
           });
           onCreated(r.account);
         } catch (e) {
           if (e instanceof KeywardApiError && e.code === 'EMAIL_TAKEN') setErrors({ adminEmail: 'A user with this email already exists.' });
+          if (e instanceof KeywardApiError && e.code === 'UNKNOWN_PLAN') setPlanError('No plan of this name is in the catalogue file.');
           if (e instanceof KeywardApiError && e.code === 'CUSTOMER_ID_TAKEN')
             setErrors({ customerId: 'Another account has this customer ID.' });
           throw e;
@@ -81,6 +85,15 @@ export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCre
         {...bind('customerId')}
         maxLength={40}
         hint="Letters, digits and dashes. Leave empty to get one generated."
+      />
+      <PlanPicker
+        current={null}
+        value={plan}
+        onChange={(p) => {
+          setPlan(p);
+          setPlanError('');
+        }}
+        error={planError}
       />
       <fieldset className="fieldset">
         <legend>First admin</legend>
@@ -105,6 +118,35 @@ export function NewAccountModal({ onClose, onCreated }: { onClose(): void; onCre
 }
 
 type Usage = Awaited<ReturnType<typeof api.listAccountUsage>>['accounts'][number];
+
+/** The later of the last key use and the last signed device request. */
+const lastUse = (u: Usage) => Math.max(u.lastUsedAt ?? 0, u.deviceLastUsedAt ?? 0) || null;
+
+/** Key uses over 7 days; and, apart, the devices' signed requests once the account has devices or device use. */
+function AccountUses({ u }: { u: Usage | undefined }) {
+  if (!u) return <span data-testid="uses">—</span>;
+  const devices = u.devices > 0 || u.deviceUses > 0 || u.deviceRejected > 0;
+  const count = (n: number, rejected: number) => (
+    <>
+      {n.toLocaleString('en-GB')}
+      {rejected > 0 && <span className="muted"> ({rejected.toLocaleString('en-GB')} rejected)</span>}
+    </>
+  );
+  return (
+    <>
+      <div>
+        {devices && <span className="muted">Keys: </span>}
+        <span data-testid="uses">{count(u.uses, u.rejected)}</span>
+      </div>
+      {devices && (
+        <div>
+          <span className="muted">Devices: </span>
+          <span data-testid="device-uses">{count(u.deviceUses, u.deviceRejected)}</span>
+        </div>
+      )}
+    </>
+  );
+}
 
 /** The operator's page: every customer account with its size, limits and last 7 days' use; create one, edit its limits and plan. */
 export function AccountsPage() {
@@ -186,11 +228,12 @@ export function AccountsPage() {
                     </td>
                     <td data-testid="users">{u ? u.users : '—'}</td>
                     <td data-testid="devices">{u ? u.devices : '—'}</td>
-                    <td className="nowrap" data-testid="uses">
-                      {u ? u.uses.toLocaleString('en-GB') : '—'}
-                      {u && u.rejected > 0 && <span className="muted"> ({u.rejected.toLocaleString('en-GB')} rejected)</span>}
+                    <td className="nowrap">
+                      <AccountUses u={u} />
                     </td>
-                    <td className="nowrap">{u ? <Ago ms={u.lastUsedAt} /> : '—'}</td>
+                    <td className="nowrap" data-testid="last-used">
+                      {u ? <Ago ms={lastUse(u)} /> : '—'}
+                    </td>
                     <td>
                       {a.plan && <span className="badge badge-plan">{a.plan}</span>}{' '}
                       <span className="clamp">{limits ?? (a.plan ? '' : 'None')}</span>

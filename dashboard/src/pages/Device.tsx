@@ -1,11 +1,11 @@
 import type { Device } from '@keyward/client/management';
 import { useState } from 'react';
-import { api } from '../api';
+import { api, isMissingRoute } from '../api';
 import { Checkbox, ConfirmModal, FormModal, TextInput } from '../components/forms';
 import { DeviceSecretModal } from '../components/SecretShownModal';
 import { toast } from '../components/Toast';
-import { CopyId, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
-import { formatTime, relative } from '../format';
+import { UsageChart } from '../components/UsageChart';
+import { Ago, CopyId, ErrorBanner, Loading, Notice, PageHeader, StatusBadge, When } from '../components/ui';
 import { useAsync } from '../hooks';
 import { Link, navigate } from '../router';
 import { rights, useSession } from '../session';
@@ -95,11 +95,17 @@ export function DevicePage({ id }: { id: string }) {
             </p>
           </dd>
           <dt>Secret last set</dt>
-          <dd>{formatTime(d.secretUpdatedAt)}</dd>
+          <dd>
+            <When ms={d.secretUpdatedAt} />
+          </dd>
           <dt>Last used</dt>
-          <dd>{relative(d.lastUsedAt)}</dd>
+          <dd data-testid="device-last-used">
+            <Ago ms={d.lastUsedAt} />
+          </dd>
           <dt>Created</dt>
-          <dd>{formatTime(d.createdAt)}</dd>
+          <dd>
+            <When ms={d.createdAt} />
+          </dd>
         </dl>
         {manage ? (
           <div className="card-actions">
@@ -120,6 +126,7 @@ export function DevicePage({ id }: { id: string }) {
           </p>
         )}
       </section>
+      <DeviceUsage d={d} />
       {dialog === 'reset' && (
         <FormModal
           title="Reset device secret"
@@ -172,5 +179,58 @@ export function DevicePage({ id }: { id: string }) {
       )}
       {secret && <DeviceSecretModal title="New device secret" deviceId={d.id} secret={secret} onClose={() => setSecret(null)} />}
     </>
+  );
+}
+
+const DAY = 86_400_000;
+
+/** The device's signed requests per hour over the last 7 days (`?deviceId=`), with the totals, as the key page has. */
+function DeviceUsage({ d }: { d: Device }) {
+  const s = useSession();
+  const [range] = useState(() => {
+    const to = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+    return { from: to - 7 * DAY, to };
+  });
+  const usage = useAsync(() => api.getUsage(s.account.id, { deviceId: d.id, from: range.from, to: range.to }), [s.account.id, d.id, range]);
+  if (isMissingRoute(usage.error)) return null;
+  // The chart draws series by `keyId`: this device's points under its own ID.
+  const series = (usage.data?.devices ?? []).map((x) => ({ keyId: x.deviceId, points: x.points }));
+  const points = series.flatMap((x) => x.points);
+  const sum = (since: number, f: 'count' | 'rejected') => points.filter((p) => p.t >= since).reduce((n, p) => n + p[f], 0);
+  return (
+    <section className="card" aria-labelledby="device-usage">
+      <h2 className="card-title" id="device-usage">
+        Usage
+      </h2>
+      <ErrorBanner error={usage.error} title="Could not load the device's usage" />
+      {usage.loading && !usage.data ? (
+        <Loading />
+      ) : usage.data ? (
+        <>
+          <dl className="details">
+            <dt>All time</dt>
+            <dd data-testid="device-uses-total">{d.usageCount.toLocaleString('en-GB')}</dd>
+            <dt>Refused (all time)</dt>
+            <dd data-testid="device-rejected-total">
+              {d.rejectedCount.toLocaleString('en-GB')}
+              {d.rejectedCount > 0 && <span className="muted"> by a rate limit or quota</span>}
+            </dd>
+            <dt>Last 24 hours</dt>
+            <dd data-testid="device-uses-24h">{sum(range.to - DAY, 'count').toLocaleString('en-GB')}</dd>
+            <dt>Last 7 days</dt>
+            <dd data-testid="device-uses-7d">
+              {sum(range.from, 'count').toLocaleString('en-GB')}
+              {sum(range.from, 'rejected') > 0 && (
+                <span className="muted"> ({sum(range.from, 'rejected').toLocaleString('en-GB')} rejected by a rate limit or quota)</span>
+              )}
+            </dd>
+          </dl>
+          {points.length > 0 && (
+            <UsageChart series={series} from={range.from} to={range.to} names={new Map([[d.id, d.name]])} unit="device" />
+          )}
+          <p className="hint">Signed requests that verified; a wrong signature, a replay or a disabled device is not counted.</p>
+        </>
+      ) : null}
+    </section>
   );
 }

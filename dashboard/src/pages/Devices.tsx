@@ -6,8 +6,8 @@ import { Checkbox, FormModal, TextInput } from '../components/forms';
 import { PagedTable, pageQuery } from '../components/ListPage';
 import { DeviceSecretModal } from '../components/SecretShownModal';
 import { toast } from '../components/Toast';
-import { EmptyState, Notice, PageHeader, StatusBadge } from '../components/ui';
-import { formatTime, relative } from '../format';
+import { Ago, EmptyState, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { formatTime } from '../format';
 import { usePagedList, useUrlQuery } from '../hooks';
 import { Link, navigate } from '../router';
 import { rights, useSession } from '../session';
@@ -78,7 +78,7 @@ const DEVICE_COLUMNS: readonly Column<Device>[] = [
   {
     label: 'Last used',
     className: 'nowrap',
-    cell: (d) => <span title={d.lastUsedAt ? formatTime(d.lastUsedAt) : undefined}>{relative(d.lastUsedAt)}</span>,
+    cell: (d) => <Ago ms={d.lastUsedAt} />,
   },
   { label: 'Created', className: 'nowrap', cell: (d) => formatTime(d.createdAt) },
 ];

@@ -27,8 +27,8 @@ export const EVENT_TYPES: { type: EventType; label: string }[] = [
   { type: 'device.secret_reset', label: "A device's secret was reset" },
   { type: 'shared_secret.reset', label: 'The shared secret was reset' },
   { type: 'user.deleted', label: 'A user was deleted' },
-  { type: 'usage.threshold', label: 'A quota reached 80 % or 100 %' },
-  { type: 'ratelimit.exceeded', label: 'A rate limit turned requests away' },
+  { type: 'usage.threshold', label: "A quota reached 80 % or 100 % (spent by keys or by devices' signed requests)" },
+  { type: 'ratelimit.exceeded', label: "A rate limit refused a key's requests or a device's signed requests" },
   { type: 'endpoint.disabled', label: 'An endpoint was disabled after repeated failures' },
   { type: 'webhook.test', label: 'Test events (Send test event)' },
 ];

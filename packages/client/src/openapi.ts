@@ -177,7 +177,7 @@ export interface paths {
     put?: never;
     /**
      * Create a customer account and its first admin (operator only)
-     * @description The operator only (others get 403 FORBIDDEN). Creates the account and its first admin user in one transaction; `customerId` is generated unless given (409 CUSTOMER_ID_TAKEN when in use), and the admin's email must be free among live users (409 EMAIL_TAKEN). Limits default to the server's settings.
+     * @description The operator only (others get 403 FORBIDDEN). Creates the account and its first admin user in one transaction; `customerId` is generated unless given (409 CUSTOMER_ID_TAKEN when in use), and the admin's email must be free among live users (409 EMAIL_TAKEN). Limits default to the server's settings. An optional `plan` (a plan of the catalogue file, 400 UNKNOWN_PLAN otherwise) is given as PATCH gives it: its limits apply, its quota is granted, and it is audited as `account.set_limits`.
      */
     post: operations['createAccount'];
     delete?: never;
@@ -2478,6 +2478,8 @@ export interface operations {
           customerId?: string;
           maxApplications?: number;
           maxKeysPerApplication?: number;
+          /** @description A plan of the catalogue file (400 UNKNOWN_PLAN otherwise): its limits apply and its quota is granted, as PATCH gives a plan */
+          plan?: string | null;
           admin: {
             /** Format: email */
             email: string;
@@ -2564,6 +2566,8 @@ export interface operations {
        * @description `VALIDATION_FAILED`: The request body, query or path did not match the schema.
        *
        *     `MALFORMED_JSON`: The request body is not valid JSON.
+       *
+       *     `UNKNOWN_PLAN`: The plan is not in the catalogue.
        */
       400: {
         headers: {
@@ -2573,7 +2577,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON';
+              code: 'VALIDATION_FAILED' | 'MALFORMED_JSON' | 'UNKNOWN_PLAN';
               /** @description For people: the code's message from the table, or a more specific one */
               message: string;
               /** @description Also sent as X-Request-Id; quote it when reporting a problem */
