@@ -1,5 +1,5 @@
 import { Kysely, Migrator, type SelectQueryBuilder, sql } from 'kysely';
-import { isKeywardError } from '../core/errors.js';
+import { isKeywardError, KeywardError } from '../core/errors.js';
 import { connectDialect } from './dialect/index.js';
 import type { MessageBus } from './dialect/types.js';
 import { guardDialect, newQueryStats, type QueryStats, type StoreLogger, summarizeError } from './guarded-dialect.js';
@@ -144,7 +144,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         queryStats.duration.observe((performance.now() - started) / 1000);
       }
     },
-    ...(conn.writeNow && { writeNow: timedWrite(conn.writeNow, queryStats) }),
+    ...(conn.writeNow && { writeNow: timedWrite(conn.writeNow, queryStats, conn.isUnavailable) }),
     async close() {
       await db.destroy();
       await conn.close();
@@ -152,11 +152,27 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   };
 }
 
-function timedWrite(write: (sql: string, params: readonly unknown[]) => number, queryStats: QueryStats) {
+function timedWrite(
+  write: (sql: string, params: readonly unknown[]) => number,
+  queryStats: QueryStats,
+  isUnavailable: (error: unknown) => boolean,
+) {
   return (text: string, params: readonly unknown[]): number => {
     const started = performance.now();
     try {
       return write(text, params);
+    } catch (e) {
+      // As the guarded driver does for every Kysely query: a busy or unreachable database is
+      // STORE_UNAVAILABLE (the flush keeps its uses for the next interval), other errors as they are.
+      if (!isUnavailable(e)) {
+        queryStats.failed++;
+        throw e;
+      }
+      queryStats.unavailable++;
+      queryStats.available = false;
+      const converted = new KeywardError('STORE_UNAVAILABLE');
+      converted.cause = e;
+      throw converted;
     } finally {
       queryStats.duration.observe((performance.now() - started) / 1000);
     }
