@@ -41,14 +41,23 @@ export function newQueryStats(): QueryStats {
  * which every edge answers 503 — never a verification answer, never a 500. Logs the
  * transitions (unavailable, then available again), not every failed query.
  */
-export function guardDialect(
-  inner: Dialect,
-  isUnavailable: (error: unknown) => boolean,
-  log: StoreLogger,
-  stats: QueryStats = newQueryStats(),
-): Dialect {
+export function guardDialect(inner: Dialect, guard: Guard): Dialect {
+  return {
+    createAdapter: () => inner.createAdapter(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createIntrospector: (db) => inner.createIntrospector(db),
+    createDriver: () => guardDriver(inner.createDriver(), guard),
+  };
+}
+
+/**
+ * The one rule for a failed store call, shared by the guarded driver and the store's synchronous
+ * statements (`Store.writeNow`): "unreachable or too slow" becomes STORE_UNAVAILABLE, with the
+ * transitions logged once each way.
+ */
+export function newGuard(isUnavailable: (error: unknown) => boolean, log: StoreLogger, stats: QueryStats = newQueryStats()): Guard {
   let down = false;
-  const guard: Guard = {
+  return {
     stats,
     failed(error: unknown): unknown {
       if (!isUnavailable(error)) {
@@ -72,15 +81,9 @@ export function guardDialect(
       log.info({}, 'database available again');
     },
   };
-  return {
-    createAdapter: () => inner.createAdapter(),
-    createQueryCompiler: () => inner.createQueryCompiler(),
-    createIntrospector: (db) => inner.createIntrospector(db),
-    createDriver: () => guardDriver(inner.createDriver(), guard),
-  };
 }
 
-interface Guard {
+export interface Guard {
   stats: QueryStats;
   failed(error: unknown): unknown;
   answered(): void;

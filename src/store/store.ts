@@ -1,8 +1,8 @@
 import { Kysely, Migrator, type SelectQueryBuilder, sql } from 'kysely';
-import { isKeywardError, KeywardError } from '../core/errors.js';
+import { isKeywardError } from '../core/errors.js';
 import { connectDialect } from './dialect/index.js';
 import type { MessageBus } from './dialect/types.js';
-import { guardDialect, newQueryStats, type QueryStats, type StoreLogger, summarizeError } from './guarded-dialect.js';
+import { type Guard, guardDialect, newGuard, newQueryStats, type QueryStats, type StoreLogger, summarizeError } from './guarded-dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -83,7 +83,8 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
       log.warn({ err: summarizeError(err) }, 'database connection lost while idle; a new one opens on the next query'),
   });
   const queryStats = newQueryStats();
-  const guarded = (dialect: typeof conn.dialect) => guardDialect(dialect, conn.isUnavailable, log, queryStats);
+  const guard = newGuard(conn.isUnavailable, log, queryStats);
+  const guarded = (dialect: typeof conn.dialect) => guardDialect(dialect, guard);
   const db = new Kysely<Database>({ dialect: guarded(conn.dialect) });
   const bus = conn.messageBus;
   const isUnavailable = (e: unknown) => (isKeywardError(e) && e.code === 'STORE_UNAVAILABLE') || conn.isUnavailable(e);
@@ -144,7 +145,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         queryStats.duration.observe((performance.now() - started) / 1000);
       }
     },
-    ...(conn.writeNow && { writeNow: timedWrite(conn.writeNow, queryStats, conn.isUnavailable) }),
+    ...(conn.writeNow && { writeNow: guardedWrite(conn.writeNow, guard) }),
     async close() {
       await db.destroy();
       await conn.close();
@@ -152,29 +153,18 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   };
 }
 
-function timedWrite(
-  write: (sql: string, params: readonly unknown[]) => number,
-  queryStats: QueryStats,
-  isUnavailable: (error: unknown) => boolean,
-) {
+/** `writeNow` under the guarded driver's rule (STORE_UNAVAILABLE, transitions logged), timed like every query. */
+function guardedWrite(write: (sql: string, params: readonly unknown[]) => number, guard: Guard) {
   return (text: string, params: readonly unknown[]): number => {
     const started = performance.now();
     try {
-      return write(text, params);
+      const changed = write(text, params);
+      guard.answered();
+      return changed;
     } catch (e) {
-      // As the guarded driver does for every Kysely query: a busy or unreachable database is
-      // STORE_UNAVAILABLE (the flush keeps its uses for the next interval), other errors as they are.
-      if (!isUnavailable(e)) {
-        queryStats.failed++;
-        throw e;
-      }
-      queryStats.unavailable++;
-      queryStats.available = false;
-      const converted = new KeywardError('STORE_UNAVAILABLE');
-      converted.cause = e;
-      throw converted;
+      throw guard.failed(e);
     } finally {
-      queryStats.duration.observe((performance.now() - started) / 1000);
+      guard.stats.duration.observe((performance.now() - started) / 1000);
     }
   };
 }
